@@ -1,0 +1,3 @@
+from cdiscflow.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""Command line: ``cdiscflow run | simulate | sdtm | adam | validate | tlf | define | package | compare``.
+
+Every command takes ``--study NAME|PATH`` (default: the built-in ALS study) and ``--out DIR`` (default
+``./out``). A stage can read its input from a folder instead of the previous stage's output: ``--raw DIR``,
+``--sdtm DIR``, ``--adam DIR``. Each command is implemented by ``run(args) -> int`` in the module named in
+:data:`COMMANDS`, imported only when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cdiscflow import __version__
+from cdiscflow.errors import CdiscflowError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("cdiscflow.runner.command", "run raw → SDTM → ADaM → validation → define → TLFs → package"),
+    "simulate": ("cdiscflow.studies.msc_ntf_als.command", "simulate the built-in study's raw EDC extracts"),
+    "sdtm": ("cdiscflow.mapping.command", "map raw extracts to SDTM (with reconciliation)"),
+    "adam": ("cdiscflow.adam.command", "derive ADaM datasets from SDTM"),
+    "validate": ("cdiscflow.validation.command", "validate SDTM/ADaM against specs, CT and rules"),
+    "tlf": ("cdiscflow.tlf.command", "produce tables, listings and figures"),
+    "define": ("cdiscflow.submission.define_command", "write define.xml 2.1 for SDTM and ADaM"),
+    "package": ("cdiscflow.submission.package_command", "assemble the submission package"),
+    "compare": ("cdiscflow.compare", "PROC COMPARE-style comparison of two datasets"),
+}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--study", default=None, help="built-in study name or study folder (default: msc_ntf_als)")
+    p.add_argument("--out", default="out", help="output root folder (default: ./out)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cdiscflow", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cdiscflow {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help=COMMANDS["run"][1])
+    p.add_argument("study_arg", nargs="?", metavar="STUDY", help="study name or folder")
+    _common(p)
+    p.add_argument("-j", "--jobs", type=int, default=1, help="parallel workers")
+    p.add_argument("--only", nargs="+", default=None, metavar="ID", help="run these steps and what they need")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
+    p.add_argument("--force", action="store_true", help="re-run every step even if up to date")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:port)")
+    p.add_argument("--raw", default=None, help="read raw extracts from DIR instead of simulating")
+    p.add_argument("--seed", type=int, default=None, help="simulation seed")
+    p.add_argument("--subjects", type=int, default=None, help="simulate N randomized participants")
+
+    p = sub.add_parser("simulate", help=COMMANDS["simulate"][1])
+    _common(p)
+    p.add_argument("--seed", type=int, default=20190101, help="random seed (default reproduces the paper)")
+    p.add_argument("--subjects", type=int, default=None, help="randomized participants (default 48)")
+
+    p = sub.add_parser("sdtm", help=COMMANDS["sdtm"][1])
+    _common(p)
+    p.add_argument("--raw", default=None, help="folder with the raw extracts (default: <out>/<study>/raw)")
+    p.add_argument("--domains", nargs="+", default=None, help="only these domains")
+
+    p = sub.add_parser("adam", help=COMMANDS["adam"][1])
+    _common(p)
+    p.add_argument("--sdtm", default=None, help="folder with SDTM datasets (default: <out>/<study>/sdtm)")
+    p.add_argument("--datasets", nargs="+", default=None, help="only these ADaM datasets")
+
+    p = sub.add_parser("validate", help=COMMANDS["validate"][1])
+    _common(p)
+    p.add_argument("--sdtm", default=None, help="folder with SDTM datasets")
+    p.add_argument("--adam", default=None, help="folder with ADaM datasets")
+    p.add_argument("--fail-on", default="error", choices=["error", "warning", "notice", "never"],
+                   help="exit non-zero when a finding of this severity or worse exists")
+    p.add_argument("--no-suites", action="store_true", help="skip the great-expectations suites")
+
+    p = sub.add_parser("tlf", help=COMMANDS["tlf"][1])
+    _common(p)
+    p.add_argument("--adam", default=None, help="folder with ADaM datasets (default: <out>/<study>/adam)")
+    p.add_argument("--only", nargs="+", default=None, metavar="ID", help="only these output ids")
+    p.add_argument("--formats", nargs="+", default=None, help="rtf docx html pdf (default: the catalog's)")
+
+    p = sub.add_parser("define", help=COMMANDS["define"][1])
+    _common(p)
+    p.add_argument("--standard", choices=["sdtm", "adam", "both"], default="both")
+
+    p = sub.add_parser("package", help=COMMANDS["package"][1])
+    _common(p)
+
+    p = sub.add_parser("compare", help=COMMANDS["compare"][1])
+    p.add_argument("base", help="base dataset (xpt, json, csv, sas7bdat)")
+    p.add_argument("compare", help="compare dataset")
+    p.add_argument("--id", "--keys", dest="keys", nargs="+", default=None, help="key variables")
+    p.add_argument("--criterion", type=float, default=1e-9, help="numeric tolerance (relative)")
+    p.add_argument("--html", default=None, help="write an HTML report here")
+    p.add_argument("--text", default=None, help="write the text report here")
+    p.add_argument("--max-diffs", type=int, default=50, help="differences listed per variable")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["run", *(argv or sys.argv[1:])])
+    if getattr(args, "study_arg", None):
+        args.study = args.study_arg
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args) or 0)
+    except CdiscflowError as exc:
+        print(f"cdiscflow {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
