@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", default="error", choices=["error", "warning", "notice", "never"],
                    help="exit non-zero when a finding of this severity or worse exists")
     p.add_argument("--no-suites", action="store_true", help="skip the great-expectations suites")
+    p.add_argument("--define", nargs="+", default=None, metavar="FILE",
+                   help="define.xml file(s) giving specs for datasets that have no YAML spec")
 
     p = sub.add_parser("tlf", help=COMMANDS["tlf"][1])
     _common(p)

@@ -10,7 +10,8 @@ Grammar (Python syntax, restricted):
   * names: column names (case-sensitive), e.g. ``AESER``
   * comparisons: ``== != < <= > >=``, ``in``, ``not in`` (chains allowed)
   * boolean: ``and``, ``or``, ``not``; parentheses
-  * functions: ``missing(X)``, ``present(X)``, ``upper(X)``, ``lower(X)``, ``strip(X)``, ``startswith(X, "…")``
+  * functions: ``missing(X)``, ``present(X)``, ``upper(X)``, ``lower(X)``, ``strip(X)``, ``startswith(X, "…")``,
+    ``contains(X, "…")``
   * arithmetic: ``+ - * /`` between columns and numbers
 
 Missing values: comparisons with a missing value are False (as in SQL), except ``== None`` / ``missing()``.
@@ -58,6 +59,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "lower": lambda s: s.astype("string").str.lower(),
     "strip": lambda s: s.astype("string").str.strip(),
     "startswith": lambda s, p: s.astype("string").str.startswith(p).fillna(False).astype(bool),
+    "contains": lambda s, p: s.astype("string").str.contains(p, regex=False).fillna(False).astype(bool),
 }
 
 
@@ -112,6 +114,13 @@ class Expression:
 
     def evaluate(self, df: pd.DataFrame) -> pd.Series:
         """Evaluate on ``df``; returns a boolean Series (missing → False)."""
+        result = self.value(df)
+        if result.dtype != bool:
+            result = result.fillna(False).astype(bool)
+        return result
+
+    def value(self, df: pd.DataFrame) -> pd.Series:
+        """Evaluate on ``df`` and return the values themselves (e.g. ``WEIGHT / HEIGHT`` gives numbers)."""
         missing_cols = sorted(n for n in self.names if n not in df.columns and n not in ("True", "False"))
         if missing_cols:
             raise ExpressionError(
@@ -120,8 +129,8 @@ class Expression:
             )
         result = self._eval(self._tree, df)
         if not isinstance(result, pd.Series):
-            result = pd.Series(bool(result), index=df.index)
-        return result.fillna(False).astype(bool)
+            result = pd.Series(result, index=df.index)
+        return result
 
     def _eval(self, node: ast.AST, df: pd.DataFrame) -> Any:
         if isinstance(node, ast.Constant):

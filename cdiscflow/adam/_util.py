@@ -1,0 +1,69 @@
+"""Small helpers shared by the derivation modules (argument normalisation, conditions, flag columns)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.errors import DerivationError
+from cdiscflow.expr import evaluate
+
+
+def as_list(value: str | Iterable[str] | None) -> list[str]:
+    """``"USUBJID"`` → ``["USUBJID"]``; ``None`` → ``[]``; lists are copied."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def condition(df: pd.DataFrame, text: str | None) -> pd.Series:
+    """Boolean Series for a spec condition (safe expression language); ``None`` selects every row."""
+    if text is None:
+        return pd.Series(True, index=df.index)
+    return evaluate(text, df).fillna(False).astype(bool)
+
+
+def require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise a :class:`DerivationError` naming the missing columns."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DerivationError(f"{what}: column(s) {', '.join(missing)} missing from the input",
+                              variable=missing[0], expected=f"columns {', '.join(missing)}")
+
+
+def char(values: np.ndarray | Sequence[str] | pd.Series, index: pd.Index) -> pd.Series:
+    """A text column ("" for missing) aligned with ``index``."""
+    out = pd.Series(values, index=index, dtype=object)
+    return out.where(out.notna(), "").astype("str")
+
+
+def flag(mask: pd.Series | np.ndarray, index: pd.Index, true_value: str = "Y", false_value: str = "") -> pd.Series:
+    """A Y/blank (or Y/N) flag column from a boolean mask."""
+    return char(np.where(np.asarray(mask, dtype=bool), true_value, false_value), index)
+
+
+def sort_keys(order: Sequence[str]) -> tuple[list[str], list[bool]]:
+    """``["ASTDT", "-AVAL"]`` → columns and ascending flags (a leading ``-`` sorts descending)."""
+    cols = [o.lstrip("-") for o in order]
+    asc = [not o.startswith("-") for o in order]
+    return cols, asc
+
+
+def ordered(df: pd.DataFrame, by: Sequence[str], order: Sequence[str]) -> pd.DataFrame:
+    """``df`` stably sorted by ``by`` then ``order`` (missing values sort last, as in admiral)."""
+    cols, asc = sort_keys(order)
+    return df.sort_values(list(by) + cols, ascending=[True] * len(by) + asc, kind="mergesort", na_position="last")
+
+
+def duplicated_keys(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:
+    """Raise a :class:`DerivationError` naming the first duplicated key values and rows."""
+    dup = df.duplicated(list(keys), keep=False)
+    if dup.any():
+        rows = df.index[dup][:5].tolist()
+        first = df.loc[dup, list(keys)].iloc[0].to_dict()
+        raise DerivationError(f"{what}: more than one record for {first}", row=", ".join(map(str, rows)),
+                              variable=", ".join(keys), expected=f"one record per {', '.join(keys)}")

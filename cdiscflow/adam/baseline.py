@@ -1,0 +1,94 @@
+"""Baseline and change from baseline (ADaM BDS: ABLFL, BASE, BASEC, BNRIND, BASETYPE, CHG, PCHG, SHIFTy).
+
+ADaM IG §3.3.4: the baseline record of a subject/parameter(/BASETYPE) carries ``ABLFL = "Y"``; BASE is the
+AVAL of that record copied to every record of the group; CHG = AVAL − BASE; PCHG = 100 × CHG / BASE
+(missing when BASE is 0 or missing). ABLFL is chosen with :func:`derive_var_extreme_flag` rules
+(e.g. the last non-missing value on or before the first dose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.adam._util import as_list, char, condition, duplicated_keys, require
+from cdiscflow.adam.flags import derive_var_extreme_flag
+
+
+def derive_var_ablfl(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *,
+                     filter: str = "present(AVAL) and ADT <= TRTSDT", mode: str = "last",
+                     new_var: str = "ABLFL") -> pd.DataFrame:
+    """ABLFL: the ``mode`` record in ``order`` per ``by`` among candidates meeting ``filter``.
+
+    Default: the last non-missing value on or before the treatment start date.
+    """
+    return derive_var_extreme_flag(df, by, order, new_var, mode=mode, filter=filter)
+
+
+def derive_var_base(df: pd.DataFrame, by: str | Sequence[str], *, source: str = "AVAL", new_var: str = "BASE",
+                    flag: str = "ABLFL", filter: str | None = None) -> pd.DataFrame:
+    """BASE-type variables: ``source`` of the baseline record (``flag == "Y"``) copied within ``by``.
+
+    Also used for BASEC (from AVALC), BNRIND (from ANRIND), BTOXGR … More than one baseline record per group
+    is a :class:`DerivationError`. ``filter`` restricts which records receive the value.
+    """
+    by = as_list(by)
+    require(df, [*by, source, flag], f"derive_var_base({new_var})")
+    base = df.loc[df[flag].eq("Y"), [*by, source]].rename(columns={source: "__base__"})
+    duplicated_keys(base, by, f"derive_var_base({new_var}): baseline records")
+    merged = df[by].merge(base, on=by, how="left")["__base__"].to_numpy()
+    keep = condition(df, filter).to_numpy()
+    values = pd.Series(merged, index=df.index)
+    if pd.api.types.is_numeric_dtype(df[source]):
+        values = values.astype("float64").where(keep, np.nan)
+    else:
+        values = char(values.where(keep, ""), df.index)
+    return df.assign(**{new_var: values})
+
+
+def derive_var_chg(df: pd.DataFrame, *, source: str = "AVAL", base: str = "BASE", new_var: str = "CHG",
+                   filter: str | None = None) -> pd.DataFrame:
+    """CHG = AVAL − BASE (only where ``filter`` holds, e.g. post-baseline records; else missing)."""
+    require(df, [source, base], f"derive_var_chg({new_var})")
+    chg = (df[source] - df[base]).where(condition(df, filter), np.nan)
+    return df.assign(**{new_var: chg.astype("float64")})
+
+
+def derive_var_pchg(df: pd.DataFrame, *, source: str = "AVAL", base: str = "BASE", new_var: str = "PCHG",
+                    filter: str | None = None) -> pd.DataFrame:
+    """PCHG = 100 × (AVAL − BASE) / BASE; missing when BASE is 0 or missing (ADaM IG)."""
+    require(df, [source, base], f"derive_var_pchg({new_var})")
+    b = df[base].where(df[base] != 0)
+    pchg = (100 * (df[source] - b) / b).where(condition(df, filter), np.nan)
+    return df.assign(**{new_var: pchg.astype("float64")})
+
+
+def derive_var_basetype(df: pd.DataFrame, basetypes: dict[str, str | None], new_var: str = "BASETYPE") -> pd.DataFrame:
+    """BASETYPE: one copy of the records meeting each condition, labelled with the BASETYPE name.
+
+    ADaM IG: when several baseline definitions exist, each record is repeated per definition it belongs to
+    (e.g. ``{"LAST": None, "FIRST": "AVISITN <= 0"}``; ``None`` takes every record). Order: by BASETYPE
+    definition, then input order.
+    """
+    parts = [df[condition(df, cond)].assign(**{new_var: name}) for name, cond in basetypes.items()]
+    out = pd.concat(parts, ignore_index=True)
+    out[new_var] = out[new_var].astype("str")
+    return out
+
+
+def derive_var_shift(df: pd.DataFrame, new_var: str, from_var: str, to_var: str, *, sep: str = " to ",
+                     missing: str = "NULL", filter: str | None = None) -> pd.DataFrame:
+    """SHIFTy text such as ``"NORMAL to HIGH"`` from a baseline and a post-baseline category.
+
+    Missing categories show as ``missing``; records not meeting ``filter`` get a blank.
+    """
+    require(df, [from_var, to_var], f"derive_var_shift({new_var})")
+
+    def text(col: str) -> pd.Series:
+        s = df[col].astype("str").fillna("")
+        return s.where(s.str.strip() != "", missing)
+
+    shift = (text(from_var) + sep + text(to_var)).where(condition(df, filter), "")
+    return df.assign(**{new_var: char(shift, df.index)})

@@ -1,0 +1,24 @@
+"""``cdiscflow adam``: derive a study's ADaM datasets from SDTM and write them as XPT and Dataset-JSON.
+
+``cdiscflow adam --study cdiscpilot01 --sdtm ../shared/data/cdiscpilot01/sdtm --out DIR`` writes
+``DIR/cdiscpilot01/adam/{adsl,adae,adqsadas}.xpt`` (and ``.json``). Without ``--sdtm`` the SDTM folder is
+``<out>/<study>/sdtm`` (the output of ``cdiscflow sdtm``); ``--datasets`` restricts (dependencies are derived too).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cdiscflow.adam.engine import derive_study
+from cdiscflow.study import Study
+
+
+def run(args: argparse.Namespace) -> int:
+    study = Study.load(args.study, args.out)
+    sdtm = Path(args.sdtm) if args.sdtm else study.stage_dir("sdtm")
+    results = derive_study(study, sdtm, args.out, datasets=args.datasets)
+    target = Path(args.out) / study.name / "adam"
+    for name, df in results.items():
+        print(f"{name}: {len(df)} records, {df.shape[1]} variables -> {target / (name.lower() + '.xpt')}")
+    return 0

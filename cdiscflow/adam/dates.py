@@ -1,0 +1,248 @@
+"""Dates and times: ISO 8601 text → numeric SAS dates/datetimes with imputation, and relative days.
+
+ADaM numeric dates are SAS day numbers (days since 1960-01-01, format DATE9.), datetimes are SAS seconds
+since 1960-01-01T00:00:00 (DATETIME20.). SDTM --DTC values may be partial ("2019-07", "2019"); the rules
+follow admiral's ``derive_vars_dt``/``derive_vars_dtm``/``derive_vars_dy``:
+
+* ``highest_imputation`` is the highest component that may be imputed: ``"Y"`` (year, needs min/max dates),
+  ``"M"`` (month and day), ``"D"`` (day only), ``"h"``/``"m"``/``"s"`` (time parts), ``"n"`` (none: only
+  complete values are converted). A value missing a component above that level gives a missing date.
+* ``date_imputation``: ``"first"`` (01-01 / day 01), ``"mid"`` (06-30 when the month is missing, day 15
+  otherwise), ``"last"`` (12-31 / last day of the month) or a fixed ``"MM-DD"``.
+* ``min_dates`` / ``max_dates``: columns of SAS dates; when such a date lies in the range of dates the partial
+  value allows, it replaces the imputed date if later (``min_dates``) or earlier (``max_dates``). This keeps
+  e.g. an AE start "2019-07" from being imputed before the first dose "2019-07-15".
+* the imputation flag ``--DTF`` is ``"Y"``, ``"M"`` or ``"D"`` for the highest imputed date component,
+  ``--TMF`` is ``"H"``, ``"M"`` or ``"S"`` for the highest imputed time component (blank when nothing
+  was imputed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.adam._util import as_list, char, require
+from cdiscflow.errors import DerivationError
+
+SAS_EPOCH = np.datetime64("1960-01-01", "D")
+_LEVELS = {"Y": 6, "M": 5, "D": 4, "h": 3, "m": 2, "s": 1, "n": 0}
+_ISO = (r"^(?P<Y>\d{4}|-)?(?:-(?P<M>\d{2}|-)?(?:-(?P<D>\d{2}|-)?"
+        r"(?:T(?P<h>\d{2}|-)?(?::(?P<m>\d{2}|-)?(?::(?P<s>\d{2})(?:\.\d+)?)?)?)?)?)?$")
+
+
+def parse_iso(dtc: pd.Series, variable: str = "--DTC") -> pd.DataFrame:
+    """Split ISO 8601 text into float columns Y, M, D, h, m, s (NaN where absent).
+
+    Malformed text (anything that is not an ISO 8601 date/time, possibly partial) is a
+    :class:`DerivationError` naming the variable and rows.
+    """
+    text = dtc.astype("str").fillna("").str.strip() if len(dtc) else dtc.astype("str")
+    parts = text.str.extract(_ISO)
+    bad = text.ne("") & ~text.str.match(_ISO).fillna(False).astype(bool)
+    if bad.any():
+        rows = dtc.index[bad][:5].tolist()
+        raise DerivationError(f"malformed ISO 8601 value {text[bad].iloc[0]!r}", variable=variable,
+                              row=", ".join(map(str, rows)), expected="YYYY-MM-DDThh:mm:ss or a partial of it")
+    out = parts.apply(pd.to_numeric, errors="coerce").astype("float64")
+    # a missing month makes the day meaningless (admiral imputes both); same for the hour and minutes
+    out.loc[out["M"].isna(), "D"] = np.nan
+    out.loc[out["h"].isna(), "m"] = np.nan
+    out.loc[out["m"].isna(), "s"] = np.nan
+    return out
+
+
+def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    start = pd.to_datetime({"year": year, "month": month, "day": 1}, errors="coerce")
+    return np.asarray(start.dt.days_in_month, dtype="float64")
+
+
+def to_sas_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Vectorised calendar → SAS day number (NaN where any part is missing or the date does not exist)."""
+    frame = pd.DataFrame({"year": year, "month": month, "day": day})
+    ok = frame.notna().all(axis=1)
+    out = np.full(len(frame), np.nan)
+    if ok.any():
+        d = pd.to_datetime(frame[ok].astype("int64"), errors="coerce")
+        out[ok.to_numpy()] = (d.to_numpy().astype("datetime64[D]") - SAS_EPOCH).astype("float64")
+        out[ok.to_numpy()] = np.where(d.isna().to_numpy(), np.nan, out[ok.to_numpy()])
+    return out
+
+
+def sas_date(values: pd.Series) -> pd.Series:
+    """datetime64 or ISO text (complete dates only) → SAS day numbers (float64)."""
+    d = pd.to_datetime(values, errors="coerce")
+    days = (d.to_numpy().astype("datetime64[D]") - SAS_EPOCH).astype("float64")
+    return pd.Series(np.where(d.isna(), np.nan, days), index=values.index, dtype="float64")
+
+
+def sas_date_to_datetime(values: pd.Series) -> pd.Series:
+    """SAS day numbers → datetime64 (NaT for missing)."""
+    return pd.to_datetime(values, unit="D", origin="1960-01-01")
+
+
+def _impute_date(parts: pd.DataFrame, highest: str, rule: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series]:
+    if highest not in _LEVELS:
+        raise DerivationError(f"highest_imputation {highest!r}", expected="Y, M, D, h, m, s or n")
+    y, m, d = (parts[k].to_numpy(copy=True) for k in ("Y", "M", "D"))
+    level = _LEVELS[highest]
+    miss_y, miss_m, miss_d = np.isnan(y), np.isnan(m), np.isnan(d)
+    allowed = np.where(miss_y, level >= _LEVELS["Y"], np.where(miss_m, level >= _LEVELS["M"],
+                                                              np.where(miss_d, level >= _LEVELS["D"], True)))
+    if rule == "first":
+        fix_m, fix_d = 1.0, 1.0
+    elif rule == "mid":
+        fix_m, fix_d = 6.0, np.where(miss_m, 30.0, 15.0)
+    elif rule == "last":
+        fix_m, fix_d = 12.0, None
+    elif len(rule) == 5 and rule[2] == "-" and rule.replace("-", "").isdigit():
+        fix_m, fix_d = float(rule[:2]), np.where(miss_m, float(rule[3:]), np.nan)
+    else:
+        raise DerivationError(f"date_imputation {rule!r}", expected="first, mid, last or MM-DD")
+    m = np.where(miss_m, fix_m, m)
+    if fix_d is None:
+        d = np.where(miss_d, _days_in_month(y, m), d)
+    elif rule not in ("first", "mid"):
+        # fixed MM-DD: the day applies when the month was imputed too, else the first of the month
+        d = np.where(miss_d, np.where(miss_m, fix_d, 1.0), d)
+    else:
+        d = np.where(miss_d, fix_d, d)
+    dtf = np.where(miss_y, "Y", np.where(miss_m, "M", np.where(miss_d, "D", "")))
+    return y, m, d, pd.Series(np.where(allowed, dtf, ""), index=parts.index), allowed
+
+
+def _bounds(parts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest SAS dates a partial date allows (NaN when the year is missing)."""
+    y, m = parts["Y"].to_numpy(), parts["M"].to_numpy()
+    lo = to_sas_date(y, np.where(np.isnan(m), 1.0, m), np.where(parts["D"].isna(), 1.0, parts["D"]))
+    hm = np.where(np.isnan(m), 12.0, m)
+    hi = to_sas_date(y, hm, np.where(parts["D"].isna(), _days_in_month(y, hm), parts["D"]))
+    return lo, hi
+
+
+def impute_dates(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
+                 min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = (),
+                 variable: str = "--DTC") -> tuple[pd.Series, pd.Series]:
+    """ISO text → (SAS date, --DTF flag) following the rules in the module docstring."""
+    parts = parse_iso(dtc, variable)
+    y, m, d, dtf, allowed = _impute_date(parts, highest_imputation, date_imputation)
+    if highest_imputation == "Y" and not (min_dates or max_dates) and np.isnan(y).any():
+        raise DerivationError("imputing a missing year needs min_dates or max_dates", variable=variable,
+                              expected="min_dates (date_imputation='first') or max_dates ('last')")
+    out = to_sas_date(np.where(np.isnan(y), 0.0, y), m, d)
+    out[np.isnan(y)] = np.nan
+    lo, hi = _bounds(parts)
+    lo = np.where(np.isnan(y), -np.inf, lo)
+    hi = np.where(np.isnan(y), np.inf, hi)
+    for bound, later in [(b, True) for b in min_dates] + [(b, False) for b in max_dates]:
+        b = np.asarray(bound, dtype="float64")
+        inside = ~np.isnan(b) & (b >= lo) & (b <= hi) & allowed
+        if later:
+            out = np.where(inside & (np.isnan(out) | (b > out)), b, out)
+        else:
+            out = np.where(inside & (np.isnan(out) | (b < out)), b, out)
+    out = np.where(allowed, out, np.nan)
+    dtf = dtf.where(~np.isnan(out), "")
+    return pd.Series(out, index=dtc.index, dtype="float64"), char(dtf, dtc.index)
+
+
+def derive_vars_dt(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "n",
+                   date_imputation: str = "first", flag_imputation: str = "auto",
+                   min_dates: Sequence[str] = (), max_dates: Sequence[str] = ()) -> pd.DataFrame:
+    """Add ``<prefix>DT`` (SAS date) and, when imputation is allowed, ``<prefix>DTF`` from ISO ``dtc``.
+
+    ADaM IG: *DT is the numeric analysis date; *DTF is the date imputation flag (``Y``/``M``/``D``, the
+    highest imputed component). ``flag_imputation``: ``"auto"`` (flag when ``highest_imputation`` is not
+    ``"n"``), ``"date"`` (always) or ``"none"``. ``min_dates``/``max_dates`` name SAS-date columns.
+    """
+    require(df, [dtc, *min_dates, *max_dates], f"derive_vars_dt({new_prefix}DT)")
+    date, dtf = impute_dates(df[dtc], highest_imputation=highest_imputation, date_imputation=date_imputation,
+                             min_dates=[df[c] for c in min_dates], max_dates=[df[c] for c in max_dates],
+                             variable=dtc)
+    out = df.assign(**{f"{new_prefix}DT": date})
+    if flag_imputation == "date" or (flag_imputation == "auto" and highest_imputation != "n"):
+        out[f"{new_prefix}DTF"] = dtf
+    return out
+
+
+def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "h",
+                    date_imputation: str = "first", time_imputation: str = "first",
+                    flag_imputation: str = "auto", min_dates: Sequence[str] = (),
+                    max_dates: Sequence[str] = (), ignore_seconds_flag: bool = False) -> pd.DataFrame:
+    """Add ``<prefix>DTM`` (SAS datetime, seconds), ``<prefix>DTF`` and ``<prefix>TMF`` from ISO ``dtc``.
+
+    Time parts are imputed with ``time_imputation`` ``"first"`` (00:00:00), ``"last"`` (23:59:59) or a
+    fixed ``"hh:mm:ss"`` when ``highest_imputation`` allows (``"h"``: hours, minutes, seconds; ``"m"``:
+    minutes and seconds; ``"s"``: seconds). ``--TMF`` is ``H``/``M``/``S`` for the highest imputed time
+    part; with ``ignore_seconds_flag`` a missing seconds part is not flagged (ADaM IG allows this when
+    seconds are never collected). ``flag_imputation``: ``"auto"``, ``"both"``, ``"date"``, ``"time"``, ``"none"``.
+    """
+    require(df, [dtc], f"derive_vars_dtm({new_prefix}DTM)")
+    parts = parse_iso(df[dtc], dtc)
+    date_level = highest_imputation if highest_imputation in ("Y", "M", "D") else "n"
+    date, dtf = impute_dates(df[dtc], highest_imputation=date_level, date_imputation=date_imputation,
+                             min_dates=[df[c] / 86400.0 for c in min_dates],
+                             max_dates=[df[c] / 86400.0 for c in max_dates], variable=dtc)
+    if time_imputation == "first":
+        fill = (0.0, 0.0, 0.0)
+    elif time_imputation == "last":
+        fill = (23.0, 59.0, 59.0)
+    else:
+        try:
+            fill = tuple(float(x) for x in time_imputation.split(":"))
+            assert len(fill) == 3
+        except (ValueError, AssertionError):
+            raise DerivationError(f"time_imputation {time_imputation!r}",
+                                  expected="first, last or hh:mm:ss") from None
+    level = _LEVELS[highest_imputation]
+    h, mi, s = (parts[k].to_numpy() for k in ("h", "m", "s"))
+    date_imputed = dtf.ne("").to_numpy()
+    # when the date itself was imputed the time is imputed entirely (admiral)
+    h = np.where(date_imputed, np.nan, h)
+    mi = np.where(np.isnan(h), np.nan, mi)
+    s = np.where(np.isnan(mi), np.nan, s)
+    allowed = np.where(np.isnan(h), level >= _LEVELS["h"], np.where(np.isnan(mi), level >= _LEVELS["m"],
+                                                                   np.where(np.isnan(s), level >= _LEVELS["s"], True)))
+    tmf = np.where(np.isnan(h), "H", np.where(np.isnan(mi), "M", np.where(np.isnan(s), "S", "")))
+    if ignore_seconds_flag:
+        tmf = np.where(tmf == "S", "", tmf)
+    seconds = (np.where(np.isnan(h), fill[0], h) * 3600 + np.where(np.isnan(mi), fill[1], mi) * 60
+               + np.where(np.isnan(s), fill[2], s))
+    dtm = np.where(allowed, date.to_numpy() * 86400.0 + seconds, np.nan)
+    tmf = np.where(np.isnan(dtm), "", tmf)
+    out = df.assign(**{f"{new_prefix}DTM": pd.Series(dtm, index=df.index, dtype="float64")})
+    auto = flag_imputation == "auto"
+    if flag_imputation in ("both", "date") or (auto and date_level != "n"):
+        out[f"{new_prefix}DTF"] = dtf.where(~np.isnan(dtm), "")
+    if flag_imputation in ("both", "time") or (auto and level > 0):
+        out[f"{new_prefix}TMF"] = char(tmf, df.index)
+    return out
+
+
+def derive_vars_dtm_to_dt(df: pd.DataFrame, source_vars: Sequence[str]) -> pd.DataFrame:
+    """``xxDTM`` (SAS datetime) → ``xxDT`` (SAS date, the day part), as admiral ``derive_vars_dtm_to_dt``."""
+    require(df, source_vars, "derive_vars_dtm_to_dt")
+    return df.assign(**{v[:-1]: np.floor(df[v] / 86400.0) for v in source_vars})
+
+
+def derive_vars_dy(df: pd.DataFrame, reference_date: str, source_vars: dict[str, str] | Sequence[str]) -> pd.DataFrame:
+    """Relative days (``ASTDY``, ``ADY`` …) against ``reference_date`` (usually TRTSDT); there is no day 0.
+
+    SDTM/ADaM rule: ``--DY = date − ref + 1`` when ``date >= ref``, else ``date − ref``. ``source_vars`` maps new
+    names to SAS-date (or ``…DTM`` datetime) columns; a list ``["ASTDT"]`` derives ``ASTDY`` from ``ASTDT``.
+    """
+    mapping = (dict(source_vars) if isinstance(source_vars, dict)
+               else {(v[:-3] if v.endswith("DTM") else v[:-2]) + "DY": v for v in as_list(source_vars)})
+    require(df, [reference_date, *mapping.values()], "derive_vars_dy")
+
+    def days(col: str) -> pd.Series:
+        return np.floor(df[col] / 86400.0) if col.endswith("DTM") else df[col]
+
+    ref = days(reference_date)
+    new = {}
+    for name, col in mapping.items():
+        diff = days(col) - ref
+        new[name] = diff.where(diff < 0, diff + 1)
+    return df.assign(**new)

@@ -1,0 +1,171 @@
+"""The ADaM engine: run each ADaM spec's registered program, conform to the spec, write XPT + Dataset-JSON.
+
+A study's ADaM spec (``specs/adam/<name>.yaml``) names its program and the ADaM datasets it needs::
+
+    settings:
+      program: cdiscpilot01_adae     # a function registered with @register("adam")
+      depends: [ADSL]
+
+Programs live in the study's modules (``study.yaml`` ``adam_modules:``, default ``adam_program``), are registered
+with ``@register("adam")`` and are called as ``program(ctx) -> DataFrame`` with an :class:`AdamContext`
+(SDTM datasets read on demand, the ADaM datasets derived so far, the spec and the study). The engine runs
+ADSL first, then the others in dependency order, conforms each result to its spec (order, types, every
+spec variable required) and writes ``<name>.xpt`` and ``<name>.json`` to ``<out>/<study>/adam/``.
+The engine knows nothing about any particular study.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cdiscflow.errors import DerivationError, SpecError
+from cdiscflow.io.datasets import dataset_files, read_dataset, write_datasets
+from cdiscflow.registry import load_study_modules, lookup
+from cdiscflow.specs.conform import conform
+from cdiscflow.specs.model import Dataset
+from cdiscflow.study import BUILTIN_DIR, Study
+
+
+@dataclass
+class AdamContext:
+    """What a study's ADaM program sees: SDTM (read lazily), ADaM derived so far, its spec and the study."""
+
+    study: Study
+    sdtm_dir: Path
+    spec: Dataset
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> dict:
+        return self.spec.settings
+
+    def sdtm(self, name: str) -> pd.DataFrame:
+        """The SDTM dataset ``name`` (e.g. ``"DM"``) from the SDTM folder; a missing one is a DerivationError."""
+        key = name.upper()
+        if key not in self._cache:
+            files = dataset_files(self.sdtm_dir)
+            if key not in files:
+                raise DerivationError(f"{self.spec.name} needs SDTM {key}, which is not in the SDTM folder",
+                                      file=str(self.sdtm_dir), expected=f"{key.lower()}.xpt")
+            self._cache[key] = read_dataset(files[key])[0]
+        return self._cache[key]
+
+    def needs(self, name: str) -> pd.DataFrame:
+        """An ADaM dataset derived earlier in this run (declared in ``settings.depends``)."""
+        key = name.upper()
+        if key not in self.adam:
+            raise DerivationError(f"{self.spec.name} needs ADaM {key}, which was not derived before it",
+                                  file=self.spec.file, expected=f"settings: {{depends: [{key}]}}")
+        return self.adam[key]
+
+
+def derivation_order(specs: dict[str, Dataset], wanted: list[str] | None = None) -> list[str]:
+    """ADSL first, then the others in dependency order (``settings.depends``), ties alphabetical.
+
+    Requested datasets pull in what they depend on; unknown names and cycles are :class:`SpecError`.
+    """
+    names = {n.upper(): n for n in specs}
+    deps: dict[str, list[str]] = {}
+    for key, name in names.items():
+        dep = specs[name].settings.get("depends", [])
+        if not isinstance(dep, list):
+            raise SpecError(f"{name}: settings.depends must be a list", file=specs[name].file,
+                            expected="a list of ADaM dataset names")
+        extra = ["ADSL"] if key != "ADSL" and "ADSL" in names else []
+        deps[key] = sorted({d.upper() for d in dep} | set(extra))
+        unknown = [d for d in deps[key] if d not in names]
+        if unknown:
+            raise SpecError(f"{name} depends on {', '.join(unknown)}, which has no spec", file=specs[name].file,
+                            expected=f"one of {', '.join(sorted(names))}")
+    todo = [w.upper() for w in wanted] if wanted else sorted(names)
+    bad = [w for w in todo if w not in names]
+    if bad:
+        raise SpecError(f"no ADaM spec for {', '.join(bad)}", expected=f"one of {', '.join(sorted(names))}")
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in order:
+            return
+        if key in visiting:
+            raise SpecError(f"dependency cycle through {key}", file=specs[names[key]].file,
+                            expected="settings.depends without cycles")
+        visiting.add(key)
+        for d in deps[key]:
+            visit(d)
+        visiting.discard(key)
+        order.append(key)
+
+    for key in sorted(todo, key=lambda k: (k != "ADSL", k)):
+        visit(key)
+    return [names[k] for k in order]
+
+
+def load_programs(study: Study) -> None:
+    """Import the study's program modules so their ``@register("adam")`` functions exist."""
+    modules = study.meta.get("adam_modules", ["adam_program"])
+    if not isinstance(modules, list):
+        raise SpecError("'adam_modules' must be a list of module names", file=str(study.root / "study.yaml"),
+                        expected="adam_modules: [adam_program, ...]")
+    if study.root.parent == BUILTIN_DIR.resolve():
+        load_study_modules(f"cdiscflow.studies.{study.root.name}", modules)
+    else:
+        raise SpecError("study programs outside the built-in studies are not loaded", file=str(study.root),
+                        expected="a built-in study (cdiscflow/studies/<name>)")
+
+
+def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
+    """Run the spec's program and conform the result to the spec (every spec variable required)."""
+    name = spec.settings.get("program")
+    if not isinstance(name, str):
+        raise SpecError(f"{spec.name}: settings.program is missing", file=spec.file,
+                        expected="settings: {program: <registered adam function>}")
+    program = lookup("adam", name, file=spec.file)
+    df = program(ctx)
+    if not isinstance(df, pd.DataFrame):
+        raise DerivationError(f"program {name} returned {type(df).__name__}", file=spec.file,
+                              expected="a pandas DataFrame")
+    out = conform(df, spec, strict=True, drop_extra=True)
+    if spec.keys:
+        dup = out.duplicated(spec.keys, keep=False)
+        if dup.any():
+            first = out.loc[dup, spec.keys].iloc[0].to_dict()
+            raise DerivationError(f"{spec.name}: key {', '.join(spec.keys)} is not unique, e.g. {first}",
+                                  file=spec.file, row=", ".join(str(i + 1) for i in out.index[dup][:5]),
+                                  variable=", ".join(spec.keys), expected="one record per key")
+    return out.reset_index(drop=True)
+
+
+def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None = None,
+                 datasets: list[str] | None = None, formats: tuple[str, ...] = ("xpt", "json"),
+                 sdtm_frames: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """Derive the study's ADaM datasets (``datasets`` restricts) from ``sdtm_dir``.
+
+    Writes ``<out_dir>/<study>/adam/<name>.xpt|.json`` (``formats``; none with ``()``), by default in the
+    study's out folder. ``sdtm_frames`` (upper-case name → frame) are used instead of reading those files,
+    e.g. when the SDTM stage has just produced them in memory. Returns the conformed frames by name.
+    """
+    specs = study.adam_specs
+    if not specs:
+        raise SpecError(f"study {study.name} has no ADaM specs", file=str(study.root / "specs" / "adam"),
+                        expected="specs/adam/<name>.yaml")
+    load_programs(study)
+    sdtm = Path(sdtm_dir)
+    if not sdtm.is_dir():
+        raise DerivationError("SDTM folder not found", file=str(sdtm), expected="a folder of SDTM datasets")
+    target = (Path(out_dir) / study.name / "adam") if out_dir is not None else study.stage_dir("adam")
+    cache: dict[str, pd.DataFrame] = {k.upper(): v for k, v in (sdtm_frames or {}).items()}
+    results: dict[str, pd.DataFrame] = {}
+    for name in derivation_order(specs, datasets):
+        spec = specs[name]
+        ctx = AdamContext(study=study, sdtm_dir=sdtm, spec=spec, adam=results, _cache=cache)
+        results[name.upper()] = derive_dataset(spec, ctx)
+        if formats:
+            target.mkdir(parents=True, exist_ok=True)
+            write_datasets(results[name.upper()], target, spec, formats, study_oid=study.studyid,
+                           metadata_version_oid=f"MDV.{study.studyid}.ADaM")
+    return results

@@ -1,0 +1,162 @@
+"""Variables merged from other datasets: ADSL onto BDS/OCCDS, SDTM values onto ADSL, existence flags.
+
+These follow admiral's ``derive_vars_merged``, ``derive_var_merged_exist_flag`` and
+``derive_var_merged_summary``: the additional dataset is restricted by ``filter`` (a condition in the safe
+expression language), optionally reduced to the ``first``/``last`` record per ``by`` group in ``order``, and
+left-joined on ``by``; a merge that would duplicate records of ``df`` is an error naming the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.adam._util import as_list, condition, duplicated_keys, flag, ordered, require
+from cdiscflow.adam.dates import derive_vars_dtm, derive_vars_dtm_to_dt
+from cdiscflow.errors import DerivationError
+
+_SUMMARY = ("sum", "mean", "min", "max", "count", "first", "last", "median", "nunique")
+
+
+def select_records(add: pd.DataFrame, by: Sequence[str], *, filter: str | None = None,
+                   order: Sequence[str] | None = None, mode: str | None = None) -> pd.DataFrame:
+    """Restrict ``add`` by ``filter`` and keep the ``first``/``last`` record per ``by`` in ``order``."""
+    sel = add[condition(add, filter)]
+    if mode is None:
+        return sel
+    if mode not in ("first", "last"):
+        raise DerivationError(f"mode {mode!r}", expected="first or last")
+    sel = ordered(sel, by, order or [])
+    return sel.drop_duplicates(list(by), keep=mode)
+
+
+def derive_vars_merged(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], *,
+                       new_vars: dict[str, str] | Sequence[str] | None = None, filter: str | None = None,
+                       order: Sequence[str] | None = None, mode: str | None = None,
+                       exist_flag: str | None = None, missing_values: dict[str, object] | None = None,
+                       by_add: Sequence[str] | None = None) -> pd.DataFrame:
+    """Add ``new_vars`` from ``add`` to ``df`` by ``by`` (ADaM: variables "merged from" a source dataset).
+
+    ``new_vars``: list of columns, or ``{new_name: add_column}`` to rename (e.g. ``{"TRTA": "TRT01A"}``);
+    default all columns of ``add`` not already in ``df``. ``by_add`` names the keys in ``add`` when they
+    differ. ``exist_flag`` adds a Y/blank column telling whether a record matched; ``missing_values``
+    sets values for rows without a match. Records of ``df`` are kept in order; ``add`` must have at most one
+    record per key after ``filter``/``mode`` (else :class:`DerivationError`).
+    """
+    by = as_list(by)
+    by_add = as_list(by_add) or by
+    require(df, by, "derive_vars_merged")
+    require(add, by_add, "derive_vars_merged (additional dataset)")
+    sel = select_records(add, by_add, filter=filter, order=order, mode=mode)
+    if new_vars is None:
+        mapping = {c: c for c in add.columns if c not in df.columns and c not in by_add}
+    elif isinstance(new_vars, dict):
+        mapping = dict(new_vars)
+    else:
+        mapping = {c: c for c in new_vars}
+    require(sel, mapping.values(), "derive_vars_merged (additional dataset)")
+    right = sel[by_add + list(mapping.values())].copy()
+    right.columns = by + list(mapping.keys())
+    duplicated_keys(right, by, "derive_vars_merged: the additional dataset")
+    right["__match__"] = True
+    out = df.drop(columns=[c for c in mapping if c in df.columns]).merge(right, on=by, how="left", sort=False)
+    out.index = df.index
+    matched = out.pop("__match__").eq(True)
+    for name in mapping:
+        if pd.api.types.is_string_dtype(out[name]) or out[name].dtype == object:
+            out[name] = out[name].fillna("")
+    for name, value in (missing_values or {}).items():
+        out.loc[~matched, name] = value
+    if exist_flag:
+        out[exist_flag] = flag(matched, out.index)
+    return out
+
+
+def derive_var_merged_exist_flag(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], new_var: str, *,
+                                 condition_text: str | None = None, filter: str | None = None,
+                                 true_value: str = "Y", false_value: str = "N",
+                                 missing_value: str = "") -> pd.DataFrame:
+    """Flag whether ``add`` has a record per ``by`` (after ``filter``) meeting ``condition_text``.
+
+    Population flags such as "Y if the subject has at least one QS record with VISITNUM > 3". Subjects
+    with records none of which meet the condition get ``false_value``; subjects without any record in
+    ``add`` (after ``filter``) get ``missing_value`` (admiral semantics; pass ``missing_value="N"`` when
+    "no record" also means "no").
+    """
+    by = as_list(by)
+    require(df, by, "derive_var_merged_exist_flag")
+    require(add, by, "derive_var_merged_exist_flag (additional dataset)")
+    sel = add[condition(add, filter)]
+    hit = condition(sel, condition_text)
+    summary = sel[by].assign(__hit__=hit.to_numpy()).groupby(by, sort=False)["__hit__"].any().reset_index()
+    merged = df[by].merge(summary, on=by, how="left")
+    values = np.where(merged["__hit__"].isna(), missing_value,
+                      np.where(merged["__hit__"].fillna(False).astype(bool), true_value, false_value))
+    return df.assign(**{new_var: pd.Series(values, index=df.index, dtype="str")})
+
+
+def derive_var_merged_summary(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], new_var: str,
+                              source: str, fun: str, *, filter: str | None = None,
+                              order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Add a per-``by`` summary (``fun`` of ``source`` over ``add`` records meeting ``filter``).
+
+    ``fun``: sum, mean, min, max, median, count, nunique, first, last (first/last in ``order``). Groups
+    without records get NaN (``count``/``nunique``: 0). Text sources are converted to numbers for numeric
+    summaries (non-numeric text is a :class:`DerivationError`).
+    """
+    by = as_list(by)
+    if fun not in _SUMMARY:
+        raise DerivationError(f"summary function {fun!r}", variable=new_var, expected=" / ".join(_SUMMARY))
+    require(add, [*by, source], f"derive_var_merged_summary({new_var})")
+    sel = add[condition(add, filter)]
+    if order:
+        sel = ordered(sel, by, order)
+    values = sel[source]
+    if fun not in ("first", "last", "count", "nunique") and not pd.api.types.is_numeric_dtype(values):
+        num = pd.to_numeric(values.where(values.astype("str").str.strip() != ""), errors="coerce")
+        bad = num.isna() & values.notna() & (values.astype("str").str.strip() != "")
+        if bad.any():
+            raise DerivationError(f"non-numeric value {values[bad].iloc[0]!r} summarised as {fun}",
+                                  variable=source, row=", ".join(map(str, values.index[bad][:5])),
+                                  expected="numbers")
+        values = num
+    grouped = values.groupby([sel[b] for b in by], sort=False)
+    summary = getattr(grouped, fun)().rename(new_var).reset_index()
+    out = df.drop(columns=[new_var], errors="ignore").merge(summary, on=by, how="left")
+    out.index = df.index
+    if fun in ("count", "nunique"):
+        out[new_var] = out[new_var].fillna(0)
+    return out
+
+
+def derive_vars_trt_dates(adsl: pd.DataFrame, ex: pd.DataFrame, *, by: str | Sequence[str] = "USUBJID",
+                          start: str = "EXSTDTC", end: str = "EXENDTC", filter: str | None = None,
+                          prefix: tuple[str, str] = ("TRTS", "TRTE"), end_fallback_to_start: bool = True,
+                          highest_imputation: str = "h") -> pd.DataFrame:
+    """TRTSDTM/TRTSTMF/TRTSDT and TRTEDTM/TRTETMF/TRTEDT from EX (ADaM IG ADSL; admiral ADSL template).
+
+    Exposure records are restricted by ``filter`` (e.g. a valid dose: ``EXDOSE > 0 or (EXDOSE == 0 and
+    contains(EXTRT, "PLACEBO"))``). Start datetimes impute missing time parts as 00:00:00, end datetimes as
+    23:59:59, up to ``highest_imputation`` (default ``"h"``: only the time; ``"M"``/``"D"`` also impute dates,
+    first/last of the period). The first exposure start and the last exposure end (falling back to the start of
+    a record without an end when ``end_fallback_to_start``) are merged with their time imputation flags;
+    ``…DT`` are the date parts.
+    """
+    by = as_list(by)
+    require(ex, [*by, start, end], "derive_vars_trt_dates (EX)")
+    s_pre, e_pre = prefix
+    sel = ex[condition(ex, filter)]
+    sel = derive_vars_dtm(sel, "__S", start, highest_imputation=highest_imputation, flag_imputation="time")
+    sel = derive_vars_dtm(sel, "__E", end, highest_imputation=highest_imputation, date_imputation="last",
+                          time_imputation="last", flag_imputation="time")
+    if end_fallback_to_start:
+        fallback = sel["__EDTM"].isna() & sel["__SDTM"].notna()
+        sel = sel.assign(__EDTM=sel["__EDTM"].where(~fallback, sel["__SDTM"]),
+                         __ETMF=sel["__ETMF"].where(~fallback, sel["__STMF"]))
+    out = derive_vars_merged(adsl, sel, by, new_vars={f"{s_pre}DTM": "__SDTM", f"{s_pre}TMF": "__STMF"},
+                             filter="present(__SDTM)", order=["__SDTM"], mode="first")
+    out = derive_vars_merged(out, sel, by, new_vars={f"{e_pre}DTM": "__EDTM", f"{e_pre}TMF": "__ETMF"},
+                             filter="present(__EDTM)", order=["__EDTM"], mode="last")
+    return derive_vars_dtm_to_dt(out, [f"{s_pre}DTM", f"{e_pre}DTM"])

@@ -1,0 +1,132 @@
+"""Derived records in BDS datasets, with DTYPE (ADaM IG §3.3.5: derived rows are new records).
+
+* :func:`derive_locf_records` — last observation carried forward (DTYPE = "LOCF"), as admiral
+  ``derive_locf_records``: for every expected (subject, parameter, visit) without an analysable value a record
+  is added from the last earlier analysable record.
+* :func:`derive_summary_records` — a record summarising several records (DTYPE = "AVERAGE", "MAXIMUM" …),
+  as admiral ``derive_summary_records``.
+* :func:`derive_extreme_records` — a copy of the first/last record per group (e.g. an End-of-Treatment
+  visit, AVISITN 99), as admiral ``derive_extreme_records``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from cdiscflow.adam._util import as_list, condition, ordered, require
+from cdiscflow.errors import DerivationError
+
+
+def _set(frame: pd.DataFrame, values: dict[str, Any] | None) -> pd.DataFrame:
+    return frame.assign(**values) if values else frame
+
+
+def derive_locf_records(df: pd.DataFrame, expected: pd.DataFrame, by: str | Sequence[str], order: str, *,
+                        analysis_var: str = "AVAL", filter: str | None = None, dtype: str = "LOCF",
+                        subjects: pd.DataFrame | None = None, tie_order: Sequence[str] = (),
+                        set_values: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Append LOCF records for expected visits without an analysable value.
+
+    ``expected``: one row per expected visit with the visit variables to set on the new record (e.g.
+    ``AVISIT``, ``AVISITN``, ``AWTARGET``…) and optionally columns of ``by`` (e.g. PARAMCD). ``order`` is the
+    visit order column present in both (e.g. AVISITN). The expected grid is ``expected`` × the ``by`` groups
+    present in ``df`` (or in ``subjects``). Candidates to carry forward are records meeting ``filter``
+    (e.g. ``ANL01FL == "Y"``) with a non-missing ``analysis_var``; the last one with ``order`` below the
+    missing visit is copied (among several with the same ``order``, the last in ``tie_order``, e.g. ADY),
+    its visit variables replaced by the expected ones, ``set_values`` applied (e.g. ``{"ABLFL": ""}``: a
+    carried baseline is not a baseline record) and ``DTYPE`` set. Groups with no earlier value get no record. Output: input records then new records, sorted by ``by`` and ``order``.
+    """
+    by = as_list(by)
+    require(df, [*by, order, analysis_var], "derive_locf_records")
+    require(expected, [order], "derive_locf_records (expected visits)")
+    visit_cols = [c for c in expected.columns if c not in by]
+    shared_by = [b for b in by if b in expected.columns]
+    groups = (subjects if subjects is not None else df)[by].drop_duplicates()
+    grid = groups.merge(expected, on=shared_by, how="inner") if shared_by else groups.merge(expected, how="cross")
+    cand = df[condition(df, filter) & df[analysis_var].notna()]
+    present = cand[[*by, order]].drop_duplicates().assign(__have__=True)
+    need = grid.merge(present, on=[*by, order], how="left")
+    need = need[need["__have__"].isna()].drop(columns="__have__")
+    if need.empty:
+        return df.copy()
+    src = cand.rename(columns={order: "__src_order__"})
+    src = src.assign(**{order: src["__src_order__"].astype("float64")})
+    src = src.sort_values([order, *tie_order], kind="mergesort", na_position="first")
+    need = need.assign(**{order: need[order].astype("float64")}).sort_values(order, kind="mergesort")
+    carried = pd.merge_asof(need[[*by, *visit_cols]], src.drop(columns=[c for c in visit_cols if c != order]),
+                            on=order, by=by, direction="backward", allow_exact_matches=False)
+    carried = carried[carried["__src_order__"].notna()].drop(columns="__src_order__")
+    carried = _set(carried, set_values)
+    carried["DTYPE"] = dtype
+    out = pd.concat([df, carried[[c for c in df.columns if c in carried.columns] + (["DTYPE"] if "DTYPE" not in
+                                                                                   df.columns else [])]],
+                    ignore_index=True)
+    out["DTYPE"] = out["DTYPE"].fillna("").astype("str")
+    return ordered(out, by, [order]).reset_index(drop=True)
+
+
+def derive_var_locf(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *, candidates: str,
+                    target: str, analysis_var: str = "AVAL", dtype: str = "LOCF",
+                    flag_unchanged: bool = True) -> pd.DataFrame:
+    """LOCF within existing records: ``analysis_var`` of records meeting ``target`` is replaced by the last
+    earlier value (in ``order`` within ``by``) of a record meeting ``candidates``, and DTYPE set.
+
+    Used when only analysis records may be carried forward (e.g. a value outside the chosen record of its
+    window counts as missing and is imputed); target records without an earlier candidate are unchanged.
+    With ``flag_unchanged=False`` a record whose value equals the carried one keeps its DTYPE (nothing was
+    imputed in effect).
+    """
+    by = as_list(by)
+    require(df, [*by, *[o.lstrip("-") for o in order], analysis_var], "derive_var_locf")
+    work = ordered(df, by, order)
+    cand = condition(work, candidates) & work[analysis_var].notna()
+    carried = work[analysis_var].where(cand).groupby([work[b] for b in by], sort=False).ffill()
+    hit = condition(work, target) & ~cand & carried.notna()
+    out = df.copy()
+    out.loc[work.index[hit], analysis_var] = carried[hit].to_numpy()
+    if not flag_unchanged:
+        hit &= work[analysis_var].ne(carried)
+    idx = work.index[hit]
+    dtypes = out["DTYPE"] if "DTYPE" in out.columns else pd.Series("", index=out.index)
+    out["DTYPE"] = dtypes.fillna("").astype("str").where(~out.index.isin(idx), dtype)
+    return out
+
+
+def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysis_var: str = "AVAL",
+                           fun: str = "mean", filter: str | None = None,
+                           set_values: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Append one record per ``by`` group summarising ``analysis_var`` (``fun``: mean, sum, min, max, median).
+
+    The new record has the ``by`` columns, the summary in ``analysis_var`` and ``set_values`` (e.g.
+    ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are missing.
+    """
+    by = as_list(by)
+    if fun not in ("mean", "sum", "min", "max", "median"):
+        raise DerivationError(f"summary function {fun!r}", variable=analysis_var,
+                              expected="mean, sum, min, max or median")
+    require(df, [*by, analysis_var], "derive_summary_records")
+    sel = df[condition(df, filter)]
+    new = getattr(sel.groupby(by, sort=False)[analysis_var], fun)().reset_index()
+    return _concat(df, _set(new, set_values))
+
+
+def derive_extreme_records(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *, mode: str = "last",
+                           filter: str | None = None, set_values: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Append a copy of the first/last record per ``by`` (in ``order``, among ``filter``) with ``set_values``."""
+    by = as_list(by)
+    if mode not in ("first", "last"):
+        raise DerivationError(f"mode {mode!r}", expected="first or last")
+    sel = ordered(df[condition(df, filter)], by, order).drop_duplicates(by, keep=mode)
+    return _concat(df, _set(sel, set_values))
+
+
+def _concat(df: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Append new records; text columns get "" (never NaN) where the other side had no value."""
+    out = pd.concat([df, new], ignore_index=True)
+    for col in out.columns:
+        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
+            out[col] = out[col].fillna("").astype("str")
+    return out

@@ -1,0 +1,95 @@
+"""Datasets on disk, whatever their format: read by extension, read a folder, write a dataset's files.
+
+Formats: ``.xpt`` (SAS XPORT), ``.json`` (Dataset-JSON 1.1), ``.csv`` (text; every column read as text,
+``""`` for empty cells) and ``.sas7bdat`` (read only). Every reader returns ``(DataFrame, XptMeta)``; the
+meta of a CSV has no types, lengths or labels (it is untyped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from cdiscflow.errors import DataError
+from cdiscflow.io.datasetjson import read_dataset_json, write_dataset_json
+from cdiscflow.io.raw import read_raw_csv
+from cdiscflow.io.xpt import XptMeta, from_readstat, read_xpt, write_xpt
+from cdiscflow.specs.model import Dataset
+
+PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat")
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, XptMeta]:
+    df = read_raw_csv(path).drop(columns="__row__")
+    return df.astype(object), XptMeta(name=path.stem.upper(), source_format="csv", encoding="utf-8")
+
+
+def _read_sas7bdat(path: Path) -> tuple[pd.DataFrame, XptMeta]:
+    try:
+        df, m = pyreadstat.read_sas7bdat(str(path), disable_datetime_conversion=True)
+    except (pyreadstat.PyreadstatError, pyreadstat.ReadstatError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read as SAS7BDAT: {exc}", file=str(path), expected="a .sas7bdat file") from None
+    return from_readstat(df, m, path, "sas7bdat", m.file_encoding)
+
+
+READERS = {".xpt": read_xpt, ".json": read_dataset_json, ".csv": _read_csv, ".sas7bdat": _read_sas7bdat}
+
+
+def read_dataset(path: Path | str) -> tuple[pd.DataFrame, XptMeta]:
+    """Read one dataset file, chosen by its extension."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise DataError(f"unknown dataset format {path.suffix!r}", file=str(path),
+                        expected=f"one of {', '.join(PREFERENCE)}")
+    if not path.is_file():
+        raise DataError("dataset file not found", file=str(path), expected="an existing file")
+    return reader(path)
+
+
+def dataset_files(folder: Path | str, names: Iterable[str] | None = None) -> dict[str, Path]:
+    """Dataset name (upper-case) → file in ``folder``, preferring xpt, then json, csv, sas7bdat."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError("dataset folder not found", file=str(folder), expected="a folder of datasets")
+    found: dict[str, Path] = {}
+    for ext in PREFERENCE:
+        for p in sorted(folder.glob(f"*{ext}")):
+            found.setdefault(p.stem.upper(), p)
+    if names is None:
+        return dict(sorted(found.items()))
+    wanted = [n.upper() for n in names]
+    absent = [n for n in wanted if n not in found]
+    if absent:
+        raise DataError(f"dataset(s) {', '.join(absent)} not found", file=str(folder),
+                        expected=f"files such as {absent[0].lower()}.xpt")
+    return {n: found[n] for n in wanted}
+
+
+def read_folder(folder: Path | str, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Datasets of ``folder`` keyed by upper-case name (``names`` restricts and requires them)."""
+    return {name: read_dataset(p)[0] for name, p in dataset_files(folder, names).items()}
+
+
+def write_datasets(df: pd.DataFrame, folder: Path | str, spec: Dataset, formats: Sequence[str] = ("xpt", "json"),
+                   *, study_oid: str = "", metadata_version_oid: str = "", transliterate: bool = False,
+                   metadata_ref: str | None = "define.xml") -> list[Path]:
+    """Write ``<name lower>.xpt`` and/or ``.json`` in ``folder`` through ``spec``; returns the paths written."""
+    unknown = sorted(set(formats) - {"xpt", "json"})
+    if unknown:
+        raise DataError(f"unknown output format(s) {', '.join(unknown)}", expected="xpt and/or json")
+    folder = Path(folder)
+    paths = []
+    if "xpt" in formats:
+        path = folder / f"{spec.name.lower()}.xpt"
+        write_xpt(df, path, spec, transliterate=transliterate)
+        paths.append(path)
+    if "json" in formats:
+        path = folder / f"{spec.name.lower()}.json"
+        write_dataset_json(df, path, spec, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
+                           metadata_ref=metadata_ref)
+        paths.append(path)
+    return paths

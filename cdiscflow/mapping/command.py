@@ -1,0 +1,32 @@
+"""``cdiscflow sdtm``: map a study's raw extracts to SDTM, print and save the reconciliation."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cdiscflow.mapping.study import format_table, map_study
+from cdiscflow.registry import load_study_modules
+from cdiscflow.study import BUILTIN_DIR, Study
+
+STUDY_MODULES = ["sdtm_derivations", "derivations"]
+
+
+def load_modules(study: Study) -> None:
+    """Import the study's derivation modules so ``derive:`` names resolve (built-in studies only)."""
+    if study.root.parent == BUILTIN_DIR.resolve():
+        load_study_modules(f"cdiscflow.studies.{study.root.name}", STUDY_MODULES)
+
+
+def run(args: argparse.Namespace) -> int:
+    study = Study.load(args.study, args.out)
+    load_modules(study)
+    raw = Path(args.raw) if args.raw else study.stage_dir("raw")
+    result = map_study(study, raw, study.stage_dir("sdtm"), domains=args.domains,
+                       design_dir=getattr(args, "design", None))
+    print(f"SDTM for {study.studyid}: " + ", ".join(f"{n} {len(r.data)}" for n, r in result.results.items()))
+    print("Reconciliation (raw rows in = mapped + rejected):")
+    print(format_table(result.reconciliation))
+    if len(result.rejections):
+        print(f"{len(result.rejections)} rejection(s): see {study.stage_dir('sdtm') / 'rejections.csv'}")
+    return 0

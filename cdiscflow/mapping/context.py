@@ -1,0 +1,138 @@
+"""The state one mapping call works in: raw extracts, codelists, SDTM mapped so far, the rejection log."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.errors import MappingError, SpecError
+from cdiscflow.specs.model import Codelist, Dataset
+
+ROW = "__row__"
+SRC = "__src__"
+REJECTION_COLUMNS = ["extract", "row", "dataset", "variable", "value", "reason"]
+POLICIES = ("error", "reject")
+
+
+def expr_name(column: str) -> str:
+    """The name a raw column has in conditions: non-identifier characters become ``_`` (``IT.AESEV`` →
+    ``IT_AESEV``)."""
+    name = re.sub(r"\W", "_", str(column))
+    return f"_{name}" if name[:1].isdigit() else name
+
+
+@dataclass
+class MapContext:
+    """Everything an algorithm may read; algorithms never touch files.
+
+    ``raw``: extract name → text DataFrame (``""`` for missing) with ``__row__`` (1-based raw row).
+    ``sdtm``: SDTM datasets mapped so far (upper-case names), e.g. DM for RFSTDTC, TV for visits.
+    """
+
+    raw: dict[str, pd.DataFrame]
+    codelists: dict[str, Codelist] = field(default_factory=dict)
+    sdtm: dict[str, pd.DataFrame] = field(default_factory=dict)
+    studyid: str | None = None
+    spec: Dataset | None = None
+    extract: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    rejected: list[pd.DataFrame] = field(default_factory=list)
+
+    # -- policy ------------------------------------------------------------------------------------------
+    def policy(self, entry: dict[str, Any] | None, key: str = "on_unknown") -> str:
+        """The policy for a bad value: the map entry's, else the dataset setting, else ``error``."""
+        value = (entry or {}).get(key) if isinstance(entry, dict) else None
+        if value is None and self.spec is not None:
+            value = self.spec.settings.get(key, self.spec.settings.get("on_bad_value"))
+        value = value or "error"
+        if value not in POLICIES:
+            raise SpecError(f"{key}: {value!r}", file=self.spec.file if self.spec else None,
+                            expected="reject or error")
+        return value
+
+    def file_of(self, extract: str | None = None) -> str:
+        name = extract or self.extract or "?"
+        return self.files.get(name, name)
+
+    def bad_values(self, work: pd.DataFrame, mask: pd.Series, variable: str, values: pd.Series, reason: str,
+                   policy: str, expected: str | None = None) -> None:
+        """Handle rows whose value is unusable: raise (policy ``error``) or log them as rejected."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        rows = work.loc[mask, ROW]
+        extracts = work.loc[mask, SRC] if SRC in work.columns else pd.Series(self.extract, index=rows.index)
+        vals = values[mask].astype(str)
+        if policy == "error":
+            first = rows.index[0]
+            raise MappingError(f"dataset {self.spec.name if self.spec else '?'}: {reason} {vals[first]!r}"
+                               f"{f' (and {int(mask.sum()) - 1} more)' if mask.sum() > 1 else ''}",
+                               file=self.file_of(extracts[first]), row=int(rows[first]), variable=variable,
+                               expected=expected)
+        self.rejected.append(pd.DataFrame({
+            "extract": extracts.astype(str).to_numpy(), "row": rows.astype("int64").to_numpy(),
+            "dataset": self.spec.name if self.spec else "", "variable": variable,
+            "value": vals.to_numpy(), "reason": reason}))
+
+    def rejected_rows(self) -> pd.DataFrame:
+        if not self.rejected:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in REJECTION_COLUMNS})
+        return pd.concat(self.rejected, ignore_index=True)[REJECTION_COLUMNS]
+
+    # -- lookups -------------------------------------------------------------------------------------------
+    def codelist(self, ref: str, variable: str | None = None) -> Codelist:
+        if ref not in self.codelists:
+            raise SpecError(f"codelist {ref!r} is not in the study codelists", variable=variable,
+                            file=self.spec.file if self.spec else None,
+                            expected=f"one of {', '.join(sorted(self.codelists)) or '(none)'}")
+        return self.codelists[ref]
+
+    def extract_frame(self, name: str, variable: str | None = None) -> pd.DataFrame:
+        if name not in self.raw:
+            raise MappingError(f"raw extract {name!r} is not available", variable=variable,
+                               file=self.spec.file if self.spec else None,
+                               expected=f"one of {', '.join(sorted(self.raw)) or '(none)'}")
+        return self.raw[name]
+
+    def domain(self, name: str, variable: str | None = None) -> pd.DataFrame:
+        if name not in self.sdtm:
+            raise MappingError(f"SDTM dataset {name} is needed but has not been mapped", variable=variable,
+                               file=self.spec.file if self.spec else None,
+                               expected=f"{name} mapped before {self.spec.name if self.spec else 'this dataset'}")
+        return self.sdtm[name]
+
+
+def column(work: pd.DataFrame, name: str, ctx: MapContext, variable: str) -> pd.Series:
+    """A raw (or already mapped) column as stripped text; a missing column is a MappingError naming the file."""
+    if name in work.columns:
+        col = work[name]
+    else:
+        alias = {expr_name(c): c for c in work.columns}
+        if name not in alias:
+            raise MappingError(f"raw column {name!r} is missing", file=ctx.file_of(), variable=variable,
+                               expected=f"a column of {ctx.extract}: "
+                                        f"{', '.join(c for c in work.columns if not c.startswith('__'))}")
+        col = work[alias[name]]
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return col
+    return col.astype(object).where(col.notna(), "").astype(str).str.strip().astype(object)
+
+
+def expr_frame(work: pd.DataFrame, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The frame a condition sees: raw columns under their expression names, plus mapped SDTM variables."""
+    frame = work.rename(columns={c: expr_name(c) for c in work.columns})
+    if extra is not None:
+        frame = pd.concat([frame.drop(columns=[c for c in extra.columns if c in frame.columns]), extra], axis=1)
+    return frame
+
+
+def blank(index: pd.Index) -> pd.Series:
+    return pd.Series("", index=index, dtype=object)
+
+
+def nan(index: pd.Index) -> pd.Series:
+    return pd.Series(np.nan, index=index, dtype="float64")

@@ -1,0 +1,178 @@
+"""``map_study``: every SDTM spec of a study, in dependency order, with lineage, rejections and a
+reconciliation; outputs written to a temporary folder and moved into ``<out>/<study>/sdtm`` only when
+everything succeeded (no partial output is ever left behind).
+
+Order: DM first (other domains need RFSTDTC), then spec-only trial design datasets (``source: none``), then
+the rest; SUPP-- specs are mapped with their parent. Trial design needed by ``visit``/``epoch`` (TV, TA, SE)
+comes from the study's own specs, or from ``design_dir`` (a folder of XPT/CSV/JSON datasets, e.g. a
+sponsor's existing trial design) when the study has no spec for it — paths in specs never leave the study.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.errors import MappingError
+from cdiscflow.io.datasets import read_folder, write_datasets
+from cdiscflow.io.raw import read_raw_folder
+from cdiscflow.mapping.context import REJECTION_COLUMNS, MapContext
+from cdiscflow.mapping.engine import MappingResult, map_dataset
+from cdiscflow.specs.model import Dataset
+from cdiscflow.study import Study
+
+DESIGN = ("TS", "TA", "TE", "TV", "TI", "SE")
+RECONCILIATION_COLUMNS = ["extract", "raw_rows", "mapped", "rejected", "unaccounted"]
+
+
+@dataclass
+class StudyMapping:
+    results: dict[str, MappingResult]
+    rejections: pd.DataFrame
+    reconciliation: pd.DataFrame
+
+
+def parent_of(spec_source: object) -> str | None:
+    return spec_source if isinstance(spec_source, str) and spec_source.isupper() else None
+
+
+def mapping_order(study: Study, domains: list[str] | None) -> list[str]:
+    """Datasets to map (excluding SUPP--, mapped with their parent), DM first then trial design."""
+    specs = study.sdtm_specs
+    names = [n for n in specs if parent_of(specs[n].source) is None]
+    if domains:
+        wanted = {d.upper() for d in domains}
+        unknown = sorted(wanted - set(specs))
+        if unknown:
+            raise MappingError(f"no spec for domain(s) {', '.join(unknown)}",
+                               expected=f"one of {', '.join(sorted(specs))}")
+        wanted |= {parent_of(specs[n].source) for n in wanted if parent_of(specs[n].source)}
+        needed = {"DM"} | {n for n in DESIGN if n in specs}
+        names = [n for n in names if n in wanted or n in needed]
+    rank = {n: (0 if n == "DM" else 1 if n in DESIGN and specs[n].source in (None, "none") else 2) for n in names}
+    return sorted(names, key=lambda n: (rank[n], names.index(n)))
+
+
+def map_all(study: Study, raw: dict[str, pd.DataFrame], files: dict[str, str], domains: list[str] | None = None,
+            design: dict[str, pd.DataFrame] | None = None) -> StudyMapping:
+    """Map the study's specs in memory (no I/O); raises MappingError when a raw row is unaccounted for."""
+    specs = study.sdtm_specs
+    ctx = MapContext(raw=raw, codelists=study.codelists, sdtm=dict(design or {}), studyid=study.studyid,
+                     files=files)
+    results: dict[str, MappingResult] = {}
+    for name in mapping_order(study, domains):
+        supps = [s for s in specs.values() if parent_of(s.source) == name]
+        res = map_dataset(specs[name], ctx, supps)
+        check_keys(res, specs[name], ctx)
+        results[name] = res
+        ctx.sdtm[name] = res.data
+        for sname, sres in res.supp.items():
+            results[sname] = sres
+            ctx.sdtm[sname] = sres.data
+    rejections = ctx.rejected_rows()
+    return StudyMapping(results, rejections, reconcile(raw, results, rejections, specs))
+
+
+def check_keys(res: MappingResult, spec: Dataset, ctx: MapContext) -> None:
+    """The spec's keys identify each record (a duplicate subject in DM is an error naming both raw rows)."""
+    keys = [k for k in spec.keys if k in res.data.columns]
+    if not keys:
+        return
+    dup = res.data.duplicated(keys, keep=False)
+    if dup.any():
+        rows = res.lineage[dup.to_numpy()]
+        first = rows.iloc[0]
+        raise MappingError(f"dataset {spec.name}: duplicate key {', '.join(keys)} = "
+                           f"{', '.join(str(res.data.loc[rows.index[0], k]) for k in keys)} "
+                           f"(raw rows {', '.join(map(str, rows['row'].head(5)))})",
+                           file=ctx.file_of(first["extract"]), row=int(first["row"]), variable=keys[-1],
+                           expected=f"one record per {', '.join(keys)}")
+
+
+def reconcile(raw: dict[str, pd.DataFrame], results: dict[str, MappingResult], rejections: pd.DataFrame,
+              specs) -> pd.DataFrame:
+    """Per extract read by a spec: raw rows in = rows mapped + rows rejected; unaccounted rows are an error."""
+    sources = sorted({s.source for s in specs.values() if isinstance(s.source, str) and s.source in raw})
+    lineage = pd.concat([r.lineage for r in results.values()], ignore_index=True)
+    rows, missing = [], []
+    for name in sources:
+        raw_rows = raw[name]["__row__"].to_numpy(dtype="int64")
+        mapped = np.isin(raw_rows, lineage.loc[lineage["extract"] == name, "row"].to_numpy(dtype="int64"))
+        rejected = np.isin(raw_rows, rejections.loc[rejections["extract"] == name, "row"].to_numpy(dtype="int64"))
+        rejected &= ~mapped
+        lost = ~mapped & ~rejected
+        rows.append([name, len(raw_rows), int(mapped.sum()), int(rejected.sum()), int(lost.sum())])
+        if lost.any():
+            missing.append((name, int(raw_rows[lost][0]), int(lost.sum())))
+    table = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+    if missing:
+        name, row, count = missing[0]
+        raise MappingError(f"{count} raw row(s) neither mapped nor rejected", file=name, row=row,
+                           expected="every raw row in an SDTM dataset or in the rejection log")
+    return table
+
+
+def check_text(res: MappingResult, spec: Dataset, files: dict[str, str]) -> None:
+    """XPT v5 holds ASCII text within the spec's lengths: anything else is an error naming the raw file, row
+    and variable (caught here, before any file is written)."""
+    for var in spec.variables:
+        if not var.is_char or var.name not in res.data.columns:
+            continue
+        values = res.data[var.name].astype(str)
+        non_ascii = values.str.contains(r"[^\x00-\x7f]", regex=True)
+        too_long = values.str.len() > var.length if var.length else pd.Series(False, index=values.index)
+        for bad, what, expected in ((non_ascii, "non-ASCII text", "ASCII text (XPT v5); fix or transliterate "
+                                     "the raw value"), (too_long, "text longer than the spec length",
+                                                        f"at most {var.length} characters")):
+            if bad.any():
+                pos = int(bad.to_numpy().nonzero()[0][0])
+                lin = res.lineage.iloc[pos]
+                raise MappingError(f"dataset {spec.name}: {what} {values.iloc[pos][:60]!r}",
+                                   file=files.get(lin["extract"], lin["extract"]), row=int(lin["row"]),
+                                   variable=var.name, expected=expected)
+
+
+def format_table(table: pd.DataFrame) -> str:
+    return table.to_string(index=False)
+
+
+def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = None,
+              domains: list[str] | None = None, design_dir: Path | str | None = None) -> StudyMapping:
+    """Map and write ``sdtm/<name>.xpt`` + ``.json``, ``sdtm/lineage/<name>.csv``, ``sdtm/rejections.csv``
+    and ``sdtm/reconciliation.csv`` under ``out_dir`` (default: the study's sdtm stage folder)."""
+    raw_dir = Path(raw_dir)
+    raw = read_raw_folder(raw_dir)
+    files = {name: str(raw_dir / f"{name}.csv") for name in raw}
+    design = {}
+    if design_dir is not None:
+        design = {k: v for k, v in read_folder(design_dir).items() if k in DESIGN}
+        design = {k: v for k, v in design.items() if k not in study.sdtm_specs}
+    result = map_all(study, raw, files, domains, design)
+    for name, res in result.results.items():
+        check_text(res, study.sdtm_specs[name], files)
+    target = Path(out_dir) if out_dir is not None else study.stage_dir("sdtm")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / "lineage").mkdir()
+        for name, res in result.results.items():
+            write_datasets(res.data, tmp, study.sdtm_specs[name], study_oid=study.studyid)
+            res.lineage.to_csv(tmp / "lineage" / f"{name.lower()}.csv", index=False)
+        result.rejections[REJECTION_COLUMNS].to_csv(tmp / "rejections.csv", index=False)
+        result.reconciliation.to_csv(tmp / "reconciliation.csv", index=False)
+        old = target.with_name(f".{target.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result

@@ -1,0 +1,94 @@
+"""``cdiscflow run [STUDY]``: the whole study, raw → SDTM → ADaM → validation → define → TLFs → package.
+
+Builds the step graph (:mod:`cdiscflow.runner.plan`), runs what is not up to date with ``-j N`` local processes
+or on a Dask cluster (``--scheduler tcp://host:port``), then writes ``manifest.json`` and ``index.html`` and
+prints a summary. ``SOURCE_DATE_EPOCH`` is pinned for the whole run (see
+:func:`cdiscflow.runner.hashing.source_date_epoch`). Exit status: 0 when every step is ok, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from cdiscflow.runner.execute import StepContext
+from cdiscflow.runner.executors import open_executor
+from cdiscflow.runner.graph import Graph
+from cdiscflow.runner.hashing import source_date_epoch
+from cdiscflow.runner.plan import PlanOptions, build_graph
+from cdiscflow.runner.progress import reporter
+from cdiscflow.runner.schedule import Fingerprints, Outcome, plan, run_graph
+from cdiscflow.runner.state import State, run_lock, write_manifest
+from cdiscflow.runner.steps import availability
+from cdiscflow.study import Study
+
+
+def command_line(args: argparse.Namespace) -> list[str]:
+    """The invocation as a canonical argument list (recorded in the manifest)."""
+    argv = ["cdiscflow", "run", args.study or "", "--out", str(args.out)]
+    for flag in ("jobs", "scheduler", "raw", "seed", "subjects"):
+        value = getattr(args, flag, None)
+        if value is not None and not (flag == "jobs" and value == 1):
+            argv += [f"--{flag}", str(value)]
+    if args.only:
+        argv += ["--only", *args.only]
+    argv += [f"--{f}" for f in ("force", "dry_run") if getattr(args, f, False)]
+    return [a.replace("_", "-") if a.startswith("--") else a for a in argv if a != ""]
+
+
+def print_plan(graph: Graph, verdict: dict[str, str], study: Study) -> None:
+    kinds = {s.action.rsplit(":", 1)[-1] for s in graph}
+    missing = {k: why for k in sorted(kinds) if (why := availability(k, study.root.name))}
+    width = max(len(s.id) for s in graph)
+    print(f"Plan for {study.name} ({len(graph)} steps):")
+    for step in graph:
+        kind = step.action.rsplit(":", 1)[-1]
+        note = f"  [{missing[kind]}]" if kind in missing and verdict[step.id] != "up to date" else ""
+        deps = f"  ← {', '.join(step.deps)}" if step.deps else ""
+        print(f"  {step.id:<{width}}  {verdict[step.id]}{note}{deps}")
+    todo = sum(1 for v in verdict.values() if v != "up to date")
+    print("Nothing to do: everything is up to date." if not todo else f"{todo} step(s) would run.")
+
+
+def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph) -> None:
+    counts = {k: sum(1 for o in outcomes.values() if o.status == k)
+              for k in ("ran", "current", "failed", "unavailable", "skipped")}
+    if counts["ran"] == 0 and counts["current"] == len(outcomes):
+        print(f"Nothing to do: all {len(outcomes)} steps are up to date.")
+    else:
+        print(f"{len(outcomes)} steps: {counts['ran']} ran, {counts['current']} up to date, {counts['failed']} failed, "
+              f"{counts['unavailable']} unavailable, {counts['skipped']} skipped.")
+    for sid, o in outcomes.items():
+        if o.status in ("failed", "unavailable", "skipped"):
+            log = f"  (log: {out_dir / 'logs' / graph[sid].log_name})" if o.status != "skipped" else ""
+            print(f"  {o.status.upper():<11} {sid}: {o.reason}{log}")
+    print(f"Outputs: {out_dir}  ·  index: {out_dir / 'index.html'}  ·  manifest: {out_dir / 'manifest.json'}")
+    if (out_dir / "package.zip").is_file():
+        print(f"Package: {out_dir / 'package'}  ·  zip: {out_dir / 'package.zip'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    out_root = Path(args.out).resolve()
+    study = Study.load(args.study, out=out_root)
+    epoch = source_date_epoch(study.meta)
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    raw = str(Path(args.raw).resolve()) if args.raw else None
+    graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects))
+    selected = graph.closure(graph.resolve(args.only)) if args.only else graph
+    ctx = StepContext(str(study.root), str(out_root), study.name, raw_dir=raw, epoch=epoch)
+    state = State(study.out_dir)
+    prints = Fingerprints(ctx, study.root)
+    if args.dry_run:
+        print_plan(selected, plan(selected, state, prints, force=args.force), study)
+        return 0
+    from cdiscflow.submission.index import write_index
+
+    with run_lock(study.out_dir):
+        state = State(study.out_dir)  # read under the lock
+        with open_executor(args.jobs, args.scheduler) as executor:
+            outcomes = run_graph(selected, ctx, state, prints, executor, reporter(), force=args.force)
+        write_manifest(graph, state, study, study.out_dir, epoch, command_line(args), prints.hashes)
+        write_index(study, study.out_dir, graph, state)
+    summarize(outcomes, study.out_dir, graph)
+    return 0 if all(o.status in ("ran", "current") for o in outcomes.values()) else 1

@@ -1,0 +1,153 @@
+"""Build a study's run graph from its specs and TLF catalog.
+
+Steps and what they need (ids in brackets)::
+
+    [simulate]            built-in simulated study without --raw: study programs → raw/*.csv
+    [sdtm]                raw extracts + SDTM specs + codelists → every domain (the mapping engine maps a study
+                          at once: DM first, SUPP-- with their parent, one reconciliation over all extracts)
+    [adam:<DATASET>]      SDTM + the ADaM datasets in its ``settings.depends`` (and ``source``); its spec
+    [validate] [define]   all SDTM and ADaM + all specs
+    [tlf:<output id>]     the ADaM datasets of the catalog entry (``datasets``, population dataset); the entry
+                          and the catalog's ``defaults``
+    [tlf-pdf]             the RTFs of every output that wants PDF (one LibreOffice run)
+    [package]             everything above + the study's specs and programs
+
+Every step also depends on the study's programs (``*.py`` under the study folder) and ``study.yaml``.
+
+Incremental granularity below a step: a step's fingerprint takes the outputs of the steps it needs, filtered by
+its ``reads`` patterns. An ADaM spec whose ``source`` names SDTM domains (``source: [DM, AE, SUPPAE]``) reads
+only those files, so touching the VS spec re-maps SDTM but leaves ADAE up to date (its inputs are byte-identical);
+without such a ``source`` an ADaM dataset reads all of SDTM.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cdiscflow.errors import SpecError
+from cdiscflow.runner.graph import Graph, Step
+from cdiscflow.runner.steps import CODE
+from cdiscflow.specs.loader import read_yaml
+from cdiscflow.study import Study
+
+ACTIONS = "cdiscflow.runner.steps"
+FORMATS = ("rtf", "docx", "html", "pdf")
+
+
+@dataclass
+class PlanOptions:
+    raw: str | None = None
+    seed: int | None = None
+    subjects: int | None = None
+
+
+def study_programs(study: Study) -> list[str]:
+    """study.yaml and every Python file of the study folder (its programs)."""
+    files = [study.root / "study.yaml", *study.root.rglob("*.py")]
+    return sorted(str(p) for p in files if "__pycache__" not in p.parts)
+
+
+def spec_files(study: Study, sub: str = "") -> list[str]:
+    """Every file under the study's ``specs/`` folder (or ``specs/<sub>``)."""
+    folder = study.specs_dir / sub if sub else study.specs_dir
+    return sorted(str(p) for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def named(text: Any, known: Iterable[str]) -> list[str]:
+    """Dataset names mentioned in a spec's ``source`` text or list (word tokens, case-insensitive)."""
+    parts = text if isinstance(text, list) else [text or ""]
+    tokens = {t.upper() for part in parts for t in re.findall(r"[A-Za-z][A-Za-z0-9]*", str(part))}
+    return [k for k in known if k.upper() in tokens]
+
+
+def tlf_catalog(study: Study) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Output entries of ``tlf/catalog.yaml`` and its ``defaults`` (none when the study has no catalog)."""
+    path = study.root / "tlf" / "catalog.yaml"
+    if not path.is_file():
+        return [], {}
+    data = read_yaml(path) or {}
+    entries = data.get("outputs") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("id") for e in entries):
+        raise SpecError("catalog outputs must be a list of entries with an 'id'", file=str(path),
+                        expected="outputs: [{id: t-1, ...}, ...]")
+    return entries, dict(data.get("defaults") or {})
+
+
+def _raw_step(study: Study, opt: PlanOptions, programs: list[str]) -> tuple[list[Step], list[str]]:
+    """The simulate step (or none with --raw) and the raw files the SDTM step reads directly."""
+    if opt.raw:
+        raw = Path(opt.raw)
+        if not raw.is_dir():
+            raise SpecError(f"raw folder {opt.raw} not found", expected="a folder with the raw extracts")
+        return [], sorted(str(p) for p in raw.rglob("*") if p.is_file())
+    if not study.meta.get("simulated"):
+        raise SpecError(f"study {study.name} has no simulator", file=str(study.root / "study.yaml"),
+                        expected="--raw DIR with the raw extracts")
+    params = {k: v for k, v in (("seed", opt.seed), ("subjects", opt.subjects)) if v is not None}
+    return [Step("simulate", f"{ACTIONS}:simulate", params, inputs=tuple(programs), code=CODE["simulate"],
+                 outputs=("raw/*",), required=("raw/*",), owns=("raw",))], []
+
+
+def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
+    """The full run graph of ``study``."""
+    opt = options or PlanOptions()
+    programs = study_programs(study)
+    codelists = [str(study.specs_dir / "codelists.yaml")] if (study.specs_dir / "codelists.yaml").is_file() else []
+    steps, raw_files = _raw_step(study, opt, programs)
+    sdtm = study.sdtm_specs
+    if sdtm:
+        steps.append(Step("sdtm", f"{ACTIONS}:sdtm", deps=tuple(s.id for s in steps),
+                          inputs=(*programs, *raw_files, *spec_files(study, "sdtm"), *codelists), code=CODE["sdtm"],
+                          outputs=("sdtm/**/*",), required=("sdtm/*.xpt",), owns=("sdtm",)))
+    on_sdtm = ("sdtm",) if sdtm else ()
+
+    adam = study.adam_specs
+    for name, ds in adam.items():
+        from_sdtm = named(ds.source, sdtm)
+        from_adam = [a for a in named([ds.source, *ds.settings.get("depends", [])], adam) if a != name]
+        reads = [f"sdtm/{d.lower()}.*" for d in from_sdtm] or ["sdtm/*.xpt", "sdtm/*.json"]
+        low = name.lower()
+        steps.append(Step(f"adam:{name}", f"{ACTIONS}:adam", {"dataset": name},
+                          deps=(*on_sdtm, *(f"adam:{d}" for d in from_adam)),
+                          inputs=(*programs, *(str(f) for f in (ds.file, *codelists) if f)), code=CODE["adam"],
+                          outputs=(f"adam/{low}.*",), required=(f"adam/{low}.xpt",),
+                          reads=(*reads, *(f"adam/{d.lower()}.*" for d in from_adam))))
+
+    datasets = (*on_sdtm, *(f"adam:{n}" for n in adam))
+    specs = spec_files(study)
+    if datasets:
+        steps.append(Step("validate", f"{ACTIONS}:validate", deps=datasets, inputs=(*programs, *specs),
+                          code=CODE["validate"], outputs=("validation/**/*",), required=("validation/*",),
+                          owns=("validation",)))
+    standards = [s for s, specs_of in (("sdtm", sdtm), ("adam", adam)) if specs_of]
+    if standards:
+        steps.append(Step("define", f"{ACTIONS}:define", {"standards": standards}, deps=datasets,
+                          inputs=(*programs, *specs), code=CODE["define"], outputs=("define/**/*",),
+                          required=tuple(f"define/{s}/define.xml" for s in standards), owns=("define",)))
+
+    entries, defaults = tlf_catalog(study)
+    want_pdf = []
+    for entry in entries:
+        oid = str(entry["id"])
+        used = named([entry.get("datasets"), (entry.get("population") or {}).get("dataset", "ADSL")], adam)
+        formats = [f for f in entry.get("formats", defaults.get("formats", FORMATS)) if f != "pdf"]
+        if "pdf" in entry.get("formats", defaults.get("formats", FORMATS)):
+            want_pdf.append(oid)
+            formats = sorted({*formats, "rtf"}, key=FORMATS.index)
+        steps.append(Step(f"tlf:{oid}", f"{ACTIONS}:tlf", {"output": oid, "formats": formats},
+                          deps=tuple(f"adam:{d}" for d in used), inputs=tuple(programs), code=CODE["tlf"],
+                          outputs=(f"tlf/{oid}.*",), required=(f"tlf/{oid}.*",),
+                          salt={"entry": entry, "defaults": defaults}))
+    if want_pdf:
+        steps.append(Step("tlf-pdf", f"{ACTIONS}:tlf_pdf", {"outputs": want_pdf},
+                          deps=tuple(f"tlf:{o}" for o in want_pdf), code=CODE["tlf_pdf"],
+                          outputs=tuple(f"tlf/{o}.pdf" for o in want_pdf), reads=tuple(f"tlf/{o}.rtf" for o in want_pdf)))
+
+    steps.append(Step("package", f"{ACTIONS}:package", deps=tuple(s.id for s in steps), inputs=(*programs, *specs),
+                      code=CODE["package"], outputs=("package/**/*", "package.zip"), required=("package.zip",),
+                      owns=("package",)))
+    return Graph.ordered(steps)

@@ -1,0 +1,124 @@
+"""Step adapters: one small function per step kind, calling its stage's library function.
+
+Each adapter is ``adapter(ctx: StepContext, **params) -> None``: it reads inputs from ``ctx.input_dir(stage)``
+(the published outputs of earlier steps) and writes into ``ctx.output_dir(stage)`` (the step's staging folder,
+published by the runner on success). Integrating a stage is a one-line change here. A stage that is not there
+yet raises :class:`StageUnavailable`; the runner reports the step as *unavailable* and skips its dependants.
+
+``CODE`` lists, per step kind, the source files (relative to the ``cdiscflow`` package) whose content is the
+kind's code version.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from cdiscflow.runner.execute import StageUnavailable, StepContext
+
+COMMON_CODE = ("io", "specs", "expr.py", "registry.py", "study.py", "provenance.py", "errors.py")
+CODE: dict[str, tuple[str, ...]] = {
+    "simulate": ("io", "provenance.py", "errors.py"),
+    "sdtm": ("mapping", *COMMON_CODE),
+    "adam": ("adam", *COMMON_CODE),
+    "validate": ("validation", *COMMON_CODE),
+    "define": ("submission/define*", "submission/templates/define*", *COMMON_CODE),
+    "tlf": ("tlf", *COMMON_CODE),
+    "tlf_pdf": ("tlf/render/pdf.py",),
+    "package": ("submission/package.py", "provenance.py", "io/atomic.py"),
+}
+
+
+#: The library function each step kind calls (``{study}``: the built-in study's folder name).
+STAGES: dict[str, tuple[str, str]] = {
+    "simulate": ("cdiscflow.studies.{study}.command", "simulate"),
+    "sdtm": ("cdiscflow.mapping.study", "map_study"),
+    "adam": ("cdiscflow.adam.engine", "derive_study"),
+    "validate": ("cdiscflow.validation", "validate_study"),
+    "define": ("cdiscflow.submission.define_command", "write_define"),
+    "tlf": ("cdiscflow.tlf.engine", "run_catalog"),
+    "tlf_pdf": ("cdiscflow.tlf.render.pdf", "convert_to_pdf"),
+    "package": ("cdiscflow.submission.package", "build_package"),
+}
+
+
+def stage_function(kind: str, study: str = "") -> Any:
+    """The library function of a step kind, or :class:`StageUnavailable` naming what is missing."""
+    module, name = STAGES[kind]
+    module = module.format(study=study)
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            raise StageUnavailable(f"stage not available: module {module} is not there yet") from None
+        raise
+    fn = getattr(mod, name, None)
+    if fn is None:
+        raise StageUnavailable(f"stage not available: {module} has no {name}()")
+    return fn
+
+
+def availability(kind: str, study: str = "") -> str:
+    """``""`` if the step kind's stage is there, else why not (for the plan)."""
+    try:
+        stage_function(kind, study)
+    except StageUnavailable as exc:
+        return exc.message
+    return ""
+
+
+def simulate(ctx: StepContext, *, seed: int | None = None, subjects: int | None = None) -> None:
+    """Simulated raw extracts of a built-in study → ``raw/*.csv``."""
+    options = {k: v for k, v in (("seed", seed), ("subjects", subjects)) if v is not None}
+    stage_function("simulate", ctx.study.root.name)(ctx.output_root, **options)
+
+
+def sdtm(ctx: StepContext) -> None:
+    """Every SDTM domain (DM first, SUPP-- with their parent), lineage, rejections and reconciliation → ``sdtm/``."""
+    map_study = stage_function("sdtm")
+    from cdiscflow.mapping.command import load_modules
+
+    load_modules(ctx.study)
+    map_study(ctx.study, ctx.input_dir("raw"), ctx.output_dir("sdtm"))
+
+
+def adam(ctx: StepContext, *, dataset: str) -> None:
+    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json``."""
+    stage_function("adam")(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset])
+
+
+def validate(ctx: StepContext) -> None:
+    """Validation of all SDTM and ADaM → ``validation/report.html|json`` (findings do not fail the step)."""
+    report = stage_function("validate")(ctx.study, ctx.input_dir("sdtm"), ctx.input_dir("adam"))
+    from cdiscflow.validation.report import summary, write_report
+
+    write_report(report, ctx.output_dir("validation"))
+    print(summary(report))
+
+
+def define(ctx: StepContext, *, standards: list[str]) -> None:
+    """define.xml 2.1 (XSD-checked) and define.html per standard → ``define/<standard>/``."""
+    write_define = stage_function("define")
+    for standard in standards:
+        print(f"define: {write_define(ctx.staged_study, standard)}")
+
+
+def tlf(ctx: StepContext, *, output: str, formats: list[str]) -> None:
+    """One catalog output with its ARD → ``tlf/<output>.*`` (PDF comes from the ``tlf-pdf`` step)."""
+    stage_function("tlf")(ctx.study, ctx.input_dir("adam"), ctx.output_dir("tlf"), only=[output], formats=formats)
+
+
+def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:
+    """PDFs of the outputs' RTF files in one LibreOffice run → ``tlf/<output>.pdf`` (skipped without soffice)."""
+    convert = stage_function("tlf_pdf")
+    from cdiscflow.tlf.render.pdf import soffice_path
+
+    if soffice_path() is None:
+        print("PDF skipped: LibreOffice (soffice) is not installed")
+        return
+    convert([ctx.input_dir("tlf") / f"{oid}.rtf" for oid in outputs], ctx.output_dir("tlf"))
+
+
+def package(ctx: StepContext) -> None:
+    """The submission package folder and its zip → ``package/`` and ``package.zip``."""
+    stage_function("package")(ctx.study, ctx.out_dir, ctx.output_dir("."))

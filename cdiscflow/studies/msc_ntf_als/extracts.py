@@ -1,0 +1,323 @@
+"""Build every raw EDC extract (a text DataFrame per form, in ``forms.FORMS`` order) from the simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdiscflow.studies.msc_ntf_als import design as D
+from cdiscflow.studies.msc_ntf_als.adverse import simulate_aes
+from cdiscflow.studies.msc_ntf_als.alsfrs import simulate_alsfrs
+from cdiscflow.studies.msc_ntf_als.clinical import (simulate_cm, simulate_hhd, simulate_labs,
+                                                   simulate_mh, simulate_svc, simulate_vitals)
+from cdiscflow.studies.msc_ntf_als.csf import simulate_csf
+from cdiscflow.studies.msc_ntf_als.forms import checkbox, finish, fmt_date, fmt_num, fmt_time
+from cdiscflow.studies.msc_ntf_als.meddra import MEDDRA_VERSION, TERMS
+from cdiscflow.studies.msc_ntf_als.subjects import simulate_subjects
+from cdiscflow.studies.msc_ntf_als.visits import simulate_visits
+
+CRITERIA = pd.DataFrame([
+    ("IN01", "Inclusion", "Age 18-75 years"),
+    ("IN02", "Inclusion", "Possible, laboratory-supported probable, probable or definite ALS (El Escorial)"),
+    ("IN03", "Inclusion", "ALSFRS-R >= 30 at screening"),
+    ("IN04", "Inclusion", "Vital capacity >= 65% of predicted"),
+    ("IN05", "Inclusion", "Symptom duration between 1 and 2 years"),
+    ("EX01", "Exclusion", "Feeding tube or mechanical ventilation"),
+    ("EX02", "Exclusion", "Investigational agent or immunosuppressive therapy within 4 weeks"),
+    ("EX03", "Exclusion", "Clinically significant abnormal safety laboratory values"),
+], columns=["IETESTCD", "IECAT", "IETEST"])
+
+
+def build_extracts(n_subjects: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Simulate the study and return ``{form name: extract}`` for every form in ``forms.FORMS``."""
+    rng = np.random.default_rng(seed)
+    subj = simulate_subjects(n_subjects, rng)
+    visits = simulate_visits(subj, rng)
+    qs = simulate_alsfrs(subj, visits, rng)
+    site = subj.set_index("SUBJID")["SITEID"]
+    rnd = subj[subj["STATUS"] == "RANDOMIZED"]
+    out = {
+        "enrollment": _enrollment(subj),
+        "eligibility": _eligibility(subj, rng),
+        "demographics": _demographics(subj),
+        "als_history": _als_history(subj, rng),
+        "medical_history": _medical_history(simulate_mh(subj, rng), site),
+        "randomization": _randomization(rnd, rng),
+        "visit_dates": _visit_dates(visits, site),
+        "bone_marrow_aspiration": _aspiration(rnd, rng),
+        "transplant": _transplant(rnd),
+        "alsfrs_r": _alsfrs(qs, site),
+        "svc": _svc(simulate_svc(subj, visits, rng), site, rng),
+        "hhd": _hhd(simulate_hhd(subj, visits, rng), site),
+        "vital_signs": _vitals(simulate_vitals(subj, visits, rng)),
+        "safety_lab": _labs(*simulate_labs(subj, visits, rng), site),
+    }
+    week12 = _week12_slope_change(qs)
+    out["csf_biomarkers"] = _csf(simulate_csf(rnd, week12, rng), rnd, visits, site)
+    ae = simulate_aes(subj, visits, rng)
+    out["adverse_events"] = _adverse_events(ae, site)
+    out["ae_coding"] = _ae_coding(ae)
+    out["concomitant_medications"] = _cm(simulate_cm(subj, rng), site)
+    out["disposition"] = _disposition(subj, visits, rng)
+    out["trial_summary"] = finish("trial_summary", D.TRIAL_SUMMARY)
+    return out
+
+
+def _keys(df: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = df.copy()
+    df["SITEID"] = site.loc[df["SUBJID"]].to_numpy()
+    return df
+
+
+def _enrollment(subj: pd.DataFrame) -> pd.DataFrame:
+    df = subj.copy()
+    df["ICDAT"] = fmt_date(df["ICDT"])
+    df["ICTIM"] = fmt_time((df["TXTIM"] * 7 + 13) % 480 // 5 * 5 + 8 * 60)
+    df["ICVERS"] = np.where(df["CSFPRE"], "Version 2.0 (CSF amendment)", "Version 1.0")
+    df["CSFCONS"] = checkbox(df["CSFPRE"])
+    return finish("enrollment", df)
+
+
+def _eligibility(subj: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    df = subj.copy()
+    df["IEDAT"] = fmt_date(df["SCRDT"])
+    fail = (df["STATUS"] == "SCREEN FAILURE").to_numpy()
+    df["IEYN"] = np.where(fail, "No", "Yes")
+    crit = CRITERIA.iloc[rng.integers(2, len(CRITERIA), len(df))].reset_index(drop=True)
+    for col in ("IETESTCD", "IECAT", "IETEST"):
+        df[col] = np.where(fail, crit[col], "")
+    df["IEORRES"] = np.where(fail, np.where(crit["IECAT"] == "Inclusion", "No", "Yes"), "")
+    return finish("eligibility", df)
+
+
+def _demographics(subj: pd.DataFrame) -> pd.DataFrame:
+    df = subj.copy()
+    df["BRTHDAT"] = fmt_date(df["BRTHDT"])
+    df["SEX"] = df["SEX"].map({"M": "Male", "F": "Female"})
+    df["RACEWHT"] = checkbox(df["RACE"] == "White")
+    df["RACEBLK"] = df["RACEASN"] = df["RACEOTH"] = df["RACEOTHS"] = ""
+    return finish("demographics", df)
+
+
+def _als_history(subj: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    df = subj.copy()
+    df["ONSETDAT"] = fmt_date(df["ONSETDT"])
+    df["DIAGDAT"] = fmt_date(df["DIAGDT"])
+    df["ELESCRL"] = df["ELESC"]
+    df["FAMHX"] = rng.choice(["No", "No", "No", "No", "No", "No", "Yes", "Unknown"], len(df))
+    return finish("als_history", df)
+
+
+def _medical_history(mh: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = _keys(mh, site)
+    df["MHSPID"] = df.groupby("SUBJID").cumcount() + 1
+    df["MHTERM"] = df["TERM"]
+    df["MHSTDAT"] = fmt_date(df["STDT"], df["PRECISION"])
+    df["MHENDAT"] = fmt_date(df["ENDT"])
+    df["MHONGO"] = checkbox(df["ONGOING"])
+    return finish("medical_history", df)
+
+
+def _randomization(rnd: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    df = rnd.copy()
+    df["RANDDAT"] = fmt_date(df["RANDDT"])
+    df["RANDTIM"] = fmt_time(rng.integers(9 * 60, 17 * 60, len(df)) // 5 * 5)
+    df["STRATUM"] = "Site " + df["SITEID"]
+    df["TRTASSN"] = df["ARM"].map(D.ARM_LABEL)
+    return finish("randomization", df)
+
+
+def _visit_dates(visits: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = _keys(visits, site)
+    df["VISDAT"] = fmt_date(df["DATE"].where(df["DONE"]))
+    df["VISSTAT"] = np.where(df["DONE"], "Done", "Not done")
+    df["VISMODE"] = np.where(df["DONE"], df["MODE"], "")
+    df["VISNDRSN"] = np.where(df["DONE"], "", "Subject unable to attend (travel)")
+    return finish("visit_dates", df)
+
+
+def _aspiration(rnd: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    df = rnd.copy()
+    df["VISIT"], df["VISITNUM"] = "Aspiration", 4
+    df["BMADAT"] = fmt_date(df["ASPDT"])
+    df["BMATIM"] = fmt_time(rng.integers(8 * 60, 14 * 60, len(df)) // 5 * 5)
+    df["BMALOC"] = rng.choice(["Left posterior iliac crest", "Right posterior iliac crest"], len(df))
+    df["BMAVOL"] = rng.integers(50, 71, len(df))
+    df["BMAVOLU"] = "mL"
+    return finish("bone_marrow_aspiration", df)
+
+
+def _transplant(rnd: pd.DataFrame) -> pd.DataFrame:
+    """Two rows per participant: the intrathecal and the intramuscular administration."""
+    it, im = rnd.copy(), rnd.copy()
+    active = rnd["ARM"].eq(D.ARMS[0]).to_numpy()
+    it["EXROUTE"], im["EXROUTE"] = "Intrathecal", "Intramuscular"
+    it["EXDOSE"], im["EXDOSE"] = np.where(active, 125, 0), np.where(active, 48, 0)
+    it["EXVOL"], im["EXVOL"] = 5.0, 24.0
+    it["EXNINJ"], im["EXNINJ"] = 1, 24
+    it["EXLOC"] = "Lumbar spine"
+    im["EXLOC"] = "Right upper arm (biceps and triceps)"
+    it["START"], it["END"] = rnd["TXTIM"], rnd["TXTIM"] + 15
+    im["START"], im["END"] = rnd["TXTIM"] + 25, rnd["TXTIM"] + 55
+    df = pd.concat([it, im]).sort_values(["RANDORD", "START"], kind="stable")
+    df["VISIT"], df["VISITNUM"] = "Transplant", 5
+    df["EXDAT"] = fmt_date(df["TXDT"])
+    df["EXSTTIM"], df["EXENTIM"] = fmt_time(df["START"]), fmt_time(df["END"])
+    df["EXTRT"] = np.where(df["ARM"] == D.ARMS[0], "MSC-NTF cells", "Placebo (DMEM)")
+    df["EXDOSU"], df["EXVOLU"] = "10^6 cells", "mL"
+    df["EXVOL"] = fmt_num(df["EXVOL"], 1)
+    return finish("transplant", df)
+
+
+def _alsfrs(qs: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = _keys(qs, site)
+    df["QSDAT"] = fmt_date(df["DATE"])
+    df["QSMODE"] = df["MODE"]
+    for i in range(1, 13):
+        df[f"ALSQ{i:02d}"] = df[f"ITEM{i}"]
+    df["ALSTOT"] = df["TOTAL"]
+    return finish("alsfrs_r", df)
+
+
+def _week12_slope_change(qs: pd.DataFrame) -> pd.Series:
+    """Week-12 ALSFRS-R slope change per participant (used to correlate CSF MCP-1, Figure 4B)."""
+    wide = qs.pivot(index="SUBJID", columns="VISIT", values="TOTAL")
+    dates = qs.pivot(index="SUBJID", columns="VISIT", values="DATE")
+    if not {"Screening", "Transplant", "Week 12"} <= set(wide.columns):
+        return pd.Series(dtype=float)
+    m = lambda a, b: (dates[b] - dates[a]).dt.days / D.DAYS_PER_MONTH  # noqa: E731
+    pre = (wide["Transplant"] - wide["Screening"]) / m("Screening", "Transplant")
+    return (wide["Week 12"] - wide["Transplant"]) / m("Transplant", "Week 12") - pre
+
+
+def _svc(svc: pd.DataFrame, site: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+    df = _keys(svc, site)
+    df["SVCDAT"] = fmt_date(df["DATE"])
+    df["SVCTIM"] = fmt_time(rng.integers(8 * 60, 16 * 60, len(df)) // 5 * 5)
+    df["SVCPP"], df["SVCNTRL"] = df["SVC"], df["TRIALS"]
+    return finish("svc", df)
+
+
+def _hhd(hhd: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = _keys(hhd, site)
+    df["HHDDAT"] = fmt_date(df["DATE"])
+    df["HHDMUSC"], df["HHDSIDE"], df["HHDINJ"] = df["MUSCLE"], df["SIDE"], df["INJECTED"]
+    df["HHDTRL1"], df["HHDTRL2"] = fmt_num(df["TRIAL1"], 1), fmt_num(df["TRIAL2"], 1)
+    df["HHDUNIT"] = "lbf"
+    return finish("hhd", df)
+
+
+def _vitals(vs: pd.DataFrame) -> pd.DataFrame:
+    df = vs.copy()
+    df["VSDAT"], df["VSTIM"] = fmt_date(df["DATE"]), fmt_time(df["TIME"])
+    df["TEMP"], df["WEIGHT"] = fmt_num(df["TEMP"], 1), fmt_num(df["WEIGHT"], 1)
+    df["HEIGHTU"] = np.where(df["HEIGHT"].notna(), "cm", "")
+    df["HEIGHT"] = fmt_num(df["HEIGHT"], 0)
+    return finish("vital_signs", df)
+
+
+def _labs(num: pd.DataFrame, qual: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    dec = num["DEC"].to_numpy()
+    res = np.empty(len(num), dtype=object)
+    lo, hi = np.empty(len(num), dtype=object), np.empty(len(num), dtype=object)
+    for d in np.unique(dec):                      # one pass per display precision
+        m = dec == d
+        res[m] = fmt_num(num.loc[m, "VALUE"], int(d))
+        lo[m] = fmt_num(num.loc[m, "LOW"], int(d))
+        hi[m] = fmt_num(num.loc[m, "HIGH"], int(d))
+    value = pd.to_numeric(pd.Series(res), errors="coerce").to_numpy()
+    num = num.assign(LBORRES=res, LBORNRLO=lo, LBORNRHI=hi,
+                     LBNRIND=np.where(value < num["LOW"], "L", np.where(value > num["HIGH"], "H", "")))
+    qual = qual.assign(LBORRES=qual["RESULT"], LBORNRLO="", LBORNRHI="",
+                       LBNRIND=np.where(qual["RESULT"] == "Negative", "", "H"))
+    df = _keys(pd.concat([num, qual], ignore_index=True), site)
+    df = df.sort_values(["SUBJID", "VISITNUM", "CAT", "CODE"], kind="stable")
+    df["LBDAT"], df["LBTIM"] = fmt_date(df["DATE"]), fmt_time(df["TIME"])
+    df["LBCAT"], df["LBTESTCD"], df["LBTEST"], df["LBORRESU"] = df["CAT"], df["CODE"], df["NAME"], df["UNIT"]
+    df["LBSPEC"] = np.where(df["CAT"] == "URINALYSIS", "Urine", "Blood")
+    return finish("safety_lab", df)
+
+
+def _csf(csf: pd.DataFrame, rnd: pd.DataFrame, visits: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    """Long CSF results: Transplant (pre-dose) and Week 2; ``<LLOQ`` below the limit; Week 2 not done for
+    participants without a second sample."""
+    meta = D.CSF.set_index("CODE")
+    pre = csf.assign(VISIT="Transplant", VISITNUM=5, VALUE=csf["PRE"], DONE=True)
+    post = csf.assign(VISIT="Week 2", VISITNUM=6, VALUE=csf["POST"], DONE=csf["PAIRED"])
+    df = _keys(pd.concat([pre, post], ignore_index=True), site)
+    vdate = visits.set_index(["SUBJID", "VISIT"])["DATE"]
+    df["DATE"] = vdate.reindex(pd.MultiIndex.from_frame(df[["SUBJID", "VISIT"]])).to_numpy()
+    txtim = rnd.set_index("SUBJID")["TXTIM"].loc[df["SUBJID"]].to_numpy()
+    df["LPDAT"] = np.where(df["DONE"], fmt_date(df["DATE"]), "")
+    df["LPTIM"] = np.where(df["DONE"], fmt_time(np.where(df["VISIT"] == "Transplant", txtim - 10, txtim)), "")
+    lloq = meta.loc[df["CODE"], "LLOQ"].to_numpy()
+    below = df["VALUE"].isna() | (df["VALUE"] < lloq)
+    df["CSFORRES"] = np.where(~df["DONE"], "", np.where(below, "<LLOQ", fmt_num(df["VALUE"], 2)))
+    df["CSFTESTCD"], df["CSFTEST"] = df["CODE"], meta.loc[df["CODE"], "NAME"].to_numpy()
+    df["CSFORRESU"] = meta.loc[df["CODE"], "UNIT"].to_numpy()
+    df["CSFLLOQ"] = fmt_num(lloq, 2)
+    df["CSFMETH"] = meta.loc[df["CODE"], "METHOD"].to_numpy()
+    df["CSFSTAT"] = np.where(df["DONE"], "Done", "Not done")
+    df["CSFREASND"] = np.where(df["DONE"], "", "Week 2 lumbar puncture not performed")
+    df = df.sort_values(["SUBJID", "VISITNUM"], kind="stable")
+    return finish("csf_biomarkers", df)
+
+
+def _adverse_events(ae: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = _keys(ae, site)
+    ser = df["SERIOUS"].to_numpy()
+    df["AETERM"] = df["VERBATIM"]
+    df["AESTDAT"] = fmt_date(df["STDT"], np.where(df["PARTIAL"], "M", "D"))
+    df["AESTTIM"], df["AEENDAT"], df["AEENTIM"] = fmt_time(df["STTIM"]), fmt_date(df["ENDT"]), \
+        fmt_time(df["ENTIM"])
+    df["AEONGO"] = checkbox(df["ENDT"].isna())
+    df["AESEV"] = df["SEV"]
+    df["AESER"] = np.where(ser, "Yes", "No")
+    df["AESDTH"] = ""
+    df["AESLIFE"] = checkbox(df["LIFE"])
+    df["AESHOSP"] = checkbox(ser)
+    df["AESDISAB"] = df["AESCONG"] = ""
+    df["AESMIE"] = checkbox(ser & df["PT"].eq("Respiratory failure").to_numpy())
+    df["AEREL"], df["AEACN"], df["AECONTRT"], df["AEDISCON"], df["AEOUT"] = \
+        df["REL"], "Not applicable", df["CONTRT"], "No", df["OUT"]
+    return finish("adverse_events", df)
+
+
+def _ae_coding(ae: pd.DataFrame) -> pd.DataFrame:
+    df = ae.copy()
+    df["AETERM"], df["AELLT"], df["AEDECOD"] = df["VERBATIM"], df["LLT"], df["PT"]
+    df["AESOC"] = TERMS.set_index("PT").loc[df["PT"], "SOC"].to_numpy()
+    df["MEDDRAV"] = MEDDRA_VERSION
+    return finish("ae_coding", df)
+
+
+def _cm(cm: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
+    df = _keys(cm, site).sort_values(["SUBJID", "STDT"], kind="stable")
+    df["CMSPID"] = df.groupby("SUBJID").cumcount() + 1
+    df["CMTRT"], df["CMINDC"], df["CMDOSE"], df["CMDOSU"], df["CMDOSFRQ"], df["CMROUTE"] = \
+        df["TRT"], df["INDC"], df["DOSE"], df["DOSU"], df["FREQ"], df["ROUTE"]
+    df["CMSTDAT"] = fmt_date(df["STDT"], df["PRECISION"])
+    df["CMENDAT"] = fmt_date(df["ENDT"])
+    df["CMONGO"] = checkbox(df["ONGOING"])
+    return finish("concomitant_medications", df)
+
+
+def _disposition(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    df = subj.copy()
+    last = visits[visits["DONE"]].groupby("SUBJID")["DATE"].max().reindex(df["SUBJID"]).to_numpy()
+    status = df["STATUS"].to_numpy()
+    drop, tel = df["DROPOUT"].to_numpy(), df["TELCONT"].to_numpy()
+    df["EOSSTAT"] = np.select([status == "SCREEN FAILURE", status == "RUN-IN DISCONTINUED", drop | tel],
+                              ["Screen failure", "Discontinued", "Discontinued"], "Completed")
+    reason = np.select(
+        [status == "SCREEN FAILURE", status == "RUN-IN DISCONTINUED", drop, tel],
+        ["Did not meet eligibility criteria", "Withdrawal by subject (run-in)",
+         rng.choice(["Withdrawal by subject", "Lost to follow-up"], len(df)),
+         "Stopped in-person visits (travel burden)"], "")
+    df["DSREAS"] = reason
+    df["TELFU"] = checkbox(tel)
+    df["DSCOMM"] = np.where(tel, "Completed follow-up through Week 24 by telephone", "")
+    offset = np.where(drop | (status == "RUN-IN DISCONTINUED"), rng.integers(3, 20, len(df)), 0)
+    df["DSSTDAT"] = fmt_date(last + offset.astype("timedelta64[D]"))
+    return finish("disposition", df)
+

@@ -1,0 +1,28 @@
+"""``cdiscflow tlf``: produce a study's tables, listings and figures from its ADaM datasets.
+
+    cdiscflow tlf --study cdiscpilot01 --adam ../shared/data/cdiscpilot01/adam --out DIR
+    cdiscflow tlf --only t-14-2-01 --formats rtf html
+
+Writes ``DIR/<study>/tlf/<id>.{rtf,docx,html,pdf}`` with ``<id>.ard.csv``/``.ard.json`` and ``index.html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cdiscflow.study import Study
+from cdiscflow.tlf.engine import run_catalog
+
+
+def run(args: argparse.Namespace) -> int:
+    study = Study.load(args.study, args.out)
+    adam = Path(args.adam) if getattr(args, "adam", None) else study.stage_dir("adam")
+    summaries = run_catalog(study, adam, study.stage_dir("tlf"), only=getattr(args, "only", None),
+                            formats=getattr(args, "formats", None), log=lambda m: print(m, file=sys.stderr))
+    for s in summaries:
+        for note in s["notes"]:
+            print(f"{s['id']}: {note}", file=sys.stderr)
+    print(f"{len(summaries)} output(s) in {study.stage_dir('tlf')}")
+    return 0

@@ -1,0 +1,205 @@
+"""Run a study's TLF catalog: load ADaM, run each output's program, write the ARD and every format.
+
+``run_catalog(study, adam_dir, out_dir)`` writes ``<out_dir>/<id>.{rtf,docx,html,pdf}``,
+``<id>.ard.csv``/``<id>.ard.json`` and ``index.html``. A program is a function registered with
+``@register("tlf")`` taking a :class:`TlfContext` and returning a :class:`ProgramResult` (its ARD and its
+layout). Study programs live in the study's ``tlf_programs.py`` and are imported before the run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cdiscflow import __version__
+from cdiscflow.errors import DataError, SpecError, TlfError
+from cdiscflow.expr import evaluate
+from cdiscflow.io.datasets import dataset_files, read_dataset
+from cdiscflow.provenance import run_stamp, sha256_file
+from cdiscflow.registry import lookup
+from cdiscflow.study import BUILTIN_DIR, Study
+from cdiscflow.tlf.ard import ard_frame, write_ard
+from cdiscflow.tlf.catalog import FORMATS, OutputSpec, load_catalog
+from cdiscflow.tlf.layout import Frame
+from cdiscflow.tlf.render import RENDERERS, convert_to_pdf, render_index, soffice_path
+from cdiscflow.tlf.result import ProgramResult
+
+importlib.import_module("cdiscflow.tlf.programs")  # the generic programs register themselves
+
+
+class AdamFolder:
+    """ADaM datasets of a folder (xpt, json, csv or sas7bdat through :mod:`cdiscflow.io.datasets`), each
+    read on first use; names upper-case."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.paths = dataset_files(folder)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def files(self, name: str) -> list[Path]:
+        return [self.paths[name]] if name in self.paths else []
+
+    def get(self, name: str) -> pd.DataFrame:
+        name = name.upper()
+        if name not in self._cache:
+            if name not in self.paths:
+                raise DataError(f"dataset {name} not found", file=str(self.folder),
+                                expected=f"{name.lower()}.xpt (or .json/.csv/.sas7bdat) in the ADaM folder")
+            self._cache[name] = read_dataset(self.paths[name])[0]
+        return self._cache[name]
+
+
+@dataclass
+class TlfContext:
+    """What a program sees: its catalog entry, the study, the ADaM data and helpers."""
+
+    spec: OutputSpec
+    study: Study
+    adam: AdamFolder
+    stamp: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.spec.options
+
+    @property
+    def rule(self) -> str:
+        return self.spec.rounding
+
+    def dataset(self, name: str) -> pd.DataFrame:
+        if name.upper() not in self.spec.datasets and name.upper() != self.spec.population.dataset:
+            raise SpecError(f"output {self.spec.id} reads {name.upper()} but does not list it in 'datasets'",
+                            file=self.spec.file, expected=f"datasets: [{name.upper()}, ...]")
+        return self.adam.get(name)
+
+    @cached_property
+    def population(self) -> pd.DataFrame:
+        """The population dataset (usually ADSL) filtered by the population condition."""
+        pop = self.spec.population
+        df = self.adam.get(pop.dataset)
+        return df[evaluate(pop.where, df).to_numpy()].reset_index(drop=True) if pop.where else df
+
+    def analysis_data(self, name: str, where: str | None = None, subject: str = "USUBJID") -> pd.DataFrame:
+        """``name`` restricted to population subjects and to ``where`` (safe expression)."""
+        df = self.dataset(name)
+        keep = df[subject].isin(self.population[subject]) if subject in df.columns else pd.Series(True, index=df.index)
+        if where:
+            keep &= evaluate(where, df)
+        return df[keep.to_numpy()].reset_index(drop=True)
+
+    def frame(self, **fmt: str) -> Frame:
+        values = {"studyid": self.study.studyid, "population": self.spec.population.label,
+                  "program": self.spec.program, "output_id": self.spec.id, **fmt}
+        try:
+            return Frame(output_id=self.spec.id, titles=list(self.spec.titles),
+                         top_left=[t.format(**values) for t in self.spec.top_left],
+                         footnotes=list(self.spec.footnotes), source=self.spec.source.format(**values),
+                         stamp=self.stamp, page=self.spec.page)
+        except (KeyError, IndexError) as exc:
+            raise SpecError(f"output {self.spec.id}: unknown placeholder {exc} in top_left/source",
+                            file=self.spec.file, expected=", ".join(sorted(values))) from None
+
+
+def import_study_programs(study: Study) -> None:
+    """Import the study's ``tlf_programs.py`` so its programs register (built-in: as a package module)."""
+    path = study.root / "tlf_programs.py"
+    if not path.is_file():
+        return
+    if study.root.parent == BUILTIN_DIR.resolve():
+        importlib.import_module(f"cdiscflow.studies.{study.root.name}.tlf_programs")
+        return
+    spec = importlib.util.spec_from_file_location(f"cdiscflow_study_{study.root.name}_tlf_programs", path)
+    if spec is None or spec.loader is None:
+        raise SpecError("cannot import study TLF programs", file=str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+def run_output(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str) -> tuple[ProgramResult, list[str]]:
+    program: Callable[[TlfContext], ProgramResult] = lookup("tlf", spec.program, file=spec.file, variable=spec.id)
+    ctx = TlfContext(spec, study, adam, stamp)
+    result = program(ctx)
+    if not isinstance(result, ProgramResult):
+        raise TlfError(f"program {spec.program} returned {type(result).__name__}", file=spec.file,
+                       expected="a ProgramResult(ard, output)")
+    result.ard = ard_frame(result.ard, spec.id)
+    return result, ctx.notes
+
+
+def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, notes: list[str]) -> dict[str, Any]:
+    inputs = {name: [{"file": str(p), "sha256": sha256_file(p)} for p in adam.files(name)]
+              for name in sorted({*spec.datasets, spec.population.dataset})}
+    return {"output_id": spec.id, "titles": spec.titles, "study": study.studyid, "program": spec.program,
+            "catalog": spec.file, "population": {"label": spec.population.label, "dataset": spec.population.dataset,
+                                                 "where": spec.population.where},
+            "rounding": spec.rounding, "rounding_note": {
+                "half_up": "ties round away from zero (SAS ROUND / PUT default)",
+                "half_even": "ties round to the even digit",
+                "ieee": "the stored binary value rounded exactly, true ties to even (C printf / R sprintf, "
+                        "as the CDISC pilot's published displays)"}[spec.rounding],
+            "inputs": inputs, "run_stamp": stamp, "cdiscflow": __version__, "notes": notes}
+
+
+def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | None = None,
+                only: Sequence[str] | None = None, formats: Sequence[str] | None = None,
+                log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Produce the catalog's outputs; returns one summary per output (id, files, notes, seconds)."""
+    study = study if isinstance(study, Study) else Study.load(study)
+    out = Path(out_dir) if out_dir is not None else study.stage_dir("tlf")
+    out.mkdir(parents=True, exist_ok=True)
+    if formats and set(formats) - set(FORMATS):
+        raise SpecError(f"unknown format(s) {sorted(set(formats) - set(FORMATS))}", expected=", ".join(FORMATS))
+    import_study_programs(study)
+    catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
+    adam = AdamFolder(Path(adam_dir))
+    stamp = run_stamp()
+    summaries, pdf_sources = [], {}
+    for spec in catalog.select(list(only) if only else None):
+        t0 = time.perf_counter()
+        result, notes = run_output(spec, study, adam, stamp)
+        stem = out / spec.id
+        files = [p.name for p in write_ard(result.ard, stem, _metadata(spec, study, adam, stamp, notes))]
+        wanted = list(formats) if formats else list(spec.formats)
+        for fmt in wanted:
+            if fmt == "pdf":
+                continue
+            RENDERERS[fmt](result.output, stem.with_suffix(f".{fmt}"))
+            files.append(f"{spec.id}.{fmt}")
+        if "pdf" in wanted:
+            pdf_sources[spec.id] = stem.with_suffix(".rtf") if "rtf" in wanted else None
+        summaries.append({"id": spec.id, "title": " ".join(spec.titles), "files": files, "notes": notes,
+                          "seconds": round(time.perf_counter() - t0, 3)})
+        if log:
+            log(f"{spec.id}: {', '.join(files)}")
+    _pdf(out, pdf_sources, summaries, log)
+    render_index(out / "index.html", study.studyid, stamp, summaries)
+    return summaries
+
+
+def _pdf(out: Path, sources: dict[str, Path | None], summaries: list[dict[str, Any]],
+         log: Callable[[str], None] | None) -> None:
+    """Convert the RTFs of outputs that want PDF in one LibreOffice run; note why when it cannot."""
+    if not sources:
+        return
+    by_id = {s["id"]: s for s in summaries}
+    if soffice_path() is None:
+        for oid in sources:
+            by_id[oid]["notes"].append("PDF skipped: LibreOffice (soffice) not installed")
+        return
+    for oid, src in sources.items():
+        if src is None:
+            by_id[oid]["notes"].append("PDF skipped: PDF is made from the RTF, which was not requested")
+    todo = {oid: src for oid, src in sources.items() if src is not None}
+    for src, pdf in convert_to_pdf(list(todo.values()), out).items():
+        by_id[src.stem]["files"].append(pdf.name)
+        if log:
+            log(f"{src.stem}: {pdf.name}")

@@ -1,0 +1,122 @@
+"""Generic TLF programs a catalog can name directly (``program: summary | incidence | listing``).
+
+All three read their settings from the catalog entry's ``options``:
+
+``summary`` — demographic-style summary of the population dataset::
+
+    options:
+      group: {var: TRT01P, levels: [Placebo, Xanomeline Low Dose, Xanomeline High Dose], total: Total}
+      stub: two_columns            # or indented
+      p_header: "p-value\\n[1]"    # omit (null) for no p-value column
+      decimals: {mean: 1, sd: 2}   # fixed decimals; otherwise data precision +1/+2
+      pct_decimals: 0
+      blocks:                      # see cdiscflow.tlf.shells.Block
+        - {var: AGE, label: "Age (y)", test: anova}
+        - {var: SEX, label: Sex, type: categorical, n_row: true, levels: {M: Male, F: Female}, test: chisq}
+
+``incidence`` — subjects and events by two-level terms with Fisher's exact p-values::
+
+    options: {dataset: ADAE, where: 'TRTEMFL == "Y"', group: {var: TRTA, levels: [...]},
+              denominator_var: TRT01A, terms: [AEBODSYS, AEDECOD], any_label: ANY BODY SYSTEM,
+              reference: Placebo, pct_decimals: 1, p: {decimals: 3, above: 0.99, above_text: ">.99",
+              flag_below: 0.15}}
+
+``listing`` — one row per record::
+
+    options: {dataset: ADAE, where: ..., sort: [USUBJID, ASTDT], group_by: [USUBJID],
+              columns: [[USUBJID, Subject], [AEDECOD, Preferred Term]], widths: [1, 2], rows_per_page: 25}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cdiscflow.errors import SpecError
+from cdiscflow.registry import register
+from cdiscflow.tlf.analyses import (
+    Groups,
+    PFormat,
+    incidence,
+    summarize_categorical,
+    summarize_continuous,
+    test_across_groups,
+)
+from cdiscflow.tlf.ard import concat_ard
+from cdiscflow.tlf.layout import listing_table
+from cdiscflow.tlf.result import ProgramResult
+from cdiscflow.tlf.shells import Block, incidence_table, summary_table
+from cdiscflow.tlf.stats import Precision
+
+if TYPE_CHECKING:
+    from cdiscflow.tlf.engine import TlfContext
+
+
+def groups_from(options: dict, file: str | None = None) -> Groups:
+    raw = options.get("group")
+    if not isinstance(raw, dict) or "var" not in raw or not raw.get("levels"):
+        raise SpecError("options.group needs 'var' and 'levels'", file=file,
+                        expected="group: {var: TRT01P, levels: [...], total: Total}")
+    return Groups(str(raw["var"]), tuple(str(v) for v in raw["levels"]), raw.get("total"))
+
+
+def summary_result(ctx: TlfContext, data: pd.DataFrame) -> ProgramResult:
+    """Summary table of ``data`` (one row per subject) as configured in ``ctx.options``."""
+    opts = ctx.options
+    groups = groups_from(opts, ctx.spec.file)
+    blocks = [Block.from_dict(b) for b in opts.get("blocks", [])]
+    precision = Precision(fixed=dict(opts.get("decimals") or {}))
+    pct_dec = int(opts.get("pct_decimals", 1))
+    parts = []
+    for b in blocks:
+        if b.type == "continuous":
+            parts.append(summarize_continuous(data, b.var, groups, rule=ctx.rule, precision=precision))
+        else:
+            parts.append(summarize_categorical(data, b.var, groups, levels=list(b.levels) or None, rule=ctx.rule,
+                                               pct_decimals=pct_dec))
+        if b.test:
+            parts.append(test_across_groups(data, b.var, groups, b.test, p_decimals=int(opts.get("p_decimals", 4)),
+                                            rule=ctx.rule, levels=list(b.levels) or None))
+    ard = concat_ard(parts, ctx.spec.id)
+    sizes = groups.sizes(data)
+    table = summary_table(ctx.frame(), ard, groups, sizes, blocks, stub=opts.get("stub", "two_columns"),
+                          p_header=opts.get("p_header", "p-value"), labels=opts.get("labels"))
+    return ProgramResult(ard, table)
+
+
+@register("tlf", "summary")
+def summary_program(ctx: TlfContext) -> ProgramResult:
+    return summary_result(ctx, ctx.population)
+
+
+@register("tlf", "incidence")
+def incidence_program(ctx: TlfContext) -> ProgramResult:
+    opts = ctx.options
+    groups = groups_from(opts, ctx.spec.file)
+    events = ctx.analysis_data(opts.get("dataset", "ADAE"), opts.get("where"))
+    pop = ctx.population
+    denom_groups = Groups(opts.get("denominator_var", groups.var), groups.levels, groups.total)
+    sizes = denom_groups.sizes(pop)
+    p_format = PFormat(**(opts.get("p") or {}))
+    ard = incidence(events, groups, opts.get("terms", ["AEBODSYS", "AEDECOD"]), sizes,
+                    any_label=opts.get("any_label", "ANY"), rule=ctx.rule, pct_decimals=int(opts.get("pct_decimals", 1)),
+                    reference=opts.get("reference"), p_format=p_format)
+    table = incidence_table(ctx.frame(), ard, groups, sizes, reference=opts.get("reference"),
+                            order_by=opts.get("order_by"), labels=opts.get("labels"),
+                            p_labels=opts.get("p_labels"))
+    return ProgramResult(ard, table)
+
+
+@register("tlf", "listing")
+def listing_program(ctx: TlfContext) -> ProgramResult:
+    opts = ctx.options
+    df = ctx.analysis_data(opts["dataset"], opts.get("where"))
+    if opts.get("sort"):
+        df = df.sort_values(list(opts["sort"]), kind="stable")
+    columns = [(str(c[0]), str(c[1])) for c in opts.get("columns", [])]
+    table = listing_table(ctx.frame(), df, columns, group_by=opts.get("group_by", []), widths=opts.get("widths"),
+                          rows_per_page=opts.get("rows_per_page"))
+    ard = pd.DataFrame([{"analysis": "listing", "statistic": "records", "value": float(len(df)),
+                         "formatted": str(len(df))}])
+    return ProgramResult(ard, table)

@@ -1,0 +1,52 @@
+"""PDF through LibreOffice: ``soffice --headless --convert-to pdf`` on the RTF (or DOCX) files.
+
+Each run uses a private profile (``-env:UserInstallation``) so parallel runs do not clash, converts many
+files in one soffice start, and has a timeout. Without soffice the caller gets ``None`` and a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from cdiscflow.errors import TlfError
+from cdiscflow.io.atomic import write_bytes
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_to_pdf(sources: Sequence[Path], out_dir: Path, timeout: float = 600.0) -> dict[Path, Path]:
+    """Convert ``sources`` to PDF in ``out_dir`` (same stem); returns source → pdf for those converted.
+
+    Raises :class:`TlfError` if soffice is missing, times out or fails to write a PDF.
+    """
+    exe = soffice_path()
+    if exe is None:
+        raise TlfError("LibreOffice (soffice) is not installed", expected="soffice on PATH to write PDF")
+    if not sources:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="cdiscflow-soffice-") as tmp:
+        profile = Path(tmp, "profile").as_uri()
+        target = Path(tmp, "pdf")
+        target.mkdir()
+        cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
+               "--convert-to", "pdf", "--outdir", str(target), *[str(s) for s in sources]]
+        env = {**os.environ, "HOME": tmp}
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise TlfError(f"LibreOffice did not finish converting {len(sources)} file(s) in {timeout:.0f} s") from None
+        done: dict[Path, Path] = {}
+        for src in sources:
+            made = target / (src.stem + ".pdf")
+            if not made.is_file():
+                raise TlfError(f"LibreOffice wrote no PDF for {src.name}", file=str(src),
+                               expected=f"a PDF (soffice said: {(proc.stderr or proc.stdout).strip()[:300]})")
+            done[src] = write_bytes(out_dir / made.name, made.read_bytes())
+        return done

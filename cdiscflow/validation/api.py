@@ -1,0 +1,82 @@
+"""Entry points: ``validate`` (frames in, report out) and ``validate_study`` (a study's SDTM/ADaM folders)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from cdiscflow.errors import DataError
+from cdiscflow.provenance import run_stamp
+from cdiscflow.specs.model import Codelist, Dataset
+from cdiscflow.study import Study
+from cdiscflow.validation.context import DatasetMeta, StudyData
+from cdiscflow.validation.engine import load_rules, run_rules
+from cdiscflow.validation.load import read_folder
+from cdiscflow.validation.model import Report, Rule
+
+
+def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
+             specs: dict[str, Dataset] | None = None, meta: dict[str, DatasetMeta] | None = None,
+             codelists: dict[str, Codelist] | None = None, ct_version: str = "2025-03-28",
+             studyid: str | None = None, study_name: str = "", rules: list[Rule] | None = None,
+             suites: bool = True, max_rows: int = 50) -> Report:
+    """Validate in-memory datasets (``standards``: name → SDTM | ADAM) against rules, specs and CT."""
+    study = StudyData(datasets={k.upper(): v for k, v in datasets.items()},
+                      standards={k.upper(): v.upper() for k, v in standards.items()},
+                      specs=dict(specs or {}), meta=dict(meta or {}), codelists=dict(codelists or {}),
+                      ct_version=ct_version, studyid=studyid)
+    report = Report(study=study_name, created=run_stamp(),
+                    datasets={name: len(df) for name, df in study.datasets.items()})
+    started = time.perf_counter()
+    run_rules(study, load_rules() if rules is None else rules, report, max_rows=max_rows)
+    report.timings["rules"] = time.perf_counter() - started
+    if suites:
+        from cdiscflow.validation.suites import run_suites
+
+        started = time.perf_counter()
+        run_suites(study, report, max_rows=max_rows)
+        report.timings["suites"] = time.perf_counter() - started
+    return report
+
+
+def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_dir: Path | str | None = None,
+                   *, out: Path | str = "out", suites: bool = True, rules: list[Rule] | None = None,
+                   defines: list[Path | str] | None = None) -> Report:
+    """Validate a study's SDTM and ADaM (default: ``out/<study>/{sdtm,adam}``) against its specs and CT.
+
+    Datasets without a YAML spec take their spec (and codelists) from the ``defines`` (define.xml files read by
+    ``cdiscflow.specs.define_import``); datasets with neither are validated by the rules that need no spec.
+    """
+    if isinstance(study, str):
+        study = Study.load(study, out)
+    folders = {"SDTM": Path(sdtm_dir) if sdtm_dir else study.stage_dir("sdtm"),
+               "ADAM": Path(adam_dir) if adam_dir else study.stage_dir("adam")}
+    datasets: dict[str, pd.DataFrame] = {}
+    standards: dict[str, str] = {}
+    meta: dict[str, DatasetMeta] = {}
+    for standard, folder in folders.items():
+        if not folder.is_dir():
+            continue
+        for name, (df, md) in read_folder(folder).items():
+            datasets[name], standards[name] = df, standard
+            if md is not None:
+                meta[name] = md
+    if not datasets:
+        raise DataError("no datasets to validate", file=", ".join(str(f) for f in folders.values()),
+                        expected="SDTM and/or ADaM datasets (run `cdiscflow sdtm` / `cdiscflow adam`, "
+                                 "or pass --sdtm/--adam)")
+    specs: dict[str, Dataset] = {}
+    codelists: dict[str, Codelist] = {}
+    for define in defines or []:
+        from cdiscflow.specs.define_import import import_define
+
+        imported = import_define(define)
+        specs.update(imported.datasets)
+        codelists.update(imported.codelists)
+    specs.update({**study.sdtm_specs, **study.adam_specs})
+    codelists.update(study.codelists)
+    return validate(datasets, standards, specs=specs, meta=meta, codelists=codelists,
+                    ct_version=study.ct_version, studyid=study.studyid, study_name=study.name, rules=rules,
+                    suites=suites)

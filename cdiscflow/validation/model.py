@@ -1,0 +1,179 @@
+"""Rules, findings and the report: the data the validation engine reads and writes.
+
+A :class:`Rule` is data (one entry of a ``rules/*.yaml`` file): an id, a severity, a scope (standard, class,
+domain, variables), a message, the name of a registered check and its parameters, and the ids of the same rule
+in CDISC CORE / Pinnacle 21 / the SDTMIG conformance rules when it is the same rule. A check returns
+:class:`Hit` objects (variable + offending row positions); the engine turns them into :class:`Finding` objects
+carrying the rows' keys and values, and a :class:`Report` collects them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdiscflow.errors import SpecError
+
+SEVERITIES = ("error", "warning", "notice")
+RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a rule applies. Empty lists mean "any". Domains accept globs (``SUPP*``)."""
+
+    standard: str | None = None
+    classes: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str, file: str | None) -> Scope:
+        data = data or {}
+        if not isinstance(data, dict):
+            raise SpecError(f"{where}: scope must be a mapping", file=file,
+                            expected="{standard: SDTM, domains: [...], variables: [...]}")
+        extra = set(data) - {"standard", "classes", "domains", "exclude", "variables"}
+        if extra:
+            raise SpecError(f"{where}: unknown scope key(s) {sorted(extra)}", file=file,
+                            expected="standard, classes, domains, exclude, variables")
+
+        def lst(key: str) -> tuple[str, ...]:
+            val = data.get(key) or []
+            if isinstance(val, str):
+                val = [val]
+            return tuple(str(v).upper() for v in val)
+
+        std = data.get("standard")
+        return cls(standard=str(std).upper() if std else None, classes=lst("classes"), domains=lst("domains"),
+                   exclude=lst("exclude"), variables=lst("variables"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule, loaded from YAML."""
+
+    id: str
+    severity: str
+    message: str
+    check: str
+    scope: Scope = Scope()
+    params: dict[str, Any] = field(default_factory=dict)
+    core_id: str | None = None
+    p21_id: str | None = None
+    cg_id: str | None = None
+    file: str | None = None
+
+    KEYS = {"id", "severity", "message", "check", "scope", "params", "core_id", "p21_id", "cg_id"}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str, file: str | None = None) -> Rule:
+        if not isinstance(data, dict):
+            raise SpecError(f"{where}: a rule must be a mapping", file=file, expected="{id: ..., check: ...}")
+        extra = set(data) - cls.KEYS
+        if extra:
+            raise SpecError(f"{where}: unknown key(s) {sorted(extra)}", file=file,
+                            expected=", ".join(sorted(cls.KEYS)))
+        for key in ("id", "message", "check"):
+            if not isinstance(data.get(key), str) or not data[key]:
+                raise SpecError(f"{where}: '{key}' is missing", file=file, expected="text")
+        where = f"{where} ({data['id']})"
+        sev = data.get("severity")
+        if sev not in SEVERITIES:
+            raise SpecError(f"{where}: severity {sev!r}", file=file, expected=" / ".join(SEVERITIES))
+        params = data.get("params") or {}
+        if not isinstance(params, dict):
+            raise SpecError(f"{where}: params must be a mapping", file=file, expected="a mapping")
+        return cls(id=data["id"], severity=sev, message=data["message"], check=data["check"],
+                   scope=Scope.from_dict(data.get("scope"), where, file), params=dict(params),
+                   core_id=data.get("core_id"), p21_id=data.get("p21_id"), cg_id=data.get("cg_id"), file=file)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"id": self.id, "severity": self.severity, "check": self.check, "message": self.message}
+        for key in ("core_id", "p21_id", "cg_id"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass
+class Hit:
+    """What a check returns: offending row positions (empty for a dataset-level finding) of one variable."""
+
+    variable: str | None
+    rows: Any = ()
+    detail: str | None = None
+    values: Any = None
+    count: int | None = None  # when ``rows`` lists only the first offending rows
+
+
+@dataclass
+class Finding:
+    """One rule broken in one dataset/variable: how often, and the offending rows with their keys and values."""
+
+    rule_id: str
+    severity: str
+    dataset: str
+    variable: str | None
+    message: str
+    count: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def sort_key(self) -> tuple:
+        return (RANK[self.severity], self.dataset, self.rule_id, self.variable or "", self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule_id, "severity": self.severity, "dataset": self.dataset,
+                "variable": self.variable, "message": self.message, "count": self.count, "rows": self.rows}
+
+
+@dataclass
+class Report:
+    """Every finding of a validation run, with the rules run and those skipped (and why)."""
+
+    study: str
+    findings: list[Finding] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    datasets: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    created: str = ""
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=Finding.sort_key)
+
+    def counts(self) -> dict[str, int]:
+        """Findings (offending rows or dataset-level findings) by severity."""
+        out = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            out[f.severity] += f.count
+        return out
+
+    def counts_by_rule(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.rule_id] = out.get(f.rule_id, 0) + f.count
+        return dict(sorted(out.items()))
+
+    def worst(self) -> str | None:
+        present = [f.severity for f in self.findings]
+        return min(present, key=RANK.__getitem__) if present else None
+
+    def fails(self, fail_on: str) -> bool:
+        """True when a finding of ``fail_on`` severity or worse exists (``never`` never fails)."""
+        if fail_on == "never":
+            return False
+        return any(RANK[f.severity] <= RANK[fail_on] for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        used = sorted({f.rule_id for f in self.findings})
+        return {
+            "study": self.study,
+            "created": self.created,
+            "datasets": dict(sorted(self.datasets.items())),
+            "summary": {"by_severity": self.counts(), "by_rule": self.counts_by_rule()},
+            "rules": {rid: self.rules[rid].to_dict() for rid in used if rid in self.rules},
+            "skipped": dict(sorted(self.skipped.items())),
+            "findings": [f.to_dict() for f in self.sorted_findings()],
+        }

@@ -1,0 +1,43 @@
+"""Write the validation report: JSON (deterministic ordering) and HTML (grouped by severity, dataset and rule,
+filterable, every value escaped by jinja2 autoescape)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from cdiscflow.io.atomic import write_text
+from cdiscflow.validation.model import Report
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_html(report: Report) -> str:
+    env = Environment(loader=PackageLoader("cdiscflow.validation", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    findings = report.sorted_findings()
+    grouped = [(sev, [(ds, list(fs)) for ds, fs in itertools.groupby(group, key=lambda f: f.dataset)])
+               for sev, group in itertools.groupby(findings, key=lambda f: f.severity)]
+    return env.get_template("report.html.j2").render(report=report, grouped=grouped, counts=report.counts(),
+                                                     by_rule=report.counts_by_rule())
+
+
+def write_report(report: Report, folder: Path | str) -> tuple[Path, Path]:
+    """``report.json`` and ``report.html`` in ``folder`` (atomic writes)."""
+    folder = Path(folder)
+    return write_text(folder / "report.json", to_json(report)), write_text(folder / "report.html", to_html(report))
+
+
+def summary(report: Report) -> str:
+    """A few lines for the console: counts by severity and by rule."""
+    counts = report.counts()
+    lines = [f"validation of {report.study}: " + ", ".join(f"{n} {sev}" for sev, n in counts.items())]
+    for rid, n in report.counts_by_rule().items():
+        rule = report.rules.get(rid)
+        lines.append(f"  {rid:<34} {rule.severity if rule else '':<8} {n:>7}")
+    return "\n".join(lines)

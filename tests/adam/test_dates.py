@@ -1,0 +1,119 @@
+"""ISO 8601 → SAS dates with imputation, flags, relative days."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from cdiscflow.adam.dates import (
+    derive_vars_dt,
+    derive_vars_dtm,
+    derive_vars_dtm_to_dt,
+    derive_vars_dy,
+    sas_date,
+)
+from cdiscflow.errors import DerivationError
+
+NAN = np.nan
+# SAS day numbers: 2019-07-01 = 21731, 2019-07-18 = 21748, 2019-01-01 = 21550, 2019-12-31 = 21914
+DTC = ["2019-07-18", "2019-07", "2019", "", "2019-02"]
+
+
+def frame(**cols: list) -> pd.DataFrame:
+    return pd.DataFrame(cols)
+
+
+def test_sas_date_epoch() -> None:
+    got = sas_date(pd.Series(["1960-01-01", "2019-07-18", ""]))
+    assert got.tolist()[:2] == [0.0, 21748.0] and np.isnan(got.iloc[2])
+
+
+def test_no_imputation_keeps_only_complete_dates() -> None:
+    got = derive_vars_dt(frame(DTC=DTC), "AST", "DTC")
+    assert_frame_equal(got, frame(DTC=DTC, ASTDT=[21748.0, NAN, NAN, NAN, NAN]))
+
+
+@pytest.mark.parametrize("rule, month_only, year_only, feb", [
+    ("first", 21731.0, 21550.0, 21581.0),   # 2019-07-01, 2019-01-01, 2019-02-01
+    ("last", 21761.0, 21914.0, 21608.0),    # 2019-07-31, 2019-12-31, 2019-02-28
+    ("mid", 21745.0, 21730.0, 21595.0),     # 2019-07-15, 2019-06-30, 2019-02-15
+    ("03-20", 21731.0, 21628.0, 21581.0),   # fixed MM-DD: month missing → 03-20, day missing → 01
+])
+def test_date_imputation_rules(rule: str, month_only: float, year_only: float, feb: float) -> None:
+    got = derive_vars_dt(frame(DTC=DTC), "AST", "DTC", highest_imputation="M", date_imputation=rule)
+    assert_frame_equal(got, frame(DTC=DTC, ASTDT=[21748.0, month_only, year_only, NAN, feb],
+                                  ASTDTF=["", "D", "M", "", "D"]))
+
+
+def test_highest_imputation_day_leaves_missing_month_missing() -> None:
+    got = derive_vars_dt(frame(DTC=DTC), "AST", "DTC", highest_imputation="D")
+    assert_frame_equal(got, frame(DTC=DTC, ASTDT=[21748.0, 21731.0, NAN, NAN, 21581.0],
+                                  ASTDTF=["", "D", "", "", "D"]))
+
+
+def test_min_dates_in_range_replace_earlier_imputation() -> None:
+    df = frame(DTC=["2019-07", "2019-06", "2019-07"], TRTSDT=[21748.0, 21748.0, NAN])
+    got = derive_vars_dt(df, "AST", "DTC", highest_imputation="M", min_dates=["TRTSDT"])
+    # first row: first dose 2019-07-18 lies in July → imputed to it; June cannot contain it; no dose → 1st
+    assert got["ASTDT"].tolist() == [21748.0, 21701.0, 21731.0]
+    assert got["ASTDTF"].tolist() == ["D", "D", "D"]
+
+
+def test_max_dates_in_range_replace_later_imputation() -> None:
+    df = frame(DTC=["2019-07", "2019"], CUT=[21740.0, 21740.0])
+    got = derive_vars_dt(df, "AEN", "DTC", highest_imputation="M", date_imputation="last", max_dates=["CUT"])
+    assert got["AENDT"].tolist() == [21740.0, 21740.0]
+
+
+def test_year_imputation_needs_bounds() -> None:
+    with pytest.raises(DerivationError, match="min_dates"):
+        derive_vars_dt(frame(DTC=["", "2019"]), "AST", "DTC", highest_imputation="Y")
+    got = derive_vars_dt(frame(DTC=["", "2019"], REF=[21748.0, 21748.0]), "AST", "DTC", highest_imputation="Y",
+                         min_dates=["REF"])
+    assert got["ASTDT"].tolist() == [21748.0, 21748.0]
+    assert got["ASTDTF"].tolist() == ["Y", "M"]
+
+
+def test_malformed_date_names_variable_and_row() -> None:
+    with pytest.raises(DerivationError) as err:
+        derive_vars_dt(frame(AESTDTC=["2019-07-01", "07/01/2019"]), "AST", "AESTDTC")
+    assert err.value.variable == "AESTDTC" and err.value.row == "1"
+
+
+def test_impossible_date_is_missing() -> None:
+    got = derive_vars_dt(frame(DTC=["2019-02-30"]), "AST", "DTC")
+    assert np.isnan(got["ASTDT"].iloc[0])
+
+
+def test_datetime_with_time_imputation_and_flags() -> None:
+    dtc = ["2019-07-18T10:15:30", "2019-07-18T10:15", "2019-07-18", "2019-07"]
+    got = derive_vars_dtm(frame(DTC=dtc), "AST", "DTC", highest_imputation="M")
+    day = 21748.0 * 86400
+    expected = frame(DTC=dtc,
+                     ASTDTM=[day + 36930, day + 36900, day, 21731.0 * 86400],
+                     ASTDTF=["", "", "", "D"], ASTTMF=["", "S", "H", "H"])
+    assert_frame_equal(got, expected)
+
+
+def test_datetime_last_time_and_ignore_seconds() -> None:
+    got = derive_vars_dtm(frame(DTC=["2019-07-18T10:15"]), "AST", "DTC", highest_imputation="s",
+                          time_imputation="last", ignore_seconds_flag=True)
+    assert got["ASTDTM"].iloc[0] == 21748.0 * 86400 + 36959
+    assert got["ASTTMF"].iloc[0] == ""
+    got = derive_vars_dtm(frame(DTC=["2019-07-18"]), "AST", "DTC", highest_imputation="s")
+    assert np.isnan(got["ASTDTM"].iloc[0])  # hours missing but only seconds may be imputed
+
+
+def test_dtm_to_dt() -> None:
+    got = derive_vars_dtm_to_dt(frame(ASTDTM=[21748.0 * 86400 + 5, NAN]), ["ASTDTM"])
+    assert_frame_equal(got, frame(ASTDTM=[21748.0 * 86400 + 5, NAN], ASTDT=[21748.0, NAN]))
+
+
+def test_relative_day_has_no_day_zero() -> None:
+    df = frame(TRTSDT=[100.0, 100.0, 100.0, NAN], ASTDT=[100.0, 99.0, 110.0, 100.0])
+    got = derive_vars_dy(df, "TRTSDT", ["ASTDT"])
+    assert_frame_equal(got, df.assign(ASTDY=[1.0, -1.0, 11.0, NAN]))
+    got = derive_vars_dy(df, "TRTSDT", {"ADY": "ASTDT"})
+    assert got["ADY"].tolist()[:3] == [1.0, -1.0, 11.0]

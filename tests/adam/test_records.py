@@ -1,0 +1,90 @@
+"""LOCF, summary and extreme records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.testing import assert_frame_equal
+
+from cdiscflow.adam.records import (
+    derive_extreme_records,
+    derive_locf_records,
+    derive_summary_records,
+    derive_var_locf,
+)
+
+NAN = np.nan
+
+
+def bds() -> pd.DataFrame:
+    return pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S1", "S2"],
+        "PARAMCD": ["T", "T", "T", "T"],
+        "AVISIT": ["Baseline", "Week 8", "Week 8", "Baseline"],
+        "AVISITN": [0.0, 8.0, 8.0, 0.0],
+        "ADY": [1.0, 50.0, 70.0, 1.0],
+        "AVAL": [10.0, 12.0, 13.0, 20.0],
+        "ABLFL": ["Y", "", "", "Y"],
+        "ANL01FL": ["Y", "Y", "", "Y"],
+    })
+
+
+EXPECTED = pd.DataFrame({"PARAMCD": ["T", "T"], "AVISIT": ["Week 8", "Week 16"], "AVISITN": [8.0, 16.0]})
+
+
+def test_locf_records_for_missing_visits() -> None:
+    got = derive_locf_records(bds(), EXPECTED, ["USUBJID", "PARAMCD"], "AVISITN", tie_order=["ADY"],
+                              set_values={"ABLFL": ""})
+    expected = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S1", "S1", "S2", "S2", "S2"],
+        "PARAMCD": ["T"] * 7,
+        "AVISIT": ["Baseline", "Week 8", "Week 8", "Week 16", "Baseline", "Week 8", "Week 16"],
+        "AVISITN": [0.0, 8.0, 8.0, 16.0, 0.0, 8.0, 16.0],
+        "ADY": [1.0, 50.0, 70.0, 70.0, 1.0, 1.0, 1.0],
+        "AVAL": [10.0, 12.0, 13.0, 13.0, 20.0, 20.0, 20.0],
+        "ABLFL": ["Y", "", "", "", "Y", "", ""],
+        "ANL01FL": ["Y", "Y", "", "", "Y", "Y", "Y"],
+        "DTYPE": ["", "", "", "LOCF", "", "LOCF", "LOCF"],
+    })
+    assert_frame_equal(got, expected)
+
+
+def test_locf_only_from_analysis_records() -> None:
+    got = derive_locf_records(bds(), EXPECTED, ["USUBJID", "PARAMCD"], "AVISITN", filter="ANL01FL == 'Y'")
+    s1_week16 = got[(got["USUBJID"] == "S1") & (got["AVISITN"] == 16)]
+    assert s1_week16[["ADY", "AVAL"]].values.tolist() == [[50.0, 12.0]]
+
+
+def test_locf_nothing_to_add() -> None:
+    df = bds()
+    got = derive_locf_records(df, EXPECTED.iloc[:1], ["USUBJID", "PARAMCD"], "AVISITN",
+                              subjects=df[df["USUBJID"] == "S1"])
+    assert_frame_equal(got, df)
+
+
+def test_locf_within_records() -> None:
+    df = bds().assign(AVAL=[10.0, 12.0, 12.5, 20.0])
+    got = derive_var_locf(df, ["USUBJID", "PARAMCD"], ["ADY"], candidates="ANL01FL == 'Y'",
+                          target="ANL01FL != 'Y'")
+    assert_frame_equal(got, df.assign(AVAL=[10.0, 12.0, 12.0, 20.0], DTYPE=["", "", "LOCF", ""]))
+    same = df.assign(AVAL=[10.0, 12.0, 12.0, 20.0])
+    got = derive_var_locf(same, ["USUBJID", "PARAMCD"], ["ADY"], candidates="ANL01FL == 'Y'",
+                          target="ANL01FL != 'Y'", flag_unchanged=False)
+    assert got["DTYPE"].tolist() == ["", "", "", ""]
+
+
+def test_summary_records() -> None:
+    got = derive_summary_records(bds(), ["USUBJID", "PARAMCD"], filter="AVISITN > 0",
+                                 set_values={"AVISIT": "Average", "DTYPE": "AVERAGE"})
+    new = got.iloc[4:].reset_index(drop=True)
+    expected = pd.DataFrame({"USUBJID": ["S1"], "PARAMCD": ["T"], "AVISIT": ["Average"], "AVISITN": [NAN],
+                             "ADY": [NAN], "AVAL": [12.5], "ABLFL": [""], "ANL01FL": [""], "DTYPE": ["AVERAGE"]})
+    assert_frame_equal(new, expected)
+    assert got["DTYPE"].tolist()[:4] == ["", "", "", ""]
+
+
+def test_extreme_records_end_of_treatment() -> None:
+    got = derive_extreme_records(bds(), ["USUBJID", "PARAMCD"], ["ADY"], filter="AVISITN > 0",
+                                 set_values={"AVISIT": "End of Treatment", "AVISITN": 99.0})
+    assert got.iloc[4:][["USUBJID", "AVISIT", "AVISITN", "AVAL"]].values.tolist() == [
+        ["S1", "End of Treatment", 99.0, 13.0]]

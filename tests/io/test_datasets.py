@@ -1,0 +1,65 @@
+"""Reading datasets by extension, reading folders, writing a dataset's files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cdiscflow.errors import DataError
+from cdiscflow.io.datasets import read_dataset, read_folder, write_datasets
+from cdiscflow.specs.conform import conform
+from cdiscflow.specs.model import Dataset, Variable
+
+SPEC = Dataset(name="VS", label="Vital Signs", keys=["USUBJID", "VSSEQ"], variables=[
+    Variable("USUBJID", "Unique Subject Identifier", length=10),
+    Variable("VSSEQ", "Sequence Number", type="Num"),
+    Variable("VSORRES", "Result or Finding in Original Units", length=20),
+])
+DF = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "VSSEQ": [1, 2], "VSORRES": ["120", ""]})
+
+
+def test_write_and_read_both_formats(tmp_path):
+    paths = write_datasets(DF, tmp_path, SPEC, study_oid="S")
+    assert [p.name for p in paths] == ["vs.xpt", "vs.json"]
+    for p in paths:
+        df, meta = read_dataset(p)
+        pd.testing.assert_frame_equal(df, conform(DF, SPEC))
+        assert meta.name == "VS" and meta.lengths["USUBJID"] == 10
+
+
+def test_read_folder_prefers_xpt_then_json_then_csv(tmp_path):
+    write_datasets(DF, tmp_path, SPEC, formats=("json",))
+    write_datasets(DF.assign(VSORRES=["130", ""]), tmp_path, SPEC, formats=("xpt",))
+    (tmp_path / "dm.csv").write_text("USUBJID,AGE\nS-1,40\n")
+    data = read_folder(tmp_path)
+    assert list(data) == ["DM", "VS"]
+    assert data["VS"]["VSORRES"].tolist() == ["130", ""]
+    pd.testing.assert_frame_equal(data["DM"], pd.DataFrame({"USUBJID": ["S-1"], "AGE": ["40"]}, dtype=object))
+    assert list(read_folder(tmp_path, names=["dm"])) == ["DM"]
+    with pytest.raises(DataError, match="AE"):
+        read_folder(tmp_path, names=["AE"])
+
+
+def test_unknown_extension_and_missing_file(tmp_path):
+    with pytest.raises(DataError, match="unknown dataset format"):
+        read_dataset(tmp_path / "x.parquet")
+    with pytest.raises(DataError, match="not found"):
+        read_dataset(tmp_path / "x.xpt")
+
+
+def test_reads_pilot_xpt_and_pharmaverse_csv(shared_data):
+    dm, meta = read_dataset(shared_data / "cdiscpilot01" / "sdtm" / "dm.xpt")
+    assert meta.source_format == "xpt" and dm["AGE"].dtype == np.float64 and len(dm) == 306
+    csv = shared_data / "pharmaverseraw" / "expected_sdtm_pharmaversesdtm"
+    first = sorted(csv.glob("*.csv"))[0]
+    df, meta = read_dataset(first)
+    assert meta.source_format == "csv" and meta.types == {} and len(df) > 0
+
+
+def test_reads_sas7bdat(tmp_path):
+    # pyreadstat cannot write sas7bdat; a missing or broken file is a DataError, not a traceback
+    bad = tmp_path / "x.sas7bdat"
+    bad.write_bytes(b"not a sas file")
+    with pytest.raises(DataError, match="SAS7BDAT"):
+        read_dataset(bad)

@@ -1,0 +1,65 @@
+"""Fingerprints, code versions and the pinned SOURCE_DATE_EPOCH."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cdiscflow.runner import hashing
+from cdiscflow.runner.hashing import (
+    DEFAULT_SOURCE_DATE_EPOCH,
+    FileHashes,
+    code_hash,
+    fingerprint,
+    source_date_epoch,
+)
+
+
+def test_code_hash_follows_the_content_of_the_named_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    pkg = tmp_path / "pkg"
+    (pkg / "stage").mkdir(parents=True)
+    (pkg / "stage" / "a.py").write_text("A = 1\n")
+    (pkg / "other.py").write_text("B = 1\n")
+    monkeypatch.setattr(hashing, "PACKAGE_DIR", pkg)
+    first = code_hash(["stage"])
+    (pkg / "other.py").write_text("B = 2\n")
+    (pkg / "stage" / "__pycache__").mkdir()
+    (pkg / "stage" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    (pkg / "stage" / ".a.py.123.tmp").write_text("editor temp")
+    assert code_hash(["stage"]) == first  # unrelated source, bytecode and temp files do not count
+    (pkg / "stage" / "a.py").write_text("A = 2\n")
+    assert code_hash(["stage"]) != first
+    assert code_hash(["stage", "other.py"]) != code_hash(["stage"])
+
+
+def test_code_hash_includes_the_package_version(monkeypatch: pytest.MonkeyPatch):
+    before = code_hash(["runner/graph.py"])
+    monkeypatch.setattr(hashing.cdiscflow, "__version__", "99.0")
+    assert code_hash(["runner/graph.py"]) != before
+
+
+def test_fingerprint_changes_with_every_ingredient():
+    base = dict(step_id="s", action="m:f", params={"a": 1}, code="c", inputs={"x": "1", "y": "2"}, epoch=0)
+    fp = fingerprint(**base)
+    assert fingerprint(**{**base, "inputs": {"y": "2", "x": "1"}}) == fp  # order does not matter
+    for change in ({"params": {"a": 2}}, {"code": "d"}, {"inputs": {"x": "1", "y": "3"}}, {"epoch": 1},
+                   {"action": "m:g"}, {"step_id": "t"}):
+        assert fingerprint(**{**base, **change}) != fp, change
+
+
+def test_file_hashes_are_by_content_not_time(tmp_path: Path):
+    path = tmp_path / "f.txt"
+    path.write_text("hello")
+    hashes = FileHashes()
+    digest = hashes(path)
+    assert digest == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+    assert hashes(tmp_path / "missing") == "missing"
+
+
+def test_source_date_epoch_precedence(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert source_date_epoch({}) == DEFAULT_SOURCE_DATE_EPOCH == 1767225600
+    assert source_date_epoch({"source_date_epoch": 1600000000}) == 1600000000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")
+    assert source_date_epoch({"source_date_epoch": 1600000000}) == 1500000000

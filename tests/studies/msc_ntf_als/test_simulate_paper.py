@@ -1,0 +1,220 @@
+"""Recompute the paper's published numbers straight from the simulated raw CSV files (plain pandas only;
+no cdiscflow code apart from running the simulator) and compare them with the publication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import fisher_exact
+
+from cdiscflow.studies.msc_ntf_als.command import simulate
+
+MONTH = 30.4375
+RELATED = ["Possible", "Probable", "Definite"]
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simulate(tmp_path_factory.mktemp("sim"))
+
+
+def read(raw: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(raw / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def day(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text, format="%d-%b-%Y")
+
+
+def show(x: float, decimals: int) -> str:
+    """Half-up rounding as a published table shows it."""
+    return f"{np.floor(x * 10 ** decimals + 0.5) / 10 ** decimals:.{decimals}f}"
+
+
+@pytest.fixture(scope="module")
+def adsl(raw: Path) -> pd.DataFrame:
+    rnd = read(raw, "randomization").set_index("SUBJID")
+    dm = read(raw, "demographics").set_index("SUBJID").loc[rnd.index]
+    hx = read(raw, "als_history").set_index("SUBJID").loc[rnd.index]
+    ic = read(raw, "enrollment").set_index("SUBJID").loc[rnd.index]
+    out = pd.DataFrame({"ARM": rnd["TRTASSN"], "SEX": dm["SEX"], "AGE": dm["AGE"].astype(int),
+                        "WHITE": dm["RACEWHT"] == "X", "ELESC": hx["ELESCRL"]})
+    out["MDIAG"] = (day(ic["ICDAT"]) - day(hx["DIAGDAT"])).dt.days / MONTH
+    out["MSYMP"] = (day(ic["ICDAT"]) - day(hx["ONSETDAT"])).dt.days / MONTH
+    return out
+
+
+def test_disposition(raw: Path) -> None:
+    enr, ie, ds = read(raw, "enrollment"), read(raw, "eligibility"), read(raw, "disposition")
+    rnd = read(raw, "randomization")
+    assert len(enr) == 59
+    assert ie.loc[ie["IEYN"] == "No", "SUBJID"].nunique() == 8
+    assert (ds["EOSSTAT"] == "Screen failure").sum() == 8
+    not_randomized = ds[~ds["SUBJID"].isin(rnd["SUBJID"]) & (ds["EOSSTAT"] == "Discontinued")]
+    assert len(not_randomized) == 3
+    assert rnd["TRTASSN"].value_counts().to_dict() == {"MSC-NTF cells": 36, "Placebo": 12}
+    arm = rnd.set_index("SUBJID")["TRTASSN"]
+    done = ds[ds["SUBJID"].isin(rnd["SUBJID"])].set_index("SUBJID")
+    assert (done["EOSSTAT"] == "Completed").groupby(arm).sum().to_dict() == {"MSC-NTF cells": 33,
+                                                                             "Placebo": 10}
+    assert (done["TELFU"] == "X").groupby(arm).sum().to_dict() == {"MSC-NTF cells": 1, "Placebo": 1}
+    # permuted blocks of 4 within site: 3:1 in every site
+    per_site = rnd.groupby("SITEID")["TRTASSN"].value_counts().unstack()
+    assert (per_site["MSC-NTF cells"] == 3 * per_site["Placebo"]).all()
+
+
+def test_table1(adsl: pd.DataFrame) -> None:
+    trt = adsl["ARM"] == "MSC-NTF cells"
+    assert adsl[trt]["SEX"].value_counts().to_dict() == {"Male": 25, "Female": 11}
+    assert adsl[~trt]["SEX"].value_counts().to_dict() == {"Male": 10, "Female": 2}
+    assert adsl["WHITE"].all()
+    assert adsl[trt]["ELESC"].value_counts().to_dict() == {
+        "Probable": 16, "Definite": 12, "Laboratory-supported probable": 5, "Possible": 3}
+    assert adsl[~trt]["ELESC"].value_counts().to_dict() == {
+        "Probable": 7, "Definite": 3, "Laboratory-supported probable": 1, "Possible": 1}
+    published = {  # variable: (MSC-NTF mean, SD, placebo mean, SD, all mean, SD, mean decimals, SD decimals)
+        "AGE": ("50.3", "11.90", "53.5", "9.11", "51.1", "11.27", 1, 2),
+        "MDIAG": ("9.00", "5.57", "9.01", "4.63", "9.00", "5.31", 2, 2),
+        "MSYMP": ("17.62", "3.79", "16.75", "3.10", "17.40", "3.62", 2, 2),
+    }
+    for var, (m1, s1, m0, s0, ma, sa, dm, ds) in published.items():
+        got = []
+        for part in (adsl[trt], adsl[~trt], adsl):
+            got += [show(part[var].mean(), dm), show(part[var].std(), ds)]
+        assert got == [m1, s1, m0, s0, ma, sa], var
+    assert (adsl["AGE"].min(), adsl["AGE"].max()) == (26, 71)
+
+
+@pytest.fixture(scope="module")
+def ae(raw: Path) -> pd.DataFrame:
+    ae = read(raw, "adverse_events").merge(read(raw, "ae_coding"), on=["SUBJID", "AESPID", "AETERM"],
+                                           validate="one_to_one")
+    rnd = read(raw, "randomization").set_index("SUBJID")
+    ex = read(raw, "transplant").groupby("SUBJID").first()
+    ae["ARM"] = rnd.loc[ae["SUBJID"], "TRTASSN"].to_numpy()
+    start_date = ae["AESTDAT"].str.replace("UN-", "01-", regex=False)
+    start = pd.to_datetime(start_date + " " + ae["AESTTIM"].replace("", "23:59"), format="%d-%b-%Y %H:%M")
+    dose = pd.to_datetime(ex.loc[ae["SUBJID"], "EXDAT"] + " " + ex.loc[ae["SUBJID"], "EXSTTIM"],
+                          format="%d-%b-%Y %H:%M").to_numpy()
+    ae["TE"] = start.to_numpy() >= dose
+    return ae
+
+
+def test_table2(ae: pd.DataFrame) -> None:
+    te = ae[ae["TE"]]
+    arms = ["MSC-NTF cells", "Placebo"]
+
+    def per_arm(frame: pd.DataFrame, subjects: bool) -> list[int]:
+        g = frame.groupby("ARM")["SUBJID"]
+        counts = g.nunique() if subjects else g.size()
+        return [int(counts.get(a, 0)) for a in arms]
+
+    assert per_arm(te, False) == [585, 109]
+    assert per_arm(te, True) == [36, 12]
+    rel = te[te["AEREL"].isin(RELATED)]
+    assert per_arm(rel, False) == [197, 32]
+    assert per_arm(rel, True) == [35, 9]
+    assert per_arm(rel[rel["AESER"] == "Yes"], True) == [0, 0]
+    for sev, want in {"Mild": [36, 12], "Moderate": [34, 10], "Severe": [3, 1],
+                      "Life-threatening": [1, 0]}.items():
+        assert per_arm(te[te["AESEV"] == sev], True) == want, sev
+    sae = ae[ae["AESER"] == "Yes"]
+    assert per_arm(sae, False) == [14, 2]
+    assert per_arm(sae, True) == [9, 2]
+    assert per_arm(sae[sae["TE"]], True) == [8, 1]
+    assert len(sae[~sae["TE"]]) == 2
+    assert (ae["AEDISCON"] == "No").all() and (ae["AESDTH"] == "").all()
+    assert (ae["AEOUT"] != "Fatal").all()
+    assert (~ae["TE"]).sum() > 2          # some non-serious pre-treatment AEs too
+
+
+def test_table3(ae: pd.DataFrame) -> None:
+    te = ae[ae["TE"]]
+    n = {"MSC-NTF cells": 36, "Placebo": 12}
+    pct = (te.groupby(["AEDECOD", "ARM"])["SUBJID"].nunique().unstack(fill_value=0)
+           .reindex(columns=list(n), fill_value=0) / pd.Series(n) * 100)
+    headache = te[te["AEDECOD"].isin(["Headache", "Procedural headache"])].groupby("ARM")["SUBJID"].nunique()
+    published = {"Back pain": (72.2, 8.3), "Pyrexia": (33.3, 0), "Arthralgia": (33.3, 0),
+                 "Injection site pain": (27.8, 8.3), "Constipation": (25, 8.3), "Pain in extremity": (22.2, 0),
+                 "Neck pain": (19.4, 0), "Myalgia": (16.7, 0), "Cough": (16.7, 0), "Nausea": (16.7, 0)}
+    assert [round(headache[a] / n[a] * 100, 1) for a in n] == [80.6, 66.7]
+    for pt, (t, p) in published.items():
+        assert (round(pct.loc[pt, "MSC-NTF cells"], 1), round(pct.loc[pt, "Placebo"], 1)) == (t, p), pt
+    others = pct.drop(index=[*published, "Headache", "Procedural headache"])
+    assert (others <= 15).all().all()
+    coding = te.drop_duplicates("AEDECOD").set_index("AEDECOD")["AESOC"]
+    assert coding["Headache"] == "Nervous system disorders"
+    assert coding["Procedural headache"] == "Injury, poisoning and procedural complications"
+    assert coding["Back pain"] == "Musculoskeletal and connective tissue disorders"
+
+
+@pytest.fixture(scope="module")
+def slopes(raw: Path) -> pd.DataFrame:
+    qs = read(raw, "alsfrs_r")
+    items = [f"ALSQ{i:02d}" for i in range(1, 13)]
+    qs["TOTAL"] = qs[items].astype(int).sum(axis=1)
+    qs["DATE"] = day(qs["QSDAT"])
+    tot = qs.pivot(index="SUBJID", columns="VISIT", values="TOTAL")
+    dt = qs.pivot(index="SUBJID", columns="VISIT", values="DATE")
+    rnd = read(raw, "randomization").set_index("SUBJID")
+    out = pd.DataFrame({"ARM": rnd["TRTASSN"]})
+    out["SCREEN"] = tot["Screening"]
+    out["CHANGE"] = (tot["Transplant"] - tot["Screening"]).loc[out.index]
+    pre = out["CHANGE"] / ((dt["Transplant"] - dt["Screening"]).dt.days / MONTH).loc[out.index]
+    out["PRE"] = pre
+    for w in (2, 4, 8, 12, 16, 20, 24):
+        months = (dt[f"Week {w}"] - dt["Transplant"]).dt.days / MONTH
+        out[f"W{w}"] = ((tot[f"Week {w}"] - tot["Transplant"]) / months - pre).loc[out.index]
+    return out
+
+
+def test_alsfrs_subgroups_and_responders(slopes: pd.DataFrame) -> None:
+    trt = slopes["ARM"] == "MSC-NTF cells"
+    assert [show(slopes.loc[m, "SCREEN"].mean(), 1) for m in (trt, ~trt)] == ["38.1", "38.6"]
+    assert [show(slopes.loc[m, "SCREEN"].std(), d) for m, d in ((trt, 1), (~trt, 2))] == ["3.6", "3.85"]
+    assert (slopes["CHANGE"] != -2).all()             # nobody on the rapid/slow boundary
+    rapid = slopes["CHANGE"] < -2
+    assert (int((rapid & trt).sum()), int((rapid & ~trt).sum())) == (15, 6)
+    assert [show(slopes.loc[m, "PRE"].mean(), 1) for m in (trt, ~trt)] == ["-0.7", "-0.6"]
+
+    def responders(week: int, subset: pd.Series) -> tuple[int, int, int, int]:
+        s = slopes[subset & slopes[f"W{week}"].notna()]
+        resp = s[f"W{week}"] >= 1.5
+        t = s["ARM"] == "MSC-NTF cells"
+        return int(resp[t].sum()), int(t.sum()), int(resp[~t].sum()), int((~t).sum())
+
+    everyone = pd.Series(True, index=slopes.index)
+    assert responders(4, everyone) == (17, 36, 1, 11)          # 47% vs 9%
+    assert responders(4, rapid) == (12, 15, 0, 5)              # 80% vs 0%
+    assert responders(12, rapid) == (8, 15, 0, 6)              # 53% vs 0%
+    for week, subset, p in ((4, everyone, 0.033), (4, rapid, 0.004), (12, rapid, 0.046)):
+        a, n1, b, n0 = responders(week, subset)
+        assert round(fisher_exact([[a, n1 - a], [b, n0 - b]]).pvalue, 3) == p
+    for week in (2, 8, 16):                                    # not significant elsewhere, treated ahead
+        for subset in (everyone, rapid):
+            a, n1, b, n0 = responders(week, subset)
+            assert a / n1 > b / n0
+            assert fisher_exact([[a, n1 - a], [b, n0 - b]]).pvalue >= 0.05
+
+
+def test_csf_pairs_and_direction(raw: Path) -> None:
+    csf = read(raw, "csf_biomarkers")
+    arm = read(raw, "randomization").set_index("SUBJID")["TRTASSN"]
+    done = csf[csf["CSFSTAT"] == "Done"]
+    wide = done.pivot_table(index=["SUBJID", "CSFTESTCD"], columns="VISIT", values="CSFORRES", aggfunc="first")
+    pairs = wide.dropna().reset_index()
+    n_pairs = pairs.drop_duplicates("SUBJID")["SUBJID"].map(arm).value_counts().to_dict()
+    assert n_pairs == {"MSC-NTF cells": 26, "Placebo": 9}
+    lif = done[done["CSFTESTCD"] == "LIF"]
+    assert (lif.loc[lif["VISIT"] == "Transplant", "CSFORRES"] == "<LLOQ").all()
+    assert (lif.loc[lif["SUBJID"].map(arm) == "Placebo", "CSFORRES"] == "<LLOQ").all()
+    num = pairs[pairs["CSFTESTCD"].isin(["VEGF", "HGF", "MCP1", "SDF1A"])].copy()
+    num["CHG"] = num["Week 2"].astype(float) - num["Transplant"].astype(float)
+    mean = num.groupby(["CSFTESTCD", num["SUBJID"].map(arm)])["CHG"].mean().unstack()
+    assert mean.loc["VEGF", "MSC-NTF cells"] == pytest.approx(629.8, abs=0.05)
+    assert mean.loc["MCP1", "MSC-NTF cells"] == pytest.approx(-17.3, abs=0.05)
+    assert mean.loc["SDF1A", "MSC-NTF cells"] == pytest.approx(-46.6, abs=0.05)
+    assert mean.loc["HGF", "Placebo"] == pytest.approx(18.8, abs=0.05)

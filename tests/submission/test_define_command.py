@@ -1,0 +1,63 @@
+"""``cdiscflow define``: both define.xml files (+ HTML) written atomically, schema-valid and reproducible."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from cdiscflow.cli import main
+from cdiscflow.errors import SpecError
+from cdiscflow.submission import define_command
+from cdiscflow.submission.define import schema_errors
+
+FIXTURE = Path(__file__).parent / "fixtures" / "defstudy"
+
+
+@pytest.fixture(autouse=True)
+def _needs_shared(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+def _args(out: Path, standard: str = "both", study: Path = FIXTURE) -> argparse.Namespace:
+    return argparse.Namespace(study=str(study), out=str(out), standard=standard)
+
+
+def test_writes_both_valid_defines_and_html(tmp_path: Path) -> None:
+    assert define_command.run(_args(tmp_path / "a")) == 0
+    folder = tmp_path / "a" / "defstudy" / "define"
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "adam", "adam/define.html", "adam/define.xml", "sdtm", "sdtm/define.html", "sdtm/define.xml"]
+    for standard in ("sdtm", "adam"):
+        assert schema_errors(etree.parse(str(folder / standard / "define.xml"))) == []
+        assert "<h1" in (folder / standard / "define.html").read_text()
+    # same specs and SOURCE_DATE_EPOCH → byte-identical files
+    assert main(["define", "--study", str(FIXTURE), "--out", str(tmp_path / "b")]) == 0
+    for name in ("sdtm/define.xml", "adam/define.xml", "sdtm/define.html", "adam/define.html"):
+        assert (folder / name).read_bytes() == (tmp_path / "b" / "defstudy" / "define" / name).read_bytes()
+
+
+def test_one_standard(tmp_path: Path) -> None:
+    define_command.run(_args(tmp_path, "adam"))
+    folder = tmp_path / "defstudy" / "define"
+    assert [p.name for p in folder.iterdir()] == ["adam"]
+
+
+def test_invalid_document_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(define_command, "schema_errors", lambda tree: ["line 7: bad element"])
+    with pytest.raises(SpecError, match="SDTM define.xml is not valid Define-XML 2.1: line 7: bad element"):
+        define_command.run(_args(tmp_path, "sdtm"))
+    assert not (tmp_path / "defstudy").exists()
+
+
+def test_study_without_specs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    study = tmp_path / "empty"
+    study.mkdir()
+    shutil.copy(FIXTURE / "study.yaml", study / "study.yaml")
+    assert main(["define", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
+    assert "no SDTM or ADaM specs to describe" in capsys.readouterr().err
+    with pytest.raises(SpecError, match="no SDTM specs"):
+        define_command.run(_args(tmp_path / "out", "sdtm", study))

@@ -1,0 +1,46 @@
+"""`cdiscflow validate` end to end on a tiny study folder: reports written, exit code by --fail-on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyreadstat
+import pytest
+
+from cdiscflow.cli import main
+from tests.validation.conftest import base_datasets
+
+
+def write_study(tmp_path: Path, sex: str) -> tuple[Path, Path]:
+    study = tmp_path / "study"
+    (study / "specs").mkdir(parents=True)
+    (study / "study.yaml").write_text("name: tiny\nstudyid: S1\n")
+    sdtm = tmp_path / "sdtm"
+    sdtm.mkdir()
+    data = base_datasets()
+    data["DM"].loc[0, "SEX"] = sex
+    for name in ("DM", "AE", "EX", "TA", "TV"):
+        pyreadstat.write_xport(data[name], str(sdtm / f"{name.lower()}.xpt"), table_name=name,
+                               file_format_version=5)
+    return study, sdtm
+
+
+@pytest.mark.parametrize(("sex", "fail_on", "rc"), [
+    ("M", "error", 0), ("X", "error", 1), ("X", "never", 0), ("m", "warning", 1), ("M", "notice", 0)])
+def test_validate_command(shared_data, tmp_path: Path, capsys, sex: str, fail_on: str, rc: int) -> None:
+    study, sdtm = write_study(tmp_path, sex)
+    out = tmp_path / "out"
+    assert main(["validate", "--study", str(study), "--out", str(out), "--sdtm", str(sdtm), "--no-suites",
+                 "--fail-on", fail_on]) == rc
+    report = json.loads((out / "tiny" / "validation" / "report.json").read_text())
+    assert (out / "tiny" / "validation" / "report.html").is_file()
+    by_rule = report["summary"]["by_rule"]
+    assert by_rule == ({} if sex == "M" else {"CT.NONEXT" if sex == "X" else "CT.CASE": 1})
+    assert "validation of tiny" in capsys.readouterr().out
+
+
+def test_validate_without_datasets_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    study, _ = write_study(tmp_path, "M")
+    assert main(["validate", "--study", str(study), "--out", str(tmp_path / "out"), "--no-suites"]) == 2
+    assert "no datasets to validate" in capsys.readouterr().err

@@ -1,0 +1,135 @@
+"""Planted errors: every rule catches a dataset that breaks it (with the right rows) and passes the clean study."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from cdiscflow.validation import validate
+from cdiscflow.validation.context import DatasetMeta
+from cdiscflow.validation.engine import load_rules
+from cdiscflow.validation.model import Report
+from tests.validation.conftest import standards
+
+RULES = {r.id: r for r in load_rules()}
+
+
+def run(study: dict[str, Any], rule_ids: list[str] | None = None) -> Report:
+    rules = list(RULES.values()) if rule_ids is None else [RULES[r] for r in rule_ids]
+    return validate(study["datasets"], standards(study["datasets"]), specs=study["specs"], meta=study["meta"],
+                    studyid=study["studyid"], rules=rules, suites=False)
+
+
+def rows_by_variable(report: Report, rule_id: str) -> dict[tuple[str, str | None], list[int]]:
+    """(dataset, variable) → the 1-based rows of the rule's findings (empty for dataset-level findings)."""
+    out: dict[tuple[str, str | None], list[int]] = {}
+    for f in report.findings:
+        if f.rule_id == rule_id:
+            out.setdefault((f.dataset, f.variable), [])
+            out[(f.dataset, f.variable)] = sorted({*out[(f.dataset, f.variable)], *(r["row"] for r in f.rows)})
+    return out
+
+
+def setv(ds: str, var: str, row: int, value: Any) -> Callable[[dict], None]:
+    """Set ``var`` on 1-based ``row`` of ``ds``."""
+    def mutate(study: dict) -> None:
+        df = study["datasets"][ds].copy()
+        if isinstance(value, str) and df[var].dtype != object and pd.api.types.is_numeric_dtype(df[var]):
+            df[var] = df[var].astype(object)
+        df.loc[row - 1, var] = value
+        study["datasets"][ds] = df
+    return mutate
+
+
+def frame(ds: str, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[dict], None]:
+    def mutate(study: dict) -> None:
+        study["datasets"][ds] = fn(study["datasets"][ds].copy())
+    return mutate
+
+
+def meta(ds: str, label: str | None = None, **labels: str) -> Callable[[dict], None]:
+    def mutate(study: dict) -> None:
+        old = study["meta"].get(ds) or DatasetMeta()
+        study["meta"][ds] = DatasetMeta(label=label if label is not None else old.label,
+                                        labels={**old.labels, **labels})
+    return mutate
+
+
+def swap(a: str, b: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def fn(df: pd.DataFrame) -> pd.DataFrame:
+        cols = list(df.columns)
+        i, j = cols.index(a), cols.index(b)
+        cols[i], cols[j] = cols[j], cols[i]
+        return df[cols]
+    return fn
+
+
+CASES: list[tuple[str, Callable[[dict], None], dict[tuple[str, str | None], list[int]]]] = [
+    ("SPEC.REQ_MISSING", frame("AE", lambda df: df.drop(columns="AETERM")), {("AE", "AETERM"): []}),
+    ("SPEC.EXP_MISSING", frame("AE", lambda df: df.drop(columns="AESER")), {("AE", "AESER"): []}),
+    ("SPEC.REQ_NULL", setv("AE", "AETERM", 2, ""), {("AE", "AETERM"): [2]}),
+    ("SPEC.NOT_IN_SPEC", frame("AE", lambda df: df.assign(AEXTRA="x")), {("AE", "AEXTRA"): []}),
+    ("SPEC.ORDER", frame("AE", swap("AETERM", "AEDECOD")), {("AE", "AEDECOD"): []}),
+    ("SPEC.TYPE", frame("AE", lambda df: df.assign(AESEQ=df["AESEQ"].astype(str))), {("AE", "AESEQ"): []}),
+    ("SPEC.LENGTH", setv("AE", "AETERM", 3, "A VERY LONG REPORTED TERM"), {("AE", "AETERM"): [3]}),
+    ("SPEC.LABEL", meta("AE", AETERM="Reported Term"), {("AE", "AETERM"): []}),
+    ("SPEC.DSLABEL", meta("AE", label="Adverse Event"), {("AE", None): []}),
+    ("SPEC.KEYS", setv("AE", "AESEQ", 2, 1.0), {("AE", "USUBJID, AESEQ"): [1, 2]}),
+    ("CT.NONEXT", setv("DM", "SEX", 2, "X"), {("DM", "SEX"): [2]}),
+    ("CT.EXT", setv("VS", "VSPOS", 2, "LYING"), {("VS", "VSPOS"): [2]}),
+    ("CT.CASE", setv("DM", "SEX", 1, "m"), {("DM", "SEX"): [1]}),
+    ("CT.TESTCD_TEST", setv("VS", "VSTEST", 2, "Systolic BP"), {("VS", "VSTESTCD"): [1, 2]}),
+    ("CT.UNIT", setv("VS", "VSORRESU", 1, "mm Hg"), {("VS", "VSORRESU"): [1]}),
+    ("SDTM.ISO8601", lambda s: (setv("AE", "AESTDTC", 1, "2024-02-30")(s),
+                                setv("AE", "AESTDTC", 3, "2024-01-20 10:30")(s)), {("AE", "AESTDTC"): [1, 3]}),
+    ("SDTM.DY", setv("AE", "AESTDY", 1, 7.0), {("AE", "AESTDY"): [1]}),
+    ("SDTM.DY_ZERO", setv("VS", "VSDY", 1, 0.0), {("VS", "VSDY"): [1]}),
+    ("SDTM.SEQ_UNIQUE", setv("AE", "AESEQ", 2, 1.0), {("AE", "AESEQ"): [1, 2]}),
+    ("SDTM.USUBJID_IN_DM", setv("AE", "USUBJID", 3, "S1-009"), {("AE", "USUBJID"): [3]}),
+    ("SDTM.STUDYID", setv("VS", "STUDYID", 2, "S2"), {("VS", "STUDYID"): [2]}),
+    ("SDTM.START_END", setv("AE", "AEENDTC", 3, "2024-01-19"), {("AE", "AESTDTC"): [3]}),
+    ("SDTM.RFSTDTC_TREATED", setv("DM", "RFSTDTC", 2, ""), {("DM", "RFSTDTC"): [2]}),
+    ("SDTM.AESER", lambda s: (setv("AE", "AESHOSP", 1, "Y")(s), setv("AE", "AESHOSP", 2, "N")(s)),
+     {("AE", "AESER"): [1, 2]}),
+    ("SDTM.VISIT_TV", lambda s: (setv("EX", "VISIT", 1, "BASELINE VISIT")(s), setv("EX", "VISITNUM", 2, 3.0)(s)),
+     {("EX", "VISITNUM"): [1, 2]}),
+    ("SDTM.EPOCH", setv("AE", "EPOCH", 1, "FOLLOW-UP"), {("AE", "EPOCH"): [1]}),
+    ("SDTM.SUPP_PARENT", setv("SUPPAE", "IDVARVAL", 1, "7"), {("SUPPAE", "IDVARVAL"): [1]}),
+    ("ADAM.ADSL_ONE", frame("ADSL", lambda df: pd.concat([df, df.iloc[[0]]], ignore_index=True)),
+     {("ADSL", "USUBJID"): [1, 3]}),
+    ("ADAM.USUBJID_IN_ADSL", setv("ADVS", "USUBJID", 5, "S1-009"), {("ADVS", "USUBJID"): [5]}),
+    ("ADAM.BASE_CONST", setv("ADVS", "BASE", 2, 121.0), {("ADVS", "BASE"): [1, 2, 3]}),
+    ("ADAM.CHG", setv("ADVS", "CHG", 2, 11.0), {("ADVS", "CHG"): [2]}),
+    ("ADAM.ABLFL_ONE", setv("ADVS", "ABLFL", 2, "Y"), {("ADVS", "ABLFL"): [1, 2]}),
+    ("ADAM.POPFL_YN", setv("ADSL", "ITTFL", 2, ""), {("ADSL", "ITTFL"): [2]}),
+    ("ADAM.FLAG_Y", setv("ADVS", "ANL01FL", 3, "N"), {("ADVS", "ANL01FL"): [3]}),
+    ("ADAM.ADSL_FLAG", setv("ADSL", "DISCONFL", 2, "X"), {("ADSL", "DISCONFL"): [2]}),
+    ("ADAM.ADSL_COPY", setv("ADVS", "AGE", 4, 61.0), {("ADVS", "AGE"): [4]}),
+    ("ADAM.PARAM", setv("ADVS", "PARAM", 5, "Systolic Blood Pressure"), {("ADVS", "PARAMCD"): [1, 2, 3, 4, 5]}),
+    ("XPT.NAME", frame("VS", lambda df: df.assign(TOOLONGNAME=1.0)), {("VS", "TOOLONGNAME"): []}),
+    ("XPT.LABEL", meta("VS", VSTEST="Vital Signs Test Name, a label past forty chars"), {("VS", "VSTEST"): []}),
+    ("XPT.VALUE_LENGTH", setv("VS", "VSORRES", 2, "9" * 201), {("VS", "VSORRES"): [2]}),
+    ("XPT.ASCII", setv("AE", "AETERM", 1, "NAUS\u00c9E"), {("AE", "AETERM"): [1]}),
+]
+
+
+def test_every_rule_has_a_planted_error() -> None:
+    assert sorted(RULES) == sorted(c[0] for c in CASES)
+
+
+def test_clean_study_has_no_findings(study: dict) -> None:
+    report = run(study)
+    assert [(f.rule_id, f.dataset, f.variable, f.message) for f in report.findings] == []
+    # only the spec rules skip, for the datasets that have no spec (AE has one)
+    assert sorted(report.skipped) == sorted(r for r in RULES if r.startswith("SPEC."))
+    assert report.skipped["SPEC.KEYS"] == "no spec for ADSL, ADVS, DM, EX, SUPPAE, SUPPDM, TA, TV, VS"
+
+
+@pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_planted_error_is_caught(study: dict, rule_id: str, mutate: Callable, expected: dict) -> None:
+    assert rows_by_variable(run(study, [rule_id]), rule_id) == {}
+    mutate(study)
+    assert rows_by_variable(run(study, [rule_id]), rule_id) == expected
