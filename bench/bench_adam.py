@@ -5,7 +5,7 @@
 The pilot's SDTM (../shared/data/cdiscpilot01/sdtm) is copied N times with the USUBJID study prefix
 "01-" replaced by "01-".."N-" (same length), written as XPT to a temporary folder, then ``cdiscflow adam``
 runs in a child process: reading the SDTM XPT files, deriving, and writing XPT + Dataset-JSON are timed
-separately (wall and CPU seconds) and the child's peak resident memory is printed.
+separately (wall and CPU seconds) with the child's peak resident memory after each step.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _derive(sdtm: str, out: str, queue: mp.Queue) -> None:
     def lap(name: str) -> None:
         nonlocal clock
         now = (time.perf_counter(), time.process_time())
-        times[name] = (now[0] - clock[0], now[1] - clock[1])
+        times[name] = (now[0] - clock[0], now[1] - clock[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         clock = now
 
     frames = read_folder(sdtm)
@@ -63,10 +63,10 @@ def _derive(sdtm: str, out: str, queue: mp.Queue) -> None:
     for name, df in res.items():
         write_datasets(df, Path(out), study.adam_specs[name], study_oid=study.studyid)
     lap("write xpt+json")
-    queue.put((times, {k: len(v) for k, v in res.items()}, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((times, {k: len(v) for k, v in res.items()}))
 
 
-def run(sdtm: Path, out: Path) -> tuple[dict[str, tuple[float, float]], dict[str, int], float]:
+def run(sdtm: Path, out: Path) -> tuple[dict[str, tuple[float, float, float]], dict[str, int]]:
     ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()
     proc = ctx.Process(target=_derive, args=(str(sdtm), str(out), queue))
@@ -98,11 +98,10 @@ def main() -> int:
         print(f"pilot SDTM x{args.copies}: {n} subjects (DM incl. screen failures)")
         out = root / "adam"
         out.mkdir(exist_ok=True)
-        times, sizes, peak = run(sdtm, out)
+        times, sizes = run(sdtm, out)
         print("records: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
-        for label, (wall, cpu) in times.items():
-            print(f"{label:16s} wall {wall:6.1f} s  cpu {cpu:6.1f} s")
-        print(f"peak RSS of the ADaM process: {peak:.0f} MiB")
+        for label, (wall, cpu, peak) in times.items():
+            print(f"{label:16s} wall {wall:6.1f} s  cpu {cpu:6.1f} s  peak RSS so far {peak:6.0f} MiB")
     return 0
 
 

@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--raw", default=None, help="folder with the raw extracts (default: <out>/<study>/raw)")
     p.add_argument("--domains", nargs="+", default=None, help="only these domains")
+    p.add_argument("--design", default=None,
+                   help="folder with trial design datasets (TV, TA, SE ...) the study's specs do not define")
 
     p = sub.add_parser("adam", help=COMMANDS["adam"][1])
     _common(p)

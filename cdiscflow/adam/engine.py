@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cdiscflow.errors import DerivationError, SpecError
+from cdiscflow.errors import CdiscflowError, DerivationError, SpecError
 from cdiscflow.io.datasets import dataset_files, read_dataset, write_datasets
 from cdiscflow.registry import load_study_modules, lookup
 from cdiscflow.specs.conform import conform
@@ -125,7 +125,11 @@ def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
         raise SpecError(f"{spec.name}: settings.program is missing", file=spec.file,
                         expected="settings: {program: <registered adam function>}")
     program = lookup("adam", name, file=spec.file)
-    df = program(ctx)
+    try:
+        df = program(ctx)
+    except CdiscflowError as exc:  # say which dataset was being derived
+        raise type(exc)(f"{spec.name} (program {name}): {exc.message}", file=exc.file or spec.file, row=exc.row,
+                        variable=exc.variable, expected=exc.expected) from None
     if not isinstance(df, pd.DataFrame):
         raise DerivationError(f"program {name} returned {type(df).__name__}", file=spec.file,
                               expected="a pandas DataFrame")

@@ -69,7 +69,7 @@ def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters:
 def derive_param_slope(df: pd.DataFrame, by: str | Sequence[str], paramcd: str, *, param: str | None = None,
                        x: str = "ADY", y: str = "AVAL", filter: str | None = None, method: str = "ols",
                        per: float = 1.0, min_points: int = 2, set_values: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Append one record per ``by`` group with the slope of ``y`` over ``x`` (× ``per``) as AVAL.
+    """Append one record per ``by`` group with the slope of ``y`` over ``x`` (× ``per``) in AVAL.
 
     ``method``: ``"ols"`` (least squares through all points meeting ``filter``) or ``"endpoints"``
     ((y_last − y_first) / (x_last − x_first)). ``per`` rescales the unit, e.g. ``30.4375`` for per-month
@@ -94,6 +94,4 @@ def derive_param_slope(df: pd.DataFrame, by: str | Sequence[str], paramcd: str, 
     slope = (sxy / sxx.where(sxx != 0)) * per
     result = slope[(n >= min_points) & slope.notna()].rename("AVAL").reset_index()
     new = result.assign(PARAMCD=paramcd, **({"PARAM": param} if param is not None else {}))
-    if y != "AVAL" and "AVAL" not in df.columns:
-        new = new.rename(columns={"AVAL": y})
     return _concat(df, new.assign(**(set_values or {})))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cdiscflow.mapping.study import format_table, map_study
+from cdiscflow.mapping.study import map_study
 from cdiscflow.registry import load_study_modules
 from cdiscflow.study import BUILTIN_DIR, Study
 
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
                        design_dir=getattr(args, "design", None))
     print(f"SDTM for {study.studyid}: " + ", ".join(f"{n} {len(r.data)}" for n, r in result.results.items()))
     print("Reconciliation (raw rows in = mapped + rejected):")
-    print(format_table(result.reconciliation))
+    print(result.reconciliation.to_string(index=False))
     if len(result.rejections):
         print(f"{len(result.rejections)} rejection(s): see {study.stage_dir('sdtm') / 'rejections.csv'}")
     return 0

@@ -19,8 +19,6 @@ from cdiscflow.expr import evaluate
 from cdiscflow.mapping.context import MapContext
 from cdiscflow.specs.model import Variable
 
-Algorithm = Callable[[pd.DataFrame, Any, MapContext, Variable], pd.Series]
-
 
 def condition(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable, *, frame: pd.DataFrame,
               run: Callable[[pd.DataFrame, dict[str, Any], Variable], pd.Series]) -> pd.Series:

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import MappingError, SpecError
@@ -47,7 +46,7 @@ class MapContext:
         """The policy for a bad value: the map entry's, else the dataset setting, else ``error``."""
         value = (entry or {}).get(key) if isinstance(entry, dict) else None
         if value is None and self.spec is not None:
-            value = self.spec.settings.get(key, self.spec.settings.get("on_bad_value"))
+            value = self.spec.settings.get(key)
         value = value or "error"
         if value not in POLICIES:
             raise SpecError(f"{key}: {value!r}", file=self.spec.file if self.spec else None,
@@ -128,11 +127,3 @@ def expr_frame(work: pd.DataFrame, extra: pd.DataFrame | None = None) -> pd.Data
     if extra is not None:
         frame = pd.concat([frame.drop(columns=[c for c in extra.columns if c in frame.columns]), extra], axis=1)
     return frame
-
-
-def blank(index: pd.Index) -> pd.Series:
-    return pd.Series("", index=index, dtype=object)
-
-
-def nan(index: pd.Index) -> pd.Series:
-    return pd.Series(np.nan, index=index, dtype="float64")

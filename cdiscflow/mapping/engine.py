@@ -33,6 +33,7 @@ from cdiscflow.specs.model import Dataset, Variable
 
 REC = _findings.REC
 LINEAGE_COLUMNS = ["record", "USUBJID", "SEQ", "extract", "row"]
+EXCLUDED = "excluded by settings.where"
 
 ROW_LEVEL: dict[str, Callable[..., pd.Series]] = {
     "assign": _assign.assign, "template": _assign.template, "hardcode": _assign.hardcode,
@@ -88,27 +89,37 @@ def phase_of(word: str, arg: Any, phases: dict[str, str]) -> str:
     return max([*inner, *named], key=PHASES.index, default="row")
 
 
+def spec_rows(spec: Dataset, ctx: MapContext) -> pd.DataFrame:
+    """The records written in the spec (``settings.rows``), as raw text rows of extract ``spec:<NAME>``."""
+    rows = spec.settings.get("rows")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise SpecError(f"dataset {spec.name}: source none needs settings.rows", file=spec.file,
+                        expected="rows: [{VAR: value, ...}, ...]")
+    name = f"spec:{spec.name}"
+    frame = pd.DataFrame(rows).astype(object)
+    frame = frame.where(frame.notna(), "").astype(str).astype(object)
+    frame[ROW] = np.arange(1, len(frame) + 1)
+    ctx.files.setdefault(name, spec.file or name)
+    return frame.assign(**{SRC: name})
+
+
 def source_frame(spec: Dataset, ctx: MapContext) -> tuple[pd.DataFrame, str]:
-    """The raw rows a dataset is mapped from: an extract, or ``rows:`` given in the spec (``source: none``)."""
+    """The raw rows a dataset is mapped from, with ``__src__`` (extract) and ``__row__`` (raw row): one extract,
+    several stacked (``source: [a, b]``: columns united, absent ones blank), or the spec's own ``rows:``
+    (``source: none``, also allowed in a list)."""
     src = spec.source
-    if src in (None, "none"):
-        rows = spec.settings.get("rows")
-        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-            raise SpecError(f"dataset {spec.name}: source none needs settings.rows", file=spec.file,
-                            expected="rows: [{VAR: value, ...}, ...]")
-        name = f"spec:{spec.name}"
-        frame = pd.DataFrame(rows).astype(object)
-        frame = frame.where(frame.notna(), "").astype(str)
-        frame[ROW] = np.arange(1, len(frame) + 1)
-        ctx.files.setdefault(name, spec.file or name)
-        return frame, name
-    if not isinstance(src, str):
-        raise SpecError(f"dataset {spec.name}: source {src!r}", file=spec.file, expected="an extract name or none")
-    return ctx.extract_frame(src), src
-
-
-def _blank_for(var: Variable, index: pd.Index) -> pd.Series:
-    return pd.Series("" if var.is_char else np.nan, index=index, dtype=object if var.is_char else "float64")
+    names = ["none"] if src is None else [src] if isinstance(src, str) else src
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise SpecError(f"dataset {spec.name}: source {src!r}", file=spec.file,
+                        expected="an extract name, a list of extract names, or none")
+    parts = [spec_rows(spec, ctx) if n == "none" else ctx.extract_frame(n).assign(**{SRC: n}) for n in names]
+    label = ", ".join(f"spec:{spec.name}" if n == "none" else n for n in names)
+    if len(parts) == 1:
+        return parts[0], label
+    frame = pd.concat(parts, ignore_index=True)
+    text = [c for c in frame.columns if c not in (ROW, SRC)]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), "")
+    return frame, label
 
 
 def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None = None) -> MappingResult:
@@ -117,15 +128,16 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     raw, extract = source_frame(spec, ctx)
     ctx.extract = extract
     first_rejection = len(ctx.rejected)
-    work = raw.assign(**{SRC: extract})
+    work = raw
     if spec.settings.get("where"):
         keep = evaluate(spec.settings["where"], expr_frame(work))
         ctx.bad_values(work, ~keep, "", pd.Series("", index=work.index),
-                       f"excluded by settings.where ({spec.settings['where']})", "reject")
+                       f"{EXCLUDED} ({spec.settings['where']})", "reject")
         work = work[keep]
     if spec.settings.get("transpose"):
-        work, empty = _findings.transpose(work, spec.settings["transpose"], ctx)
-        ctx.bad_values(raw, empty, "", pd.Series("", index=raw.index), "no result collected in any test column",
+        wide = work
+        work, empty = _findings.transpose(wide, spec.settings["transpose"], ctx)
+        ctx.bad_values(wide, empty, "", pd.Series("", index=wide.index), "no result collected in any test column",
                        "reject")
     else:
         work = work.assign(**{REC: 0})

@@ -58,9 +58,11 @@ def transpose(work: pd.DataFrame, conf: dict[str, Any], ctx: MapContext) -> tupl
         if keep:
             present |= evaluate(keep, expr_frame(part))
         parts.append(part[present])
-    long = pd.concat(parts).sort_values([ROW, REC], kind="stable")
+    long = pd.concat(parts)
+    empty = pd.Series(~work.index.isin(long.index), index=work.index)
+    order = np.lexsort((long[REC].to_numpy(), work.index.get_indexer(long.index)))
+    long = long.iloc[order]
     long.index = pd.RangeIndex(len(long))
-    empty = ~work[ROW].isin(long[ROW])
     return long, empty
 
 

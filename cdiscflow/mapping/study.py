@@ -2,14 +2,17 @@
 reconciliation; outputs written to a temporary folder and moved into ``<out>/<study>/sdtm`` only when
 everything succeeded (no partial output is ever left behind).
 
-Order: DM first (other domains need RFSTDTC), then spec-only trial design datasets (``source: none``), then
-the rest; SUPP-- specs are mapped with their parent. Trial design needed by ``visit``/``epoch`` (TV, TA, SE)
+Order: DM first (other domains need RFSTDTC), then the trial design datasets (TS TA TE TV TI SE: from
+``rows:`` in the spec with ``source: none``, or mapped from raw like SE), then the rest in file order; SUPP--
+specs are mapped with their parent. With ``domains`` only those (plus DM and trial design) are mapped and
+their files replace the ones in ``sdtm/``; otherwise ``sdtm/`` is replaced as a whole. Trial design needed by ``visit``/``epoch`` (TV, TA, SE)
 comes from the study's own specs, or from ``design_dir`` (a folder of XPT/CSV/JSON datasets, e.g. a
 sponsor's existing trial design) when the study has no spec for it — paths in specs never leave the study.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from cdiscflow.errors import MappingError
 from cdiscflow.io.datasets import read_folder, write_datasets
 from cdiscflow.io.raw import read_raw_folder
 from cdiscflow.mapping.context import REJECTION_COLUMNS, MapContext
-from cdiscflow.mapping.engine import MappingResult, map_dataset
+from cdiscflow.mapping.engine import EXCLUDED, MappingResult, map_dataset
 from cdiscflow.specs.model import Dataset
 from cdiscflow.study import Study
 
@@ -54,7 +57,7 @@ def mapping_order(study: Study, domains: list[str] | None) -> list[str]:
         wanted |= {parent_of(specs[n].source) for n in wanted if parent_of(specs[n].source)}
         needed = {"DM"} | {n for n in DESIGN if n in specs}
         names = [n for n in names if n in wanted or n in needed]
-    rank = {n: (0 if n == "DM" else 1 if n in DESIGN and specs[n].source in (None, "none") else 2) for n in names}
+    rank = {n: (0 if n == "DM" else 1 if n in DESIGN else 2) for n in names}
     return sorted(names, key=lambda n: (rank[n], names.index(n)))
 
 
@@ -74,8 +77,19 @@ def map_all(study: Study, raw: dict[str, pd.DataFrame], files: dict[str, str], d
         for sname, sres in res.supp.items():
             results[sname] = sres
             ctx.sdtm[sname] = sres.data
-    rejections = ctx.rejected_rows()
+    rejections = drop_mapped_exclusions(ctx.rejected_rows(), results)
     return StudyMapping(results, rejections, reconcile(raw, results, rejections, specs))
+
+
+def drop_mapped_exclusions(rejections: pd.DataFrame, results: dict[str, MappingResult]) -> pd.DataFrame:
+    """A row one dataset leaves out by its ``where`` setting but another dataset maps is not rejected."""
+    excluded = rejections["reason"].astype(str).str.startswith(EXCLUDED)
+    if not excluded.any():
+        return rejections
+    lineage = pd.concat([r.lineage for r in results.values()], ignore_index=True)
+    mapped = pd.MultiIndex.from_frame(lineage[["extract", "row"]].astype({"row": "int64"}))
+    keys = pd.MultiIndex.from_frame(rejections[["extract", "row"]].astype({"row": "int64"}))
+    return rejections[~(excluded & keys.isin(mapped))].reset_index(drop=True)
 
 
 def check_keys(res: MappingResult, spec: Dataset, ctx: MapContext) -> None:
@@ -97,7 +111,8 @@ def check_keys(res: MappingResult, spec: Dataset, ctx: MapContext) -> None:
 def reconcile(raw: dict[str, pd.DataFrame], results: dict[str, MappingResult], rejections: pd.DataFrame,
               specs) -> pd.DataFrame:
     """Per extract read by a spec: raw rows in = rows mapped + rows rejected; unaccounted rows are an error."""
-    sources = sorted({s.source for s in specs.values() if isinstance(s.source, str) and s.source in raw})
+    named = [n for s in specs.values() for n in ([s.source] if isinstance(s.source, str) else s.source or [])]
+    sources = sorted({n for n in named if isinstance(n, str) and n in raw})
     lineage = pd.concat([r.lineage for r in results.values()], ignore_index=True)
     rows, missing = [], []
     for name in sources:
@@ -137,10 +152,6 @@ def check_text(res: MappingResult, spec: Dataset, files: dict[str, str]) -> None
                                    variable=var.name, expected=expected)
 
 
-def format_table(table: pd.DataFrame) -> str:
-    return table.to_string(index=False)
-
-
 def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = None,
               domains: list[str] | None = None, design_dir: Path | str | None = None) -> StudyMapping:
     """Map and write ``sdtm/<name>.xpt`` + ``.json``, ``sdtm/lineage/<name>.csv``, ``sdtm/rejections.csv``
@@ -165,13 +176,21 @@ def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = No
             res.lineage.to_csv(tmp / "lineage" / f"{name.lower()}.csv", index=False)
         result.rejections[REJECTION_COLUMNS].to_csv(tmp / "rejections.csv", index=False)
         result.reconciliation.to_csv(tmp / "reconciliation.csv", index=False)
-        old = target.with_name(f".{target.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        if domains and target.is_dir():
+            for path in sorted(tmp.rglob("*")):
+                if path.is_file():
+                    dest = target / path.relative_to(tmp)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(path, dest)
+            shutil.rmtree(tmp)
+        else:
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            if target.exists():
+                target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

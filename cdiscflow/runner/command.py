@@ -1,7 +1,7 @@
 """``cdiscflow run [STUDY]``: the whole study, raw → SDTM → ADaM → validation → define → TLFs → package.
 
 Builds the step graph (:mod:`cdiscflow.runner.plan`), runs what is not up to date with ``-j N`` local processes
-or on a Dask cluster (``--scheduler tcp://host:port``), then writes ``manifest.json`` and ``index.html`` and
+or on a Dask cluster (``--scheduler tcp://host:port``, or ``$CDISCFLOW_SCHEDULER``), then writes ``manifest.json`` and ``index.html`` and
 prints a summary. ``SOURCE_DATE_EPOCH`` is pinned for the whole run (see
 :func:`cdiscflow.runner.hashing.source_date_epoch`). Exit status: 0 when every step is ok, 1 otherwise.
 """
@@ -84,9 +84,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from cdiscflow.submission.index import write_index
 
+    scheduler = args.scheduler or os.environ.get("CDISCFLOW_SCHEDULER") or None
     with run_lock(study.out_dir):
         state = State(study.out_dir)  # read under the lock
-        with open_executor(args.jobs, args.scheduler) as executor:
+        with open_executor(args.jobs, scheduler) as executor:
             outcomes = run_graph(selected, ctx, state, prints, executor, reporter(), force=args.force)
         write_manifest(graph, state, study, study.out_dir, epoch, command_line(args), prints.hashes)
         write_index(study, study.out_dir, graph, state)

@@ -79,10 +79,6 @@ class FileHashes:
     def remember(self, path: Path | str, digest: str) -> None:
         self._known[str(path)] = digest
 
-    def forget(self, paths: Iterable[Path | str]) -> None:
-        for p in paths:
-            self._known.pop(str(p), None)
-
 
 def fingerprint(step_id: str, action: str, params: Mapping[str, Any], code: str,
                 inputs: Mapping[str, str], epoch: int) -> str:

@@ -45,6 +45,17 @@ class PlanOptions:
     subjects: int | None = None
 
 
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def safe_name(name: str, what: str, file: str | None) -> str:
+    """A dataset name or output id usable in file names and step ids (no path separators, no '..')."""
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise SpecError(f"{what} {name!r} cannot name a file", file=file,
+                        expected="letters, digits, '.', '_' and '-' (no path separators)")
+    return name
+
+
 def study_programs(study: Study) -> list[str]:
     """study.yaml and every Python file of the study folder (its programs)."""
     files = [study.root / "study.yaml", *study.root.rglob("*.py")]
@@ -107,6 +118,7 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
 
     adam = study.adam_specs
     for name, ds in adam.items():
+        safe_name(name, "dataset", ds.file)
         from_sdtm = named(ds.source, sdtm)
         from_adam = [a for a in named([ds.source, *ds.settings.get("depends", [])], adam) if a != name]
         reads = [f"sdtm/{d.lower()}.*" for d in from_sdtm] or ["sdtm/*.xpt", "sdtm/*.json"]
@@ -132,7 +144,7 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
     entries, defaults = tlf_catalog(study)
     want_pdf = []
     for entry in entries:
-        oid = str(entry["id"])
+        oid = safe_name(str(entry["id"]), "output id", str(study.root / "tlf" / "catalog.yaml"))
         used = named([entry.get("datasets"), (entry.get("population") or {}).get("dataset", "ADSL")], adam)
         formats = [f for f in entry.get("formats", defaults.get("formats", FORMATS)) if f != "pdf"]
         if "pdf" in entry.get("formats", defaults.get("formats", FORMATS)):

@@ -125,7 +125,6 @@ def run_graph(graph: Graph, ctx: StepContext, state: State, prints: Fingerprints
                         result = future.result()
                     except Exception as exc:  # the executor itself failed (worker died, cluster lost)
                         result = StepResult(step.id, "failed", error=f"{type(exc).__name__}: {exc}")
-                    prints.hashes.forget(ctx.out_dir / rel for rel in result.outputs)
                     for rel, sha in result.outputs.items():
                         prints.hashes.remember(ctx.out_dir / rel, sha)
                     status = "ran" if result.status == "ok" else result.status

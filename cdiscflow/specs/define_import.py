@@ -11,7 +11,8 @@ Define-XML is the metadata a sponsor submits; reading it back gives specs for re
   --TESTCD; 2.x: ``def:WhereClauseDef`` range checks);
 * ``CodeList`` (``CodeListItem``/``EnumeratedItem``, ``ExternalCodeList``) → :class:`Codelist`.
 
-Run ``python -m cdiscflow.specs.define_import DEFINE.xml OUTDIR [NAME ...]`` to write spec YAMLs.
+Run ``python -m cdiscflow.specs.define_import DEFINE.xml OUTDIR [NAME ...] [--codelists FILE]`` to write spec
+YAMLs (and the codelists they use, in the study ``codelists.yaml`` format).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from lxml import etree
 from cdiscflow.errors import SpecError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.xmlsafe import parse_xml
-from cdiscflow.specs.loader import dump_dataset
+from cdiscflow.specs.loader import dump_dataset, dump_yaml
 from cdiscflow.specs.model import Codelist, Dataset, Term, ValueLevel, Variable
 
 _NUMERIC = {"integer", "float", "double", "decimal"}
@@ -264,14 +265,37 @@ def write_specs(define: DefineImport, folder: Path | str, names: list[str] | Non
     return written
 
 
+def referenced_codelists(define: DefineImport, names: list[str] | None = None) -> list[Codelist]:
+    """The codelists the chosen datasets (all by default) refer to, in id order."""
+    ids: set[str] = set()
+    for name in names or list(define.datasets):
+        ds = define.datasets[name]
+        ids |= {v.codelist for v in ds.variables if v.codelist}
+        ids |= {v.codelist for v in ds.value_level if v.codelist}
+    return [define.codelists[i] for i in sorted(ids) if i in define.codelists]
+
+
+def write_codelists(define: DefineImport, path: Path | str, names: list[str] | None = None,
+                    exclude: set[str] | frozenset[str] = frozenset()) -> Path:
+    """Write a ``codelists:`` YAML (the study codelists format) with the codelists the datasets use."""
+    entries = [cl.to_dict() for cl in referenced_codelists(define, names) if cl.id not in exclude]
+    write_text(path, f"# Codelists imported from {Path(define.file).name} (Define-XML {define.version}).\n"
+               + dump_yaml({"codelists": entries}))
+    return Path(path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="write spec YAMLs from a define.xml")
+    parser = argparse.ArgumentParser(description="write spec YAMLs (and optionally codelists) from a define.xml")
     parser.add_argument("define")
     parser.add_argument("out")
     parser.add_argument("names", nargs="*")
+    parser.add_argument("--codelists", default=None, help="also write the codelists the datasets use to this file")
     args = parser.parse_args(argv)
-    for path in write_specs(import_define(args.define), args.out, args.names or None):
+    define = import_define(args.define)
+    for path in write_specs(define, args.out, args.names or None):
         print(path)
+    if args.codelists:
+        print(write_codelists(define, args.codelists, args.names or None))
     return 0
 
 

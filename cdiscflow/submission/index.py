@@ -101,6 +101,7 @@ def rows(graph: Any, state: Any, out_dir: Path) -> dict[str, list[Row]]:
             pdf = f"tlf/{name}.pdf"
             if (out_dir / pdf).is_file() and pdf not in dict(row.links):
                 row.links.append((pdf, href(pdf)))
+            row.links = [(rel.removeprefix(f"tlf/{name}."), link) for rel, link in row.links]
             thumb = thumbnail(out_dir, name)
             row.thumb = href(thumb) if thumb else ""
         if stage in ("sdtm", "adam"):

@@ -111,12 +111,12 @@ def test_across_groups(df: pd.DataFrame, var: str, groups: Groups, test: str, *,
                        rule: Rule = "half_up", levels: Sequence[str] | None = None) -> pd.DataFrame:
     """p-value comparing the column groups (total excluded): ``anova`` (one-way ANOVA, continuous) or
     ``chisq`` (Pearson chi-square on the levels × groups table, categorical)."""
-    d = df[df[groups.var].astype(str).isin(groups.levels)]
+    d = df.loc[df[groups.var].astype(str).isin(groups.levels).to_numpy(), [groups.var, var]]
     if test == "anova":
         res = anova_oneway(d[var], d[groups.var].astype(str))
     elif test == "chisq":
         present = d[d[var].astype("string").fillna("").str.strip() != ""]
-        table = pd.crosstab(present[var].astype(str), present[groups.var].astype(str))
+        table = present.astype({var: str}).groupby([var, groups.var]).size().unstack(fill_value=0)
         if levels is not None:
             table = table.reindex(index=list(levels), fill_value=0)
         res = chisq_test(table.reindex(columns=list(groups.levels), fill_value=0).to_numpy())

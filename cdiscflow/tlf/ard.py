@@ -32,16 +32,17 @@ ARD_COLUMNS: list[str] = ["output_id", "analysis", "group_var", "group", "by_var
 
 def ard_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame, output_id: str = "") -> pd.DataFrame:
     """Normalise records into an ARD: every column present, text columns as str, ``value`` as float."""
-    df = pd.DataFrame(records) if not isinstance(records, pd.DataFrame) else records.copy()
-    for col in ARD_COLUMNS:
-        if col not in df.columns:
-            df[col] = np.nan if col == "value" else ""
+    df = pd.DataFrame(records) if not isinstance(records, pd.DataFrame) else records
+    df = df.reindex(columns=ARD_COLUMNS, fill_value="").reset_index(drop=True)
     if output_id:
         df["output_id"] = output_id
-    text = [c for c in ARD_COLUMNS if c != "value"]
-    df[text] = df[text].fillna("").astype(str)
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    return df[ARD_COLUMNS].reset_index(drop=True)
+    for col in ARD_COLUMNS:
+        if col == "value":
+            if df[col].dtype != float:
+                df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+        elif not pd.api.types.is_string_dtype(df[col]) or df[col].isna().any():
+            df[col] = df[col].fillna("").astype(str)
+    return df
 
 
 def concat_ard(parts: Iterable[pd.DataFrame], output_id: str = "") -> pd.DataFrame:

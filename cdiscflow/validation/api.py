@@ -69,12 +69,21 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
                                  "or pass --sdtm/--adam)")
     specs: dict[str, Dataset] = {}
     codelists: dict[str, Codelist] = {}
-    for define in defines or []:
+    plain: dict[str, list[Codelist]] = {}
+    for number, define in enumerate(defines or [], start=1):
         from cdiscflow.specs.define_import import import_define
 
         imported = import_define(define)
+        # codelist ids are only unique within one define: qualify them so SDTM and ADaM lists never mix
+        for ds in imported.datasets.values():
+            for v in ds.variables:
+                v.codelist = f"define{number}:{v.codelist}" if v.codelist else None
         specs.update(imported.datasets)
-        codelists.update(imported.codelists)
+        codelists.update({f"define{number}:{k}": cl for k, cl in imported.codelists.items()})
+        for k, cl in imported.codelists.items():
+            plain.setdefault(k, []).append(cl)
+    # YAML specs may name a define's codelist by its plain id when only one define has that id
+    codelists.update({k: cls[0] for k, cls in plain.items() if len(cls) == 1})
     specs.update({**study.sdtm_specs, **study.adam_specs})
     codelists.update(study.codelists)
     return validate(datasets, standards, specs=specs, meta=meta, codelists=codelists,

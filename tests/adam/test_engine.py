@@ -41,6 +41,11 @@ def _missing_var(ctx: AdamContext) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": ["S1"]})
 
 
+@register("adam", "_test_adam_raises")
+def _raises(ctx: AdamContext) -> pd.DataFrame:
+    raise DerivationError("bad date", variable="AESTDTC", row="3")
+
+
 @register("adam", "_test_adam_dup")
 def _dup(ctx: AdamContext) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": ["S1", "S1"], "AVAL": [1.0, 2.0]})
@@ -77,6 +82,7 @@ def test_derive_dataset_conforms(tmp_path: Path) -> None:
     ("_test_adam_missing_var", DataError, "AVAL"),
     ("_test_adam_dup", DerivationError, "not unique"),
     ("_test_adam_unknown", SpecError, "not a registered"),
+    ("_test_adam_raises", DerivationError, r"row 3, variable AESTDTC: ADX \(program _test_adam_raises\): bad date"),
 ])
 def test_derive_dataset_errors(tmp_path: Path, program: str, error: type, text: str) -> None:
     ds = spec("ADX", program=program)

@@ -83,3 +83,18 @@ def test_unknown_word_is_spec_error():
     bad = spec([{"name": "X", "label": "X", "map": {"asign": "A"}}], source="ae_raw")
     with pytest.raises(SpecError, match="asign.*exactly one of"):
         map_dataset(bad, MapContext(raw={"ae_raw": raw_frame({"A": ["1"]})}))
+
+
+def test_stacked_sources_keep_their_extract_and_row():
+    ie = raw_frame({"PAT": ["1", "2"], "IEDAT": ["01-JAN-2014", "02-JAN-2014"]})
+    rnd = raw_frame({"PAT": ["1"], "RANDDAT": ["05-JAN-2014"]})
+    ds = spec([{"name": "USUBJID", "label": "U", "map": {"template": "S1-{PAT}"}},
+               {"name": "DSTERM", "label": "T", "map": {"condition": [
+                   {"where": "__src__ == 'ie'", "hardcode": "ELIGIBLE"}, {"otherwise": True, "hardcode": "RANDOMIZED"}]}},
+               {"name": "DSSTDTC", "label": "D", "map": {"condition": [
+                   {"where": "__src__ == 'ie'", "datetime": "IEDAT"}, {"otherwise": True, "datetime": "RANDDAT"}]}}],
+              name="DS", source=["ie", "rnd"], keys=["USUBJID", "DSSTDTC"])
+    res = map_dataset(ds, MapContext(raw={"ie": ie, "rnd": rnd}))
+    assert res.data.values.tolist() == [["S1-1", "ELIGIBLE", "2014-01-01"], ["S1-1", "RANDOMIZED", "2014-01-05"],
+                                        ["S1-2", "ELIGIBLE", "2014-01-02"]]
+    assert res.lineage[["extract", "row"]].values.tolist() == [["ie", 1], ["rnd", 1], ["ie", 2]]

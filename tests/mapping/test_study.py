@@ -8,6 +8,7 @@ import yaml
 
 from cdiscflow.cli import main
 from cdiscflow.errors import MappingError
+from cdiscflow.io.datasets import read_dataset
 from cdiscflow.mapping.study import map_study
 from cdiscflow.study import Study
 
@@ -123,3 +124,43 @@ def test_failed_run_keeps_previous_output(tmp_path):
         map_study(study, raw, out)
     assert (out / "dm.xpt").read_bytes() == before
     assert [p.name for p in out.parent.iterdir()] == ["sdtm"]
+
+
+def test_visits_from_a_trial_design_folder(tmp_path):
+    ae = {**AE, "variables": [*AE["variables"],
+                              {"name": "VISITNUM", "label": "Visit Number", "type": "Num", "map": {"visit": "VIS"}},
+                              {"name": "VISIT", "label": "Visit Name", "length": 20, "map": {"visit": "VIS"}}]}
+    study, raw = make_study(tmp_path, ae=ae, ae_csv=AE_CSV.replace("START\n", "START,VIS\n").replace(
+        "2014\n", "2014,Week 2\n"))
+    design = tmp_path / "design"
+    design.mkdir()
+    (design / "tv.csv").write_text("STUDYID,DOMAIN,VISITNUM,VISIT,VISITDY\nS1,TV,2,WEEK 2,14\n")
+    assert main(["sdtm", "--study", str(study.root), "--raw", str(raw), "--out", str(tmp_path / "o"),
+                 "--design", str(design)]) == 0
+    got = pd.read_csv(tmp_path / "o" / "tiny" / "sdtm" / "lineage" / "ae.csv")
+    assert len(got) == 3
+    res = map_study(study, raw, tmp_path / "x", design_dir=design)
+    assert res.results["AE"].data[["VISITNUM", "VISIT"]].values.tolist() == [[2.0, "WEEK 2"]] * 3
+
+
+def test_domains_option_replaces_only_those_files(tmp_path):
+    study, raw = make_study(tmp_path)
+    out = study.stage_dir("sdtm")
+    map_study(study, raw, out)
+    (raw / "ae_raw.csv").write_text(AE_CSV.replace("Cough", "Fever"))
+    res = map_study(study, raw, out, domains=["ae"])
+    assert sorted(res.results) == ["AE", "DM"]
+    assert sorted(p.name for p in out.glob("*.xpt")) == ["ae.xpt", "dm.xpt"]
+    assert read_dataset(out / "ae.xpt")[0]["AETERM"].tolist() == ["Headache", "Rash", "Fever"]
+    assert not any(p.name.startswith(".") for p in out.parent.iterdir())
+
+
+def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    study, raw = make_study(tmp_path)
+    first, second = tmp_path / "a", tmp_path / "b"
+    map_study(study, raw, first)
+    map_study(study, raw, second)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)

@@ -71,3 +71,10 @@ def test_pilot_study_graph(shared_data: Path, tmp_path: Path):
     assert {"adam:ADSL", "adam:ADAE", "adam:ADQSADAS", "validate", "define", "tlf:t-14-2-01", "tlf:t-14-3-01",
             "tlf:t-14-5-01"} <= set(ids)
     assert set(graph["tlf:t-14-5-01"].deps) == {"adam:ADSL", "adam:ADAE"}
+
+
+@pytest.mark.parametrize("oid", ["../../etc/x", "a/b", ".hidden", "t 1"])
+def test_output_ids_that_cannot_name_a_file_are_refused(study_dir: Path, tmp_path: Path, oid: str):
+    (study_dir / "tlf/catalog.yaml").write_text(f"outputs: [{{id: '{oid}', program: p}}]\n")
+    with pytest.raises(SpecError, match="cannot name a file"):
+        build_graph(Study.load(str(study_dir), out=tmp_path))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cdiscflow.errors import SpecError
-from cdiscflow.specs.define_import import import_define, write_specs
-from cdiscflow.specs.loader import load_dataset
+from cdiscflow.specs.define_import import import_define, main, write_codelists, write_specs
+from cdiscflow.specs.loader import load_codelists, load_dataset
 from cdiscflow.specs.model import Codelist, Term, ValueLevel, Variable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -135,6 +135,15 @@ def test_write_specs_round_trip(tmp_path: Path) -> None:
     assert loaded.variables == result.datasets["ADX"].variables
     with pytest.raises(SpecError, match="no dataset ADZ"):
         write_specs(result, tmp_path, ["ADZ"])
+
+
+def test_write_codelists(tmp_path: Path) -> None:
+    result = import_define(write(tmp_path, DEFINE_10))
+    path = write_codelists(result, tmp_path / "codelists.yaml")
+    assert load_codelists(path) == {"PARAMCD": result.codelists["PARAMCD"]}  # AEDICT is not referenced
+    assert main([str(tmp_path / "define.xml"), str(tmp_path / "out"), "ADX", "--codelists",
+                 str(tmp_path / "cl.yaml")]) == 0
+    assert (tmp_path / "out" / "adx.yaml").is_file() and load_codelists(tmp_path / "cl.yaml") == load_codelists(path)
 
 
 def test_pilot_define_matches_committed_specs(shared_data: Path) -> None:

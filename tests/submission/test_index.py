@@ -156,3 +156,11 @@ def test_index_in_headless_chromium(run_dir, tmp_path: Path):
     assert pixels.shape[0] == 1600 and pixels.shape[1] == 1280
     assert pixels.std() > 0.05  # not a blank page
     shutil.copy(shot, Path(os.environ.get("CDISCFLOW_SCREENSHOT_DIR", tmp_path)) / "index-screenshot.png")
+
+
+def test_a_long_error_is_folded_and_still_escaped(run_dir):
+    study, out, graph, state = run_dir
+    state.steps["adam:ADSL"]["error"] = "DerivationError: " + "x" * 300 + XSS
+    html = write_index(study, out, graph, state).read_text()
+    assert "<script>" not in html and '<details class="error"><summary>DerivationError: xxx' in html
+    assert "x" * 300 + "&lt;script&gt;" in html

@@ -58,6 +58,18 @@ def meta(ds: str, label: str | None = None, **labels: str) -> Callable[[dict], N
     return mutate
 
 
+def add(ds: str, columns: dict[str, list]) -> Callable[[dict], None]:
+    def mutate(study: dict) -> None:
+        study["datasets"][ds] = pd.DataFrame(columns)
+    return mutate
+
+
+def spec_codelist(ds: str, var: str, codelist: str) -> Callable[[dict], None]:
+    def mutate(study: dict) -> None:
+        study["specs"][ds].variable(var).codelist = codelist
+    return mutate
+
+
 def swap(a: str, b: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     def fn(df: pd.DataFrame) -> pd.DataFrame:
         cols = list(df.columns)
@@ -78,6 +90,7 @@ CASES: list[tuple[str, Callable[[dict], None], dict[tuple[str, str | None], list
     ("SPEC.LABEL", meta("AE", AETERM="Reported Term"), {("AE", "AETERM"): []}),
     ("SPEC.DSLABEL", meta("AE", label="Adverse Event"), {("AE", None): []}),
     ("SPEC.KEYS", setv("AE", "AESEQ", 2, 1.0), {("AE", "USUBJID, AESEQ"): [1, 2]}),
+    ("SPEC.CODELIST", spec_codelist("AE", "AESEV", "SEVERITYX"), {("AE", "AESEV"): []}),
     ("CT.NONEXT", setv("DM", "SEX", 2, "X"), {("DM", "SEX"): [2]}),
     ("CT.EXT", setv("VS", "VSPOS", 2, "LYING"), {("VS", "VSPOS"): [2]}),
     ("CT.CASE", setv("DM", "SEX", 1, "m"), {("DM", "SEX"): [1]}),
@@ -98,6 +111,10 @@ CASES: list[tuple[str, Callable[[dict], None], dict[tuple[str, str | None], list
      {("EX", "VISITNUM"): [1, 2]}),
     ("SDTM.EPOCH", setv("AE", "EPOCH", 1, "FOLLOW-UP"), {("AE", "EPOCH"): [1]}),
     ("SDTM.SUPP_PARENT", setv("SUPPAE", "IDVARVAL", 1, "7"), {("SUPPAE", "IDVARVAL"): [1]}),
+    ("SDTM.SUPP_PARENT", add("RELREC", {
+        "STUDYID": ["S1"] * 4, "RDOMAIN": ["AE", "AE", "EX", "AE"], "USUBJID": ["S1-001", "S1-001", "S1-002", ""],
+        "IDVAR": ["AESEQ", "AESEQ", "EXSEQ", "AESEQ"], "IDVARVAL": ["2", "9", "  1", ""],
+        "RELID": ["1", "2", "2", "3"]}), {("RELREC", "IDVARVAL"): [2]}),
     ("ADAM.ADSL_ONE", frame("ADSL", lambda df: pd.concat([df, df.iloc[[0]]], ignore_index=True)),
      {("ADSL", "USUBJID"): [1, 3]}),
     ("ADAM.USUBJID_IN_ADSL", setv("ADVS", "USUBJID", 5, "S1-009"), {("ADVS", "USUBJID"): [5]}),
@@ -117,7 +134,7 @@ CASES: list[tuple[str, Callable[[dict], None], dict[tuple[str, str | None], list
 
 
 def test_every_rule_has_a_planted_error() -> None:
-    assert sorted(RULES) == sorted(c[0] for c in CASES)
+    assert set(RULES) == {c[0] for c in CASES}
 
 
 def test_clean_study_has_no_findings(study: dict) -> None:
@@ -128,7 +145,8 @@ def test_clean_study_has_no_findings(study: dict) -> None:
     assert report.skipped["SPEC.KEYS"] == "no spec for ADSL, ADVS, DM, EX, SUPPAE, SUPPDM, TA, TV, VS"
 
 
-@pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_planted_error_is_caught(study: dict, rule_id: str, mutate: Callable, expected: dict) -> None:
     assert rows_by_variable(run(study, [rule_id]), rule_id) == {}
     mutate(study)

@@ -126,3 +126,21 @@ def derive_var_best_of(df: pd.DataFrame, by: str | Sequence[str], source: str, n
     require(df, [*by, source], f"derive_var_best_of({new_var})")
     value = pd.to_numeric(df[source], errors="coerce").groupby([df[b] for b in by], sort=False).transform(fun)
     return df.assign(**{new_var: value.astype("float64")}).drop_duplicates(by, keep="first").reset_index(drop=True)
+
+
+def derive_vars_dtm_min_bound(df: pd.DataFrame, new_prefix: str, dtc: str, min_dtm: str, *,
+                              highest_imputation: str = "M") -> pd.DataFrame:
+    """``<prefix>DTM``/``DTF``/``TMF`` imputed to the first possible datetime, but never before ``min_dtm`` when
+    ``min_dtm`` lies within the range the partial value allows (admiral ``derive_vars_dtm(min_dates =)`` at
+    datetime precision: an AE starting "on the transplant day, time unknown" is imputed to the transplant
+    date/time, not to 00:00 before it). Values with nothing imputed are unchanged.
+    """
+    from cdiscflow.adam.dates import derive_vars_dtm
+    require(df, [dtc, min_dtm], f"derive_vars_dtm_min_bound({new_prefix}DTM)")
+    first = derive_vars_dtm(df, new_prefix, dtc, highest_imputation=highest_imputation, flag_imputation="both")
+    last = derive_vars_dtm(df, "__HI", dtc, highest_imputation=highest_imputation, date_imputation="last",
+                           time_imputation="last", flag_imputation="none")
+    lo, hi, bound = first[f"{new_prefix}DTM"], last["__HIDTM"], df[min_dtm]
+    imputed = first[f"{new_prefix}DTF"].ne("") | first[f"{new_prefix}TMF"].ne("")
+    inside = imputed & bound.notna() & (bound >= lo) & (bound <= hi)
+    return first.assign(**{f"{new_prefix}DTM": lo.where(~inside, bound)})

@@ -28,7 +28,7 @@ def _screening_totals(subj: pd.DataFrame, rng: np.random.Generator) -> np.ndarra
         m = arm == name
         x[m] = rescale(draw[m], D.SCREEN_ALSFRS.mean[k], D.SCREEN_ALSFRS.sd[k])
         targets.append(Target(m, D.SCREEN_ALSFRS.mean[k], D.SCREEN_ALSFRS.sd[k], *D.SCREEN_ALSFRS.decimals))
-    return calibrate_integers(x, targets, 30, 45)
+    return calibrate_integers(x, targets, 30, 45, rng=rng)
 
 
 def _pre_change(subj: pd.DataFrame, m_pre: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-EXACT_MAX_N = 600   # larger samples are only rescaled and rounded (the paper's targets are for N = 48)
+MAX_KICKS = 200     # random restarts from local minima before giving up
+EXACT_MAX_N = 100   # larger samples are only rescaled and rounded (the paper's targets are for N = 48)
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,17 @@ def _distance(value: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def calibrate_integers(x: np.ndarray, targets: list[Target], lo: int, hi: int,
-                       frozen: np.ndarray | None = None, max_iter: int = 20000) -> np.ndarray:
+                       frozen: np.ndarray | None = None, max_iter: int = 3000,
+                       rng: np.random.Generator | None = None) -> np.ndarray:
     """Move integer values by +/-1 (singly or in +1/-1 pairs) until every target displays as published.
 
     Greedy: each step applies the move that most reduces the summed distance of every group's mean and SD
     to its display interval; values stay within ``[lo, hi]`` and ``frozen`` entries never move.
     Pair moves are searched among a bounded candidate set; samples above ``EXACT_MAX_N`` are only rounded.
+    When no move helps (a local minimum), a few random values are kicked by one unit and the search goes
+    on (deterministic for a given ``rng``).
     """
+    rng = rng if rng is not None else np.random.default_rng(0)
     x = np.clip(np.rint(x), lo, hi).astype(np.int64)
     if len(x) > EXACT_MAX_N:
         return x
@@ -74,6 +78,7 @@ def calibrate_integers(x: np.ndarray, targets: list[Target], lo: int, hi: int,
         return out
 
     idx_all = np.flatnonzero(movable)
+    kicks = 0
     for _ in range(max_iter):
         xf = x.astype(float)
         total = members @ xf
@@ -105,7 +110,12 @@ def calibrate_integers(x: np.ndarray, targets: list[Target], lo: int, hi: int,
         cand_loss[~ok] = np.inf
         best = int(np.argmin(cand_loss))
         if not cand_loss[best] < current:
-            break
+            kicks += 1
+            if kicks > MAX_KICKS:           # targets out of reach (other sample sizes): stop close to them
+                break
+            kick = rng.choice(idx_all, size=min(3, len(idx_all)), replace=False)
+            x[kick] = np.clip(x[kick] + rng.choice([-1, 1], len(kick)), lo, hi)
+            continue
         x[cand_i[best]] += int(cand_di[best])
         x[cand_j[best]] += int(cand_dj[best])
     return x

@@ -51,7 +51,7 @@ def simulate_svc(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Genera
         m = arm == name
         x[m] = rescale(x[m], D.SCREEN_SVC.mean[k], D.SCREEN_SVC.sd[k])
         targets.append(Target(m, D.SCREEN_SVC.mean[k], D.SCREEN_SVC.sd[k], *D.SCREEN_SVC.decimals))
-    screen = pd.Series(calibrate_integers(x, targets, 65, 150), index=rnd["SUBJID"])
+    screen = pd.Series(calibrate_integers(x, targets, 65, 150, rng=rng), index=rnd["SUBJID"])
     others = subj.loc[subj["STATUS"] != "RANDOMIZED", "SUBJID"]
     screen = pd.concat([screen, pd.Series(rng.integers(55, 120, len(others)), index=others)])
     rec = _assessed(visits)
@@ -108,8 +108,10 @@ def simulate_vitals(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Gen
     return rec
 
 
-def simulate_labs(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Central safety laboratory, one row per sample and test, with the lab's units and ranges."""
+def simulate_labs(subj: pd.DataFrame, visits: pd.DataFrame,
+                  rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Central safety laboratory, one row per sample and test, with the lab's units and ranges:
+    (numeric results, qualitative urinalysis results)."""
     rec = _assessed(visits)
     rec = rec[rec["VISIT"] != "Aspiration"][["SUBJID", "VISIT", "VISITNUM", "DATE"]]
     rec["TIME"] = rng.integers(7 * 60, 12 * 60, len(rec)) // 5 * 5

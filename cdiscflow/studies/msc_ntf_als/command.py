@@ -6,11 +6,10 @@ import argparse
 from pathlib import Path
 
 from cdiscflow.errors import CdiscflowError
-from cdiscflow.io.atomic import write_text
-from cdiscflow.study import Study
 from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.extracts import build_extracts
-from cdiscflow.studies.msc_ntf_als.forms import csv_text, data_dictionary
+from cdiscflow.studies.msc_ntf_als.forms import data_dictionary, write_csv
+from cdiscflow.study import Study
 
 MIN_SUBJECTS = 8
 
@@ -22,11 +21,9 @@ def simulate(out: Path | str, seed: int = D.SEED, subjects: int | None = None) -
         raise CdiscflowError(f"--subjects {n} is too small", variable="--subjects",
                              expected=f"at least {MIN_SUBJECTS} randomized participants")
     raw = Study.load("msc_ntf_als", out).stage_dir("raw")
-    extracts = build_extracts(n, seed)
-    for name, df in extracts.items():
-        write_text(raw / f"{name}.csv", csv_text(df))
-    dictionary = data_dictionary()
-    write_text(raw / "data_dictionary.csv", csv_text(dictionary.astype(str).astype(object)))
+    for name, df in build_extracts(n, seed):
+        write_csv(df, raw / f"{name}.csv")
+    write_csv(data_dictionary().astype(str).astype(object), raw / "data_dictionary.csv")
     return raw
 
 

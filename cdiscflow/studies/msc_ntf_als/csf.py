@@ -36,6 +36,20 @@ def _pair(base: np.ndarray, change: np.ndarray, floor: float) -> np.ndarray:
     return paired
 
 
+def _changes(base: np.ndarray, mean: float, sd: float, floor: float, rng: np.random.Generator) -> np.ndarray:
+    """Changes with exact mean/SD such that every ``base + change`` stays above ``floor``: normal first,
+    then increasingly right-skewed (a long tail of large increases keeps the smallest change small)."""
+    n = len(base)
+    if n < 2:
+        return np.full(n, mean)
+    for sigma in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
+        draw = rng.normal(0, 1, n) if sigma == 0.0 else rng.lognormal(0.0, sigma, n)
+        change = _pair(base, rescale(draw, mean, sd), floor)
+        if (base + change).min() > floor:
+            return change
+    return change
+
+
 def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
     """One row per participant with a pre-transplant sample and analyte: SUBJID, CODE, PRE, POST (NaN when
     no Week 2 sample), PRE_BLQ/POST_BLQ (below the LLOQ)."""
@@ -62,9 +76,7 @@ def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Ge
                         if pd.notna(chg_mean) else np.full(n, np.nan))
             else:
                 base = _skewed(n, base_mean, base_sd, floor, rng)
-                change = rescale(rng.normal(0, 1, n), chg_mean, chg_sem * np.sqrt(n)) if n > 1 else \
-                    np.full(n, chg_mean)
-                change = _pair(base, change, floor)
+                change = _changes(base, chg_mean, chg_sem * np.sqrt(n), floor, rng)
                 post = base + change
             if k == 0 and a.CODE in latent and n > 1:
                 order = np.argsort(np.nan_to_num(post, nan=0.0))

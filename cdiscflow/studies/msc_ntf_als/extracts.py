@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.adverse import simulate_aes
 from cdiscflow.studies.msc_ntf_als.alsfrs import simulate_alsfrs
-from cdiscflow.studies.msc_ntf_als.clinical import (simulate_cm, simulate_hhd, simulate_labs,
-                                                   simulate_mh, simulate_svc, simulate_vitals)
+from cdiscflow.studies.msc_ntf_als.clinical import (
+    simulate_cm,
+    simulate_hhd,
+    simulate_labs,
+    simulate_mh,
+    simulate_svc,
+    simulate_vitals,
+)
 from cdiscflow.studies.msc_ntf_als.csf import simulate_csf
 from cdiscflow.studies.msc_ntf_als.forms import checkbox, finish, fmt_date, fmt_num, fmt_time
 from cdiscflow.studies.msc_ntf_als.meddra import MEDDRA_VERSION, TERMS
@@ -28,39 +36,38 @@ CRITERIA = pd.DataFrame([
 ], columns=["IETESTCD", "IECAT", "IETEST"])
 
 
-def build_extracts(n_subjects: int, seed: int) -> dict[str, pd.DataFrame]:
-    """Simulate the study and return ``{form name: extract}`` for every form in ``forms.FORMS``."""
+def build_extracts(n_subjects: int, seed: int) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Simulate the study and yield ``(form name, extract)`` for every form in ``forms.FORMS``.
+
+    Extracts are yielded one at a time so that a writer can release each before the next is built.
+    """
     rng = np.random.default_rng(seed)
     subj = simulate_subjects(n_subjects, rng)
     visits = simulate_visits(subj, rng)
     qs = simulate_alsfrs(subj, visits, rng)
     site = subj.set_index("SUBJID")["SITEID"]
     rnd = subj[subj["STATUS"] == "RANDOMIZED"]
-    out = {
-        "enrollment": _enrollment(subj),
-        "eligibility": _eligibility(subj, rng),
-        "demographics": _demographics(subj),
-        "als_history": _als_history(subj, rng),
-        "medical_history": _medical_history(simulate_mh(subj, rng), site),
-        "randomization": _randomization(rnd, rng),
-        "visit_dates": _visit_dates(visits, site),
-        "bone_marrow_aspiration": _aspiration(rnd, rng),
-        "transplant": _transplant(rnd),
-        "alsfrs_r": _alsfrs(qs, site),
-        "svc": _svc(simulate_svc(subj, visits, rng), site, rng),
-        "hhd": _hhd(simulate_hhd(subj, visits, rng), site),
-        "vital_signs": _vitals(simulate_vitals(subj, visits, rng)),
-        "safety_lab": _labs(*simulate_labs(subj, visits, rng), site),
-    }
-    week12 = _week12_slope_change(qs)
-    out["csf_biomarkers"] = _csf(simulate_csf(rnd, week12, rng), rnd, visits, site)
+    yield "enrollment", _enrollment(subj)
+    yield "eligibility", _eligibility(subj, rng)
+    yield "demographics", _demographics(subj)
+    yield "als_history", _als_history(subj, rng)
+    yield "medical_history", _medical_history(simulate_mh(subj, rng), site)
+    yield "randomization", _randomization(rnd, rng)
+    yield "visit_dates", _visit_dates(visits, site)
+    yield "bone_marrow_aspiration", _aspiration(rnd, rng)
+    yield "transplant", _transplant(rnd)
+    yield "alsfrs_r", _alsfrs(qs, site)
+    yield "svc", _svc(simulate_svc(subj, visits, rng), site, rng)
+    yield "hhd", _hhd(simulate_hhd(subj, visits, rng), site)
+    yield "vital_signs", _vitals(simulate_vitals(subj, visits, rng))
+    yield "safety_lab", _labs(*simulate_labs(subj, visits, rng), site)
+    yield "csf_biomarkers", _csf(simulate_csf(rnd, _week12_slope_change(qs), rng), rnd, visits, site)
     ae = simulate_aes(subj, visits, rng)
-    out["adverse_events"] = _adverse_events(ae, site)
-    out["ae_coding"] = _ae_coding(ae)
-    out["concomitant_medications"] = _cm(simulate_cm(subj, rng), site)
-    out["disposition"] = _disposition(subj, visits, rng)
-    out["trial_summary"] = finish("trial_summary", D.TRIAL_SUMMARY)
-    return out
+    yield "adverse_events", _adverse_events(ae, site)
+    yield "ae_coding", _ae_coding(ae)
+    yield "concomitant_medications", _cm(simulate_cm(subj, rng), site)
+    yield "disposition", _disposition(subj, visits, rng)
+    yield "trial_summary", finish("trial_summary", D.TRIAL_SUMMARY)
 
 
 def _keys(df: pd.DataFrame, site: pd.Series) -> pd.DataFrame:

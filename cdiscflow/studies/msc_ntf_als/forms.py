@@ -8,11 +8,13 @@ same declarations, so the dictionary always matches the extracts.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from cdiscflow.io.atomic import atomic_path
 
 MONTHS = np.array(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
 DATE_FMT = "DD-MON-YYYY (UN = unknown day, UNK = unknown month)"
@@ -227,16 +229,13 @@ def _text(col: pd.Series) -> pd.Series:
     return pd.Series(np.where(pd.isna(values), "", values), dtype=object)
 
 
-def csv_text(df: pd.DataFrame) -> str:
-    """CSV (comma, LF, quotes only where needed) of an all-text frame; same input gives the same bytes.
-
-    The csv module's C writer does the quoting (as pandas' ``to_csv`` does), without pandas' overhead.
-    """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(list(df.columns))
-    writer.writerows(zip(*(df[c].to_numpy(dtype=object) for c in df.columns), strict=True))
-    return buf.getvalue()
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Write an all-text frame as CSV (comma, LF, quotes only where needed), atomically; the same frame
+    always gives the same bytes. The csv module's C writer quotes exactly as pandas' ``to_csv`` does."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(list(df.columns))
+        writer.writerows(zip(*(df[c].to_numpy(dtype=object) for c in df.columns), strict=True))
 
 
 def data_dictionary() -> pd.DataFrame:

@@ -54,7 +54,8 @@ def _timeline(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def _calibrated_ints(draw: np.ndarray, arm: np.ndarray, summary: D.Summary, lo: int, hi: int,
-                     scale: float = 1.0, frozen: np.ndarray | None = None) -> np.ndarray:
+                     rng: np.random.Generator, scale: float = 1.0,
+                     frozen: np.ndarray | None = None) -> np.ndarray:
     """Integers rescaled per arm to the published mean/SD, then moved until they display as published."""
     x = draw.astype(float).copy()
     targets = []
@@ -64,7 +65,7 @@ def _calibrated_ints(draw: np.ndarray, arm: np.ndarray, summary: D.Summary, lo: 
         targets.append(Target(m, summary.mean[k], summary.sd[k], *summary.decimals, scale=scale))
     if summary.overall is not None:
         targets.append(Target(np.ones(len(x), bool), *summary.overall, *summary.decimals, scale=scale))
-    return calibrate_integers(x, targets, lo, hi, frozen=frozen)
+    return calibrate_integers(x, targets, lo, hi, frozen=frozen, rng=rng)
 
 
 def _ages(arm: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -82,14 +83,14 @@ def _ages(arm: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     targets = [Target(arm == name, D.AGE.mean[k], D.AGE.sd[k], *D.AGE.decimals)
                for k, name in enumerate(D.ARMS)]
     targets.append(Target(np.ones(len(arm), bool), *D.AGE.overall, *D.AGE.decimals))
-    return calibrate_integers(x, targets, *D.AGE_RANGE, frozen=frozen)
+    return calibrate_integers(x, targets, *D.AGE_RANGE, frozen=frozen, rng=rng)
 
 
 def _als_history(arm: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Days from diagnosis and from symptom onset to informed consent (onset at least 60 days earlier)."""
     n = len(arm)
-    diag = _calibrated_ints(rng.gamma(2.6, 1.0, n), arm, D.MONTHS_DIAGNOSIS, 20, 700, D.DAYS_PER_MONTH)
-    onset = _calibrated_ints(rng.normal(0, 1, n), arm, D.MONTHS_SYMPTOM, 340, 760, D.DAYS_PER_MONTH)
+    diag = _calibrated_ints(rng.gamma(2.6, 1.0, n), arm, D.MONTHS_DIAGNOSIS, 20, 700, rng, D.DAYS_PER_MONTH)
+    onset = _calibrated_ints(rng.normal(0, 1, n), arm, D.MONTHS_SYMPTOM, 340, 760, rng, D.DAYS_PER_MONTH)
     # pair within arm by rank (largest diagnosis delay with longest symptom duration), then shuffle
     for name in D.ARMS:
         idx = np.flatnonzero(arm == name)

@@ -34,14 +34,16 @@ def chisq_test(table: np.ndarray | pd.DataFrame, correction: bool = False) -> di
 
 def anova_oneway(values: pd.Series, groups: pd.Series) -> dict[str, float]:
     """One-way ANOVA F test of ``values`` across ``groups`` (missing values dropped)."""
-    frame = pd.DataFrame({"y": pd.to_numeric(values, errors="coerce"), "g": groups}).dropna()
-    samples = [grp["y"].to_numpy() for _, grp in frame.groupby("g", observed=True)]
-    samples = [s for s in samples if s.size]
+    y = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    g = pd.Series(groups).to_numpy()
+    keep = ~np.isnan(y) & pd.notna(g)
+    codes, uniques = pd.factorize(g[keep])
+    samples = [y[keep][codes == k] for k in range(len(uniques))]
     if len(samples) < 2:
         return {"statistic": np.nan, "df_num": np.nan, "df_den": np.nan, "p": np.nan}
     res = sps.f_oneway(*samples)
     return {"statistic": float(res.statistic), "df_num": float(len(samples) - 1),
-            "df_den": float(len(frame) - len(samples)), "p": float(res.pvalue)}
+            "df_den": float(keep.sum() - len(samples)), "p": float(res.pvalue)}
 
 
 def ttest_two_sample(x: Sequence[float], y: Sequence[float], equal_var: bool = True,

@@ -93,16 +93,19 @@ def adsl_copy(t: Target, exclude: list[str]) -> list[Hit]:
     pos = pos.astype(int).to_numpy()
     known = pos >= 0
     out: list[Hit] = []
+    at = np.where(known, pos, 0)
     for name in shared:
         mine = t.df[name]
-        theirs = pd.Series(ref[name].to_numpy()[np.where(known, pos, 0)], index=t.df.index)
         if pd.api.types.is_numeric_dtype(mine) and pd.api.types.is_numeric_dtype(ref[name]):
-            a, b = pd.to_numeric(mine, errors="coerce"), pd.to_numeric(theirs, errors="coerce")
-            same = (a.isna() & b.isna()) | ((a - b).abs() <= 1e-9 * np.maximum(1, b.abs()))
+            a = pd.to_numeric(mine, errors="coerce").to_numpy(dtype=float)
+            b = pd.to_numeric(ref[name], errors="coerce").to_numpy(dtype=float)[at]
+            same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= 1e-9 * np.maximum(1, np.abs(b)))
+            mine_text, theirs_text = text(mine), pd.Series(b, index=t.df.index).astype("str")
         else:
-            same = text(mine) == text(theirs)
-        shown = text(mine) + " vs ADSL " + text(theirs)
-        out += hit(name, known & ~same.to_numpy(), "differs from ADSL", shown)
+            mine_text = t.text(name)
+            theirs_text = pd.Series(text(ref[name]).to_numpy()[at], index=t.df.index)
+            same = (mine_text == theirs_text).to_numpy()
+        out += hit(name, known & ~same, "differs from ADSL", mine_text + " vs ADSL " + theirs_text)
     return out
 
 

@@ -35,7 +35,9 @@ def iso8601(t: Target) -> list[Hit]:
     out: list[Hit] = []
     for name in t.variables:
         values = t.text(name)
-        out += hit(name, values.ne("") & ~_valid_iso(values), None, values)
+        distinct = pd.Series(values.unique())  # dates repeat: judge each distinct value once
+        invalid = distinct[distinct.ne("") & ~_valid_iso(distinct)]
+        out += hit(name, values.isin(set(invalid)), None, values)
     return out
 
 
@@ -214,14 +216,17 @@ def _idtext(s: pd.Series) -> pd.Series:
 
 @check("supp_parent")
 def supp_parent(t: Target) -> list[Hit]:
-    """Each SUPP-- record points at a parent record (RDOMAIN, USUBJID, IDVAR=IDVARVAL) (SDTMIG 8.4)."""
+    """SUPP--, CO and RELREC records point at parent records: RDOMAIN's record with IDVAR = IDVARVAL for the
+    subject, or (IDVAR empty) the subject in RDOMAIN (SDTMIG 8.4; CDISC CORE-000206)."""
     need = {"RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"}
     if not need <= set(t.df.columns):
         return []
     # identifiers compare without padding (SAS put() leaves leading blanks in IDVARVAL)
     df = pd.DataFrame({c: t.text(c).str.strip() for c in need}, index=t.df.index)
-    found = pd.Series(False, index=df.index)
-    for (rdomain, idvar), grp in df.groupby(["RDOMAIN", "IDVAR"], sort=False):
+    record = df["IDVAR"].ne("") & df["IDVARVAL"].ne("")
+    subject = df["IDVAR"].eq("") & df["USUBJID"].ne("")
+    found = ~(record | subject)  # dataset-level relationships (RELREC without USUBJID) are not checked here
+    for (rdomain, idvar), grp in df[record | subject].groupby(["RDOMAIN", "IDVAR"], sort=False):
         parent = t.study.datasets.get(rdomain)
         if parent is None or "USUBJID" not in parent.columns or (idvar and idvar not in parent.columns):
             continue
@@ -229,8 +234,7 @@ def supp_parent(t: Target) -> list[Hit]:
             keys = pd.MultiIndex.from_arrays([text(parent["USUBJID"]).str.strip(), _idtext(parent[idvar]).str.strip()])
             ok = pd.MultiIndex.from_arrays([grp["USUBJID"], grp["IDVARVAL"]]).isin(keys)
         else:
-            ok = grp["USUBJID"].isin(set(text(parent["USUBJID"]))).to_numpy()
+            ok = grp["USUBJID"].isin(set(text(parent["USUBJID"]).str.strip())).to_numpy()
         found.loc[grp.index] = ok
     shown = df["RDOMAIN"] + " " + df["USUBJID"] + " " + df["IDVAR"] + "=" + df["IDVARVAL"]
     return hit("IDVARVAL", ~found, "no parent record", shown)
-

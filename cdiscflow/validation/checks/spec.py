@@ -92,3 +92,10 @@ def spec_keys_unique(t: Target) -> list[Hit]:
     if not keys or len(keys) < len(t.spec.keys):
         return []
     return hit(", ".join(keys), t.df.duplicated(keys, keep=False))
+
+
+@check("spec_codelists", needs=("spec",))
+def spec_codelists(t: Target) -> list[Hit]:
+    """Every codelist a spec variable names exists (a study codelist or an NCI codelist)."""
+    return [dataset_hit(v.name, f"codelist {v.codelist!r} is neither a study nor an NCI codelist")
+            for v in t.spec.variables if v.codelist and v.name in t.df.columns and t.study.codelist(v.codelist) is None]

@@ -17,6 +17,7 @@ import pytest
 from cdiscflow.cli import main
 from cdiscflow.compare import compare_frames
 from cdiscflow.io.datasets import read_dataset
+from cdiscflow.io.xpt import read_xpt
 from cdiscflow.study import Study
 
 EXPECTED = {
@@ -34,7 +35,7 @@ KEYS = {
 RATES = {
     ("AE", "AESEQ"): 967 / 1191, ("AE", "AESPID"): 0 / 1191, ("AE", "AELLTCD"): 9 / 1191,
     ("AE", "AESOCCD"): 9 / 1191, ("AE", "AESTDTC"): 1176 / 1191, ("AE", "AESTDY"): 1190 / 1191,
-    ("DM", "RFICDTC"): 52 / 306, ("DM", "RFPENDTC"): 226 / 306,
+    ("DM", "RFICDTC"): 52 / 306, ("DM", "RFPENDTC"): 239 / 306,
     ("DM", "BRTHDTC"): 0 / 306,
     ("DS", "DSSPID"): 755 / 850,
     ("VS", "VSSEQ"): 29579 / 29643, ("VS", "VSORRESU"): 29626 / 29643, ("VS", "VSSTRESC"): 29626 / 29643,
@@ -69,9 +70,16 @@ def test_pilot_sdtm_matches_expected(shared_data, tmp_path, capsys):
     assert code == 0
     sdtm = tmp_path / "cdiscpilot01" / "sdtm"
     assert {p.name for p in sdtm.glob("*.xpt")} >= {"ae.xpt", "dm.xpt", "suppdm.xpt", "ds.xpt", "ex.xpt", "vs.xpt"}
+    study = Study.load("cdiscpilot01")
+    for name in EXPECTED:  # read back with the spec's labels and lengths
+        _, meta = read_xpt(sdtm / f"{name.lower()}.xpt")
+        spec = study.sdtm_specs[name]
+        assert meta.labels == {v.name: v.label for v in spec.variables}
+        assert {k: meta.lengths[k] for k in spec.names if spec.variable(k).is_char} == {
+            v.name: v.length for v in spec.variables if v.is_char}
     recon = pd.read_csv(sdtm / "reconciliation.csv")
     assert (recon["raw_rows"] == recon["mapped"]).all() and (recon["unaccounted"] == 0).all()
-    table, extra = match_table(sdtm, shared_data, Study.load("cdiscpilot01"))
+    table, extra = match_table(sdtm, shared_data, study)
     with capsys.disabled():
         print("\n" + table[table["rate"] < 1].to_string(index=False))
         print(table.groupby("dataset")[["equal", "expected"]].sum().assign(

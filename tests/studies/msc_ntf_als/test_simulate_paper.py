@@ -95,7 +95,7 @@ def ae(raw: Path) -> pd.DataFrame:
     rnd = read(raw, "randomization").set_index("SUBJID")
     ex = read(raw, "transplant").groupby("SUBJID").first()
     ae["ARM"] = rnd.loc[ae["SUBJID"], "TRTASSN"].to_numpy()
-    start_date = ae["AESTDAT"].str.replace("UN-", "01-", regex=False)
+    start_date = ae["AESTDAT"].str.replace(r"^UN-", "01-", regex=True)
     start = pd.to_datetime(start_date + " " + ae["AESTTIM"].replace("", "23:59"), format="%d-%b-%Y %H:%M")
     dose = pd.to_datetime(ex.loc[ae["SUBJID"], "EXDAT"] + " " + ex.loc[ae["SUBJID"], "EXSTTIM"],
                           format="%d-%b-%Y %H:%M").to_numpy()
