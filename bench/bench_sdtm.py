@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cdiscflow.errors import CdiscflowError
 from cdiscflow.io.raw import read_raw_folder
 from cdiscflow.mapping.command import load_modules
 from cdiscflow.mapping.study import map_all, map_study
@@ -83,7 +84,10 @@ def main() -> None:
         folder.mkdir()
         for name, df in raw.items():
             df.drop(columns="__row__").to_csv(folder / f"{name}.csv", index=False)
-        measure("read + map + write XPT/JSON", lambda: map_study(study, folder, Path(tmp) / "sdtm"))
+        try:
+            measure("read + map + write XPT/JSON", lambda: map_study(study, folder, Path(tmp) / "sdtm"))
+        except CdiscflowError as exc:
+            print(f"read + map + write XPT/JSON: stopped by a data error: {exc}")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph) -> None
             log = f"  (log: {out_dir / 'logs' / graph[sid].log_name})" if o.status != "skipped" else ""
             print(f"  {o.status.upper():<11} {sid}: {o.reason}{log}")
     print(f"Outputs: {out_dir}  ·  index: {out_dir / 'index.html'}  ·  manifest: {out_dir / 'manifest.json'}")
-    if (out_dir / "package.zip").is_file():
+    if outcomes.get("package", Outcome("skipped")).status in ("ran", "current"):
         print(f"Package: {out_dir / 'package'}  ·  zip: {out_dir / 'package.zip'}")
 
 

@@ -169,6 +169,7 @@ class CodeListDef:
     standard_oid: str | None
     extensible: bool
     items: list[CodeItem]
+    dictionary: tuple[str, str | None] | None = None  # external dictionary (name, version), e.g. MedDRA 8.0
 
     @property
     def decoded(self) -> bool:
@@ -579,9 +580,13 @@ class _Builder:
         return "integer" if all(n.is_integer() for n in numbers) else "float"
 
     def codelist(self, cl: Codelist, standards: dict[str, Standard]) -> CodeListDef:
+        if not cl.terms and cl.source and not cl.code:  # an external dictionary: ``source: MedDRA 8.0``
+            name, version = (cl.source.rsplit(" ", 1) + [None])[:2]
+            return CodeListDef(oid=f"CL.{_oid_part(cl.id)}", id=cl.id, name=cl.name, data_type=self.codelist_type(cl),
+                               code=None, standard_oid=None, extensible=False, items=[], dictionary=(name, version))
         if not cl.terms:
             raise SpecError(f"codelist {cl.id} has no terms", file=str(self.study.specs_dir / "codelists.yaml"),
-                            expected="at least one term")
+                            expected="at least one term (or source: DICTIONARY VERSION for an external one)")
         std = None
         if cl.code:
             std = _ct_standard(cl.source, self.study.ct_version)
@@ -715,6 +720,8 @@ def _code_list(mdv: etree._Element, cl: CodeListDef) -> None:
             _description(item, term.decode or term.value, "Decode")
         if term.code:
             _sub(item, _odm("Alias"), {"Context": "nci:ExtCodeID", "Name": term.code})
+    if cl.dictionary:
+        _sub(el, _odm("ExternalCodeList"), {"Dictionary": cl.dictionary[0], "Version": cl.dictionary[1]})
     if cl.code:
         _sub(el, _odm("Alias"), {"Context": "nci:ExtCodeID", "Name": cl.code})
 

@@ -93,8 +93,10 @@ def rows(graph: Any, state: Any, out_dir: Path) -> dict[str, list[Row]]:
         rec = state.steps.get(step.id, {})
         log = out_dir / "logs" / step.log_name
         stage, _, name = step.id.partition(":")
-        row = Row(step.id, name or step.id, rec.get("status", "not run"), str(step.salt.get("entry", {}).get("title", "")),
-                  rec.get("error", ""), href(f"logs/{log.name}") if log.is_file() else "",
+        status = rec.get("status", "not run")
+        fresh_log = log.is_file() and status not in ("skipped", "not run")  # else the log is an older run's
+        row = Row(step.id, name or step.id, status, str(step.salt.get("entry", {}).get("title", "")),
+                  rec.get("error", ""), href(f"logs/{log.name}") if fresh_log else "",
                   [(rel, href(rel)) for rel in sorted(rec.get("outputs", {}))
                    if (out_dir / rel).is_file() and not rel.startswith("package/m5/")])
         if stage == "tlf":

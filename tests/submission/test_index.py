@@ -52,7 +52,8 @@ def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Study, Pat
     files = {"sdtm/dm.xpt": "DM", "sdtm/ae.xpt": "AE", "sdtm/ae.json": "{}", "adam/adsl.xpt": "ADSL",
              "tlf/t-1.rtf": "{\\rtf1}", "tlf/t 2.html": "<p>t2</p>", "validation/report.html": "<p>ok</p>",
              "logs/sdtm.log": "mapped", "logs/adam_ADSL.log": "boom", "logs/tlf_t-1.log": "ok",
-             "logs/validate.log": "ok", "package.zip": "PK", "manifest.json": "{}"}
+             "logs/validate.log": "ok", "logs/tlf_t 2.log": "from an older run", "package.zip": "PK",
+             "manifest.json": "{}"}
     for rel, text in files.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(text)
@@ -99,6 +100,7 @@ def test_every_link_resolves_and_thumbnails_exist(run_dir):
     refs = set(parser.refs)
     assert {"sdtm/dm.xpt", "logs/sdtm.log", "logs/adam_ADSL.log", "tlf/f-1.png", "tlf/t%202.html",
             "manifest.json", "package.zip", "validation/report.html"} <= refs
+    assert "logs/tlf_t%202.log" not in refs  # a skipped step's log is from an older run
     if shutil.which("pdftoppm"):
         thumbs = [r for r in refs if r.startswith("thumbs/t-1-")]
         assert len(thumbs) == 1 and (out / thumbs[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -74,6 +74,7 @@ def _adsl_vars(ctx: AdamContext, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_trt_start(df: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """TRTSDT (the reference date of ADY and baseline) merged from ADSL."""
     return derive_vars_merged(df, adsl[[SUBJ, "TRTSDT"]], SUBJ, new_vars=["TRTSDT"])
 
 
@@ -128,6 +129,7 @@ def findings_bds(ctx: AdamContext, settings: Mapping[str, Any], adsl: pd.DataFra
 
 
 def _all_params(settings: Mapping[str, Any]) -> dict[str, dict]:
+    """PARAMCD → ``{param, n}`` of the collected, computed and slope parameters of a BDS spec."""
     out = dict(settings["params"])
     for comp in settings.get("computed", []):
         out[comp["paramcd"]] = comp
@@ -179,6 +181,7 @@ def _als_history(ctx: AdamContext, df: pd.DataFrame, hist: Mapping[str, Any]) ->
 
 
 def _bds_settings(ctx: AdamContext, name: str) -> Mapping[str, Any]:
+    """The settings of another ADaM spec (ADSL derives its baseline values with the BDS settings)."""
     spec = ctx.study.adam_specs.get(name) or ctx.study.adam_specs.get(name.lower())
     if spec is None:
         raise DerivationError(f"{ctx.spec.name} needs the settings of {name}, which has no spec",

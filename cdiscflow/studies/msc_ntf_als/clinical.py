@@ -3,6 +3,8 @@ and concomitant medications. Only screening SVC is calibrated (text: 90.6 +/- 18
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,11 @@ from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.calibrate import Target, calibrate_integers, rescale
 
 MUSCLES = ("Elbow flexors", "Elbow extensors", "Shoulder abductors", "Wrist extensors", "First dorsal interosseous")
+# muscle and side measured (muscle by muscle, right then left) with a typical force (lbf); the
+# intramuscular injections went into the right elbow flexors and extensors
+HHD_SITES = pd.DataFrame({"MUSCLE": np.repeat(MUSCLES, 2), "SIDE": np.tile(["Right", "Left"], len(MUSCLES)),
+                          "BASE": np.repeat([28.0, 22.0, 20.0, 15.0, 9.0], 2)})
+HHD_SITES["INJECTED"] = np.where((HHD_SITES["SIDE"] == "Right") & HHD_SITES["MUSCLE"].isin(MUSCLES[:2]), "Yes", "No")
 # code, name, category, unit, low, high, mean, sd, decimals
 LABS = pd.DataFrame([
     ("HGB", "Hemoglobin", "HEMATOLOGY", "g/dL", 12.0, 17.5, 14.2, 1.2, 1),
@@ -67,22 +74,27 @@ def simulate_svc(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Genera
     return rec
 
 
-def simulate_hhd(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Dynamometry:
+    """Hand-held dynamometry, wide: one row of ``assessments`` (SUBJID, VISIT, VISITNUM, DATE) per visit and
+    ``force`` (lbf) of shape (assessments, ``HHD_SITES``, 2 trials)."""
+
+    assessments: pd.DataFrame
+    force: np.ndarray
+
+
+def simulate_hhd(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Generator) -> Dynamometry:
     """Hand-held dynamometry (lbf, two trials) of arm muscles on both sides at in-person visits from
     Screening on; the right arm received the intramuscular injections."""
     rec = _assessed(visits)
     rec = rec[rec["VISIT"] != "Aspiration"].merge(subj[["SUBJID", "SEX", "STATUS"]], on="SUBJID")
-    rec = rec[rec["STATUS"] == "RANDOMIZED"]
-    grid = rec.merge(pd.DataFrame({"MUSCLE": MUSCLES, "BASE": [28.0, 22.0, 20.0, 15.0, 9.0]}), how="cross")
-    grid = grid.merge(pd.DataFrame({"SIDE": ["Right", "Left"]}), how="cross")
+    rec = rec[rec["STATUS"] == "RANDOMIZED"].reset_index(drop=True)
     subj_level = pd.Series(rng.lognormal(0, 0.25, len(subj)), index=subj["SUBJID"])
-    months = (grid["DATE"] - grid.groupby("SUBJID")["DATE"].transform("min")).dt.days / D.DAYS_PER_MONTH
-    strength = grid["BASE"] * np.where(grid["SEX"] == "M", 1.3, 0.9) * subj_level.loc[grid["SUBJID"]].to_numpy()
-    strength = strength * np.exp(-0.03 * months)
-    for t in (1, 2):
-        grid[f"TRIAL{t}"] = np.clip(strength * rng.normal(1.0, 0.07, len(grid)), 1.0, None).round(1)
-    grid["INJECTED"] = np.where((grid["SIDE"] == "Right") & grid["MUSCLE"].isin(MUSCLES[:2]), "Yes", "No")
-    return grid.reset_index(drop=True)
+    months = (rec["DATE"] - rec.groupby("SUBJID")["DATE"].transform("min")).dt.days.to_numpy() / D.DAYS_PER_MONTH
+    strength = (HHD_SITES["BASE"].to_numpy() * np.where(rec["SEX"] == "M", 1.3, 0.9)[:, None]
+                * subj_level.loc[rec["SUBJID"]].to_numpy()[:, None]) * np.exp(-0.03 * months)[:, None]
+    force = [np.clip(strength * rng.normal(1.0, 0.07, strength.shape), 1.0, None).round(1) for _ in range(2)]
+    return Dynamometry(rec[["SUBJID", "VISIT", "VISITNUM", "DATE"]], np.stack(force, axis=-1))
 
 
 def simulate_vitals(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -108,25 +120,29 @@ def simulate_vitals(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Gen
     return rec
 
 
-def simulate_labs(subj: pd.DataFrame, visits: pd.DataFrame,
-                  rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Central safety laboratory, one row per sample and test, with the lab's units and ranges:
-    (numeric results, qualitative urinalysis results)."""
+@dataclass(frozen=True)
+class LabResults:
+    """Central laboratory results, wide: one row of ``samples`` (SUBJID, VISIT, VISITNUM, DATE, TIME) per
+    sample; per sample, ``values`` holds a numeric result for each ``LABS`` test (in the lab's units) and
+    ``urine`` a qualitative result for each ``URINE_QUAL`` test."""
+
+    samples: pd.DataFrame
+    values: np.ndarray
+    urine: np.ndarray
+
+
+def simulate_labs(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Generator) -> LabResults:
+    """Central safety laboratory at in-person visits: numeric results around each test's mean (a participant
+    level plus sample noise), qualitative urinalysis mostly negative."""
     rec = _assessed(visits)
-    rec = rec[rec["VISIT"] != "Aspiration"][["SUBJID", "VISIT", "VISITNUM", "DATE"]]
+    rec = rec.loc[rec["VISIT"] != "Aspiration", ["SUBJID", "VISIT", "VISITNUM", "DATE"]].reset_index(drop=True)
     rec["TIME"] = rng.integers(7 * 60, 12 * 60, len(rec)) // 5 * 5
-    grid = rec.merge(LABS, how="cross")
     level = rng.normal(0, 0.7, (len(subj), len(LABS)))
-    subj_pos = pd.Series(np.arange(len(subj)), index=subj["SUBJID"]).loc[grid["SUBJID"]].to_numpy()
-    test_pos = pd.Series(np.arange(len(LABS)), index=LABS["CODE"]).loc[grid["CODE"]].to_numpy()
-    z = level[subj_pos, test_pos] + rng.normal(0, 0.7, len(grid))
-    value = grid["MEAN"] + grid["SD"] * z
-    grid["VALUE"] = np.maximum(value, grid["MEAN"] * 0.1)
-    qual = rec.merge(pd.DataFrame(URINE_QUAL, columns=["CODE", "NAME"]), how="cross")
-    qual["CAT"], qual["UNIT"] = "URINALYSIS", ""
-    qual["RESULT"] = rng.choice(["Negative", "Negative", "Negative", "Trace", "1+"], len(qual))
-    qual["LOW"] = qual["HIGH"] = np.nan
-    return grid, qual
+    z = level[pd.Index(subj["SUBJID"]).get_indexer(rec["SUBJID"])] + rng.normal(0, 0.7, (len(rec), len(LABS)))
+    mean, sd = LABS["MEAN"].to_numpy(), LABS["SD"].to_numpy()
+    values = np.maximum(mean + sd * z, mean * 0.1)
+    urine = rng.choice(["Negative", "Negative", "Negative", "Trace", "1+"], (len(rec), len(URINE_QUAL)))
+    return LabResults(rec, values, urine)
 
 
 MH_TERMS = ("Hypertension", "Hyperlipidemia", "Gastroesophageal reflux disease", "Depression",

@@ -23,7 +23,7 @@ def simulate(out: Path | str, seed: int = D.SEED, subjects: int | None = None) -
     raw = Study.load("msc_ntf_als", out).stage_dir("raw")
     for name, df in build_extracts(n, seed):
         write_csv(df, raw / f"{name}.csv")
-    write_csv(data_dictionary().astype(str).astype(object), raw / "data_dictionary.csv")
+    write_csv(data_dictionary(), raw / "data_dictionary.csv")
     return raw
 
 

@@ -11,6 +11,11 @@ from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.adverse import simulate_aes
 from cdiscflow.studies.msc_ntf_als.alsfrs import simulate_alsfrs
 from cdiscflow.studies.msc_ntf_als.clinical import (
+    HHD_SITES,
+    LABS,
+    URINE_QUAL,
+    Dynamometry,
+    LabResults,
     simulate_cm,
     simulate_hhd,
     simulate_labs,
@@ -19,7 +24,16 @@ from cdiscflow.studies.msc_ntf_als.clinical import (
     simulate_vitals,
 )
 from cdiscflow.studies.msc_ntf_als.csf import simulate_csf
-from cdiscflow.studies.msc_ntf_als.forms import checkbox, finish, fmt_date, fmt_num, fmt_time
+from cdiscflow.studies.msc_ntf_als.forms import (
+    checkbox,
+    cross_text,
+    finish,
+    fmt_date,
+    fmt_num,
+    fmt_time,
+    row_major,
+    text_column,
+)
 from cdiscflow.studies.msc_ntf_als.meddra import MEDDRA_VERSION, TERMS
 from cdiscflow.studies.msc_ntf_als.subjects import simulate_subjects
 from cdiscflow.studies.msc_ntf_als.visits import simulate_visits
@@ -60,7 +74,7 @@ def build_extracts(n_subjects: int, seed: int) -> Iterator[tuple[str, pd.DataFra
     yield "svc", _svc(simulate_svc(subj, visits, rng), site, rng)
     yield "hhd", _hhd(simulate_hhd(subj, visits, rng), site)
     yield "vital_signs", _vitals(simulate_vitals(subj, visits, rng))
-    yield "safety_lab", _labs(*simulate_labs(subj, visits, rng), site)
+    yield "safety_lab", _labs(simulate_labs(subj, visits, rng), site)
     yield "csf_biomarkers", _csf(simulate_csf(rnd, _week12_slope_change(qs), rng), rnd, visits, site)
     ae = simulate_aes(subj, visits, rng)
     yield "adverse_events", _adverse_events(ae, site)
@@ -205,11 +219,13 @@ def _svc(svc: pd.DataFrame, site: pd.Series, rng: np.random.Generator) -> pd.Dat
     return finish("svc", df)
 
 
-def _hhd(hhd: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
-    df = _keys(hhd, site)
-    df["HHDDAT"] = fmt_date(df["DATE"])
-    df["HHDMUSC"], df["HHDSIDE"], df["HHDINJ"] = df["MUSCLE"], df["SIDE"], df["INJECTED"]
-    df["HHDTRL1"], df["HHDTRL2"] = fmt_num(df["TRIAL1"], 1), fmt_num(df["TRIAL2"], 1)
+def _hhd(hhd: Dynamometry, site: pd.Series) -> pd.DataFrame:
+    """One row per assessment, muscle and side, as measured."""
+    rec = _keys(hhd.assessments, site)
+    rec["HHDDAT"] = fmt_date(rec["DATE"])
+    sites = HHD_SITES.rename(columns={"MUSCLE": "HHDMUSC", "SIDE": "HHDSIDE", "INJECTED": "HHDINJ"})
+    df = cross_text(rec[["SITEID", "SUBJID", "VISIT", "VISITNUM", "HHDDAT"]], sites[["HHDMUSC", "HHDSIDE", "HHDINJ"]])
+    df["HHDTRL1"], df["HHDTRL2"] = fmt_num(hhd.force[..., 0].ravel(), 1), fmt_num(hhd.force[..., 1].ravel(), 1)
     df["HHDUNIT"] = "lbf"
     return finish("hhd", df)
 
@@ -223,25 +239,38 @@ def _vitals(vs: pd.DataFrame) -> pd.DataFrame:
     return finish("vital_signs", df)
 
 
-def _labs(num: pd.DataFrame, qual: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
-    dec = num["DEC"].to_numpy()
-    res = np.empty(len(num), dtype=object)
-    lo, hi = np.empty(len(num), dtype=object), np.empty(len(num), dtype=object)
-    for d in np.unique(dec):                      # one pass per display precision
-        m = dec == d
-        res[m] = fmt_num(num.loc[m, "VALUE"], int(d))
-        lo[m] = fmt_num(num.loc[m, "LOW"], int(d))
-        hi[m] = fmt_num(num.loc[m, "HIGH"], int(d))
-    value = pd.to_numeric(pd.Series(res), errors="coerce").to_numpy()
-    num = num.assign(LBORRES=res, LBORNRLO=lo, LBORNRHI=hi,
-                     LBNRIND=np.where(value < num["LOW"], "L", np.where(value > num["HIGH"], "H", "")))
-    qual = qual.assign(LBORRES=qual["RESULT"], LBORNRLO="", LBORNRHI="",
-                       LBNRIND=np.where(qual["RESULT"] == "Negative", "", "H"))
-    df = _keys(pd.concat([num, qual], ignore_index=True), site)
-    df = df.sort_values(["SUBJID", "VISITNUM", "CAT", "CODE"], kind="stable")
-    df["LBDAT"], df["LBTIM"] = fmt_date(df["DATE"]), fmt_time(df["TIME"])
-    df["LBCAT"], df["LBTESTCD"], df["LBTEST"], df["LBORRESU"] = df["CAT"], df["CODE"], df["NAME"], df["UNIT"]
-    df["LBSPEC"] = np.where(df["CAT"] == "URINALYSIS", "Urine", "Blood")
+def _lab_tests() -> pd.DataFrame:
+    """The laboratory's test list as the extract shows it: numeric tests (ranges at each test's decimals),
+    then the qualitative urinalysis tests."""
+    tests = pd.DataFrame({
+        "LBCAT": LABS["CAT"], "LBTESTCD": LABS["CODE"], "LBTEST": LABS["NAME"], "LBORRESU": LABS["UNIT"],
+        "LBORNRLO": [fmt_num([lo], d)[0] for lo, d in zip(LABS["LOW"], LABS["DEC"], strict=True)],
+        "LBORNRHI": [fmt_num([hi], d)[0] for hi, d in zip(LABS["HIGH"], LABS["DEC"], strict=True)]})
+    urine = pd.DataFrame({"LBCAT": "URINALYSIS", "LBTESTCD": [c for c, _ in URINE_QUAL],
+                          "LBTEST": [t for _, t in URINE_QUAL], "LBORRESU": "", "LBORNRLO": "", "LBORNRHI": ""})
+    tests = pd.concat([tests, urine], ignore_index=True)
+    tests["LBSPEC"] = np.where(tests["LBCAT"] == "URINALYSIS", "Urine", "Blood")
+    return tests
+
+
+def _labs(labs: LabResults, site: pd.Series) -> pd.DataFrame:
+    """One row per sample and test: samples by participant and visit, tests by panel and code. The reference
+    range flag compares the result as reported (at the test's decimals) with the range."""
+    samples = _keys(labs.samples, site).sort_values(["SUBJID", "VISITNUM"], kind="stable")
+    order = samples.index.to_numpy()
+    samples["LBDAT"], samples["LBTIM"] = fmt_date(samples["DATE"]), fmt_time(samples["TIME"])
+    numeric = [fmt_num(labs.values[order, j], int(d)) for j, d in enumerate(LABS["DEC"])]
+    reported = np.column_stack([pd.to_numeric(r.categories, errors="coerce").to_numpy()[r.codes] for r in numeric])
+    urine = labs.urine[order]
+    flag = np.hstack([np.where(reported < LABS["LOW"].to_numpy(), 1,
+                               np.where(reported > LABS["HIGH"].to_numpy(), 2, 0)),
+                      np.where(urine == "Negative", 0, 2)])                      # "", L, H
+    results = numeric + [pd.Categorical(urine[:, j]) for j in range(urine.shape[1])]
+    tests = _lab_tests()
+    by = tests.sort_values(["LBCAT", "LBTESTCD"], kind="stable").index.to_numpy()
+    df = cross_text(samples[["SITEID", "SUBJID", "VISIT", "VISITNUM", "LBDAT", "LBTIM"]], tests.iloc[by])
+    df["LBORRES"] = row_major([results[j] for j in by])
+    df["LBNRIND"] = text_column(flag[:, by].ravel(), ["", "L", "H"])
     return finish("safety_lab", df)
 
 

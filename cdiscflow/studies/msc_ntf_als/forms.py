@@ -8,11 +8,14 @@ same declarations, so the dictionary always matches the extracts.
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from cdiscflow.io.atomic import atomic_path
 
@@ -163,51 +166,58 @@ FORMS: dict[str, tuple[str, list[Col]]] = {
 }
 
 
-def _via_uniques(values: np.ndarray, format_uniques) -> np.ndarray:
-    """Format only the distinct values (dates, times and results repeat a lot), then map back."""
+def text_column(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
+    """Text values given as ``codes`` into ``texts`` (code -1, missing, gives ""), as a categorical of the
+    distinct texts: a million-row column then costs its codes, not a million Python strings."""
+    keys, categories = pd.factorize(np.append(np.asarray(texts, dtype=object), ""))   # texts may repeat
+    return pd.Categorical.from_codes(keys[codes], categories=categories)
+
+
+def _via_uniques(values: np.ndarray, format_uniques: Callable[[np.ndarray], Sequence[str]]) -> pd.Categorical:
+    """Format only the distinct values (dates, times and results repeat a lot)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = np.append(np.asarray(format_uniques(uniques), dtype=object), "")
-    return text[codes]          # code -1 (missing) takes the trailing ""
+    return text_column(codes, format_uniques(uniques))
 
 
-def fmt_date(dates: pd.Series | np.ndarray, precision: pd.Series | np.ndarray | None = None) -> np.ndarray:
+def fmt_date(dates: pd.Series | np.ndarray,
+             precision: pd.Series | np.ndarray | None = None) -> pd.Categorical:
     """``DD-MON-YYYY``; precision ``M`` gives ``UN-MON-YYYY``, ``Y`` gives ``UN-UNK-YYYY``; NaT gives ""."""
     d = pd.Series(dates).to_numpy(dtype="datetime64[D]")
-    if precision is not None:      # truncate so that partial dates share their unique
-        p = np.asarray(precision)
-        d = np.where(p == "M", d.astype("datetime64[M]").astype("datetime64[D]"), d)
-        d = np.where(p == "Y", d.astype("datetime64[Y]").astype("datetime64[D]"), d)
-        key = np.where(pd.isna(d), "", np.asarray(precision, dtype=object))
-        pairs = pd.Series(d.astype(str), dtype=object) + "|" + pd.Series(key, dtype=object)
-        return _via_uniques(np.where(pd.isna(d), None, pairs.to_numpy()), _format_partial)
-    return _via_uniques(d, lambda u: _format_partial(pd.Index(u).astype(str) + "|D"))
+    level = np.zeros(len(d), np.int64)            # 0 full date, 1 unknown day, 2 unknown day and month
+    if precision is not None:                     # truncate so that partial dates share their unique
+        p = np.asarray(precision, dtype=object)
+        level = np.where(p == "Y", 2, np.where(p == "D", 0, 1))
+        d = np.where(level == 1, d.astype("datetime64[M]").astype("datetime64[D]"), d)
+        d = np.where(level == 2, d.astype("datetime64[Y]").astype("datetime64[D]"), d)
+    key = np.where(np.isnat(d), np.nan, d.view(np.int64) * 4.0 + level)       # exact in float64
+    return _via_uniques(key, _format_dates)
 
 
-def _format_partial(keys) -> list[str]:
-    out = []
-    for key in keys:               # one iteration per distinct date, not per record
-        iso, prec = str(key).split("|")
-        year, month, day = iso[:4], MONTHS[int(iso[5:7]) - 1], iso[8:10]
-        out.append(f"{'UN' if prec != 'D' else day}-{'UNK' if prec == 'Y' else month}-{year}")
-    return out
+def _format_dates(keys: np.ndarray) -> list[str]:
+    """Text of ``fmt_date`` keys (day number * 4 + precision level)."""
+    keys = np.asarray(keys, np.int64)
+    iso = np.datetime_as_string((keys // 4).astype("datetime64[D]"), unit="D")
+    return [f"{'UN' if lvl else s[8:10]}-{'UNK' if lvl == 2 else MONTHS[int(s[5:7]) - 1]}-{s[:4]}"
+            for s, lvl in zip(iso, keys % 4, strict=True)]        # one iteration per distinct date
 
 
-def fmt_time(minutes: pd.Series | np.ndarray) -> np.ndarray:
+def fmt_time(minutes: pd.Series | np.ndarray) -> pd.Categorical:
     """``HH:MM`` from minutes after midnight; negative or missing gives ""."""
     m = pd.Series(minutes).to_numpy(dtype=float)
     m = np.where(np.isfinite(m) & (m >= 0), m, np.nan)
     return _via_uniques(m, lambda u: [f"{int(v) // 60:02d}:{int(v) % 60:02d}" for v in u])
 
 
-def fmt_num(x: pd.Series | np.ndarray, decimals: int) -> np.ndarray:
+def fmt_num(x: pd.Series | np.ndarray, decimals: int) -> pd.Categorical:
     """Fixed-decimal text; NaN gives ""."""
     v = np.round(np.asarray(x, dtype=float), decimals) + 0.0     # no "-0.00"
     v = np.where(np.isfinite(v), v, np.nan)
-    return _via_uniques(v, lambda u: np.char.mod(f"%.{decimals}f", np.asarray(u, float)))
+    return _via_uniques(v, lambda u: np.char.mod(f"%.{decimals}f", np.asarray(u, float)).tolist())
 
 
-def checkbox(flag: pd.Series | np.ndarray) -> np.ndarray:
-    return np.where(np.asarray(flag, bool), CHECKED, "").astype(object)
+def checkbox(flag: pd.Series | np.ndarray) -> pd.Categorical:
+    """``X`` where checked, "" where not."""
+    return text_column(np.asarray(flag, bool).astype(np.int8), ["", CHECKED])
 
 
 def finish(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -216,26 +226,70 @@ def finish(name: str, df: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"form {name}: builder did not produce {missing}")
-    return pd.DataFrame({c: _text(df[c].reset_index(drop=True)) for c in cols})
+    return pd.DataFrame({c: _text(df[c]) for c in cols})
 
 
-def _text(col: pd.Series) -> pd.Series:
-    """A column as Python strings in an object Series ("" for missing)."""
+def _text(col: pd.Series) -> pd.Categorical:
+    """A column as a categorical of text ("" for missing): integers and booleans as numpy prints them, other
+    values with ``str``. A categorical of text (what the formatters return) is taken as it is."""
     if pd.api.types.is_float_dtype(col):
         raise ValueError(f"column {col.name}: format decimals with fmt_num before writing")
+    if isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans \
+            and col.cat.categories.inferred_type in ("string", "empty"):
+        return col.array
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
     if pd.api.types.is_integer_dtype(col) or pd.api.types.is_bool_dtype(col):
-        return pd.Series(col.to_numpy().astype(str), dtype=object)
-    values = col.to_numpy(dtype=object)
-    return pd.Series(np.where(pd.isna(values), "", values), dtype=object)
+        return text_column(codes, np.asarray(uniques).astype(str).tolist())
+    return text_column(codes, [str(v) for v in uniques])
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> None:
+def cross_text(outer: pd.DataFrame, inner: pd.DataFrame) -> pd.DataFrame:
+    """The text of every row of ``outer`` beside every row of ``inner`` (outer-major, as a cross merge);
+    rows are repeated as categorical codes, so a million-row product holds no million strings."""
+    rows = np.repeat(np.arange(len(outer)), len(inner))
+    cells = np.tile(np.arange(len(inner)), len(outer))
+    return pd.DataFrame({**{c: _text(outer[c]).take(rows) for c in outer},
+                         **{c: _text(inner[c]).take(cells) for c in inner}})
+
+
+def row_major(columns: Sequence[pd.Categorical]) -> pd.Categorical:
+    """The cells of equally long text columns read row by row (row i, column j at ``i * len(columns) + j``)."""
+    stacked = union_categoricals(list(columns))            # column after column
+    codes = stacked.codes.reshape(len(columns), -1).T.ravel()
+    return pd.Categorical.from_codes(codes, categories=stacked.categories)
+
+
+def write_csv(df: pd.DataFrame, path: Path, chunk_rows: int = 100_000) -> None:
     """Write an all-text frame as CSV (comma, LF, quotes only where needed), atomically; the same frame
-    always gives the same bytes. The csv module's C writer quotes exactly as pandas' ``to_csv`` does."""
+    always gives the same bytes, exactly those of ``csv.writer`` (hence of pandas' ``to_csv``).
+
+    Every distinct value of a column is quoted once, by the csv module itself; rows are then joined
+    ``chunk_rows`` at a time, so memory stays bounded whatever the length of the extract.
+    """
+    if df.shape[1] < 2:       # csv.writer writes a row of one empty field as '""'; not needed here
+        raise ValueError(f"{path.name}: an extract has at least two columns")
+    columns = []
+    for name in df.columns:
+        text = _text(df[name])
+        columns.append((text.codes, np.array(_csv_fields(text.categories), dtype=object)))
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(list(df.columns))
-        writer.writerows(zip(*(df[c].to_numpy(dtype=object) for c in df.columns), strict=True))
+        fh.write(",".join(_csv_fields(map(str, df.columns))) + "\n")
+        for start in range(0, len(df), chunk_rows):
+            cells = [texts[codes[start:start + chunk_rows]].tolist() for codes, texts in columns]
+            fh.write("\n".join(map(",".join, zip(*cells, strict=True))) + "\n")
+
+
+def _csv_fields(values: Iterable[str]) -> list[str]:
+    """Each value as ``csv.writer`` (minimal quoting) writes it inside a row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    fields = []
+    for value in values:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow((value, ""))            # a second field: never the lone-empty-field special case
+        fields.append(buf.getvalue()[:-2])      # drop the separator and line end of the empty field
+    return fields
 
 
 def data_dictionary() -> pd.DataFrame:

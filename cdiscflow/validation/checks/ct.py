@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdiscflow.specs.model import Codelist
-from cdiscflow.validation.checks import check as register_check
-from cdiscflow.validation.checks import hit
+from cdiscflow.validation.checks import check, hit
 from cdiscflow.validation.context import Target
 from cdiscflow.validation.model import Hit
 
@@ -32,7 +31,7 @@ def _numeric(t: Target, name: str) -> bool:
     return pd.api.types.is_numeric_dtype(t.df[name])
 
 
-@register_check("codelist")
+@check("codelist")
 def codelist(t: Target, extensible: bool | None = None, case: bool = False,
              defaults: dict[str, str] | None = None, use_spec: bool = True) -> list[Hit]:
     """Values outside their codelist.
@@ -54,7 +53,7 @@ def codelist(t: Target, extensible: bool | None = None, case: bool = False,
     return out
 
 
-@register_check("one_to_one")
+@check("one_to_one")
 def one_to_one(t: Target, pairs: list[list[str]]) -> list[Hit]:
     """Each code maps to one name and each name to one code (--TESTCD/--TEST, PARAMCD/PARAM)."""
     out: list[Hit] = []

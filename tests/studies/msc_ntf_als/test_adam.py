@@ -177,7 +177,7 @@ def test_slopes_carried_forward_only_after_the_last_assessment(adam) -> None:
     assert any(4.0 not in v and 8.0 in v for v in per_subject)
 
 
-@pytest.mark.parametrize("name", ["ADQSFRS", "ADSVC", "ADHHD"])
+@pytest.mark.parametrize("name", ["ADQSFRS", "ADSVC", "ADHHD", "ADCSF"])
 def test_every_parameter_has_value_level_metadata_and_a_codelist_term(adam, name: str) -> None:
     study = Study.load("msc_ntf_als")
     spec = study.adam_specs[name]

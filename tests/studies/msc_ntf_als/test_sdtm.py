@@ -25,6 +25,8 @@ from cdiscflow.study import Study
 NOT_RECONCILED = {"ae_coding", "data_dictionary"}
 ALSFRS_ITEMS = [f"ALSQ{i:02d}" for i in range(1, 13)]
 
+pytestmark = pytest.mark.slow  # simulates the study and maps every domain (about a minute)
+
 
 @pytest.fixture(scope="session")
 def study(tmp_path_factory) -> Study:
@@ -228,6 +230,22 @@ def _set(row: int, column: str, value: str):
         df.loc[row - 1, column] = value
         return df
     return change
+
+
+def test_unscheduled_visit_is_numbered_between_planned_ones(study, raw_dir, tmp_path):
+    """An unplanned vital-signs visit between Week 4 (7) and Week 8 (8) gets VISITNUM 7.01 and no VISITDY."""
+    def unscheduled(df: pd.DataFrame) -> pd.DataFrame:
+        week4 = df.index[df["VISIT"] == "Week 4"][0]
+        extra = df.loc[[week4]].assign(VISIT="Unscheduled", VISITNUM="")
+        day = pd.to_datetime(extra["VSDAT"], format="%d-%b-%Y") + pd.Timedelta(days=3)
+        extra["VSDAT"] = day.dt.strftime("%d-%b-%Y").str.upper()
+        return pd.concat([df, extra], ignore_index=True)
+    folder = _plant(raw_dir, tmp_path, "vital_signs", unscheduled)
+    res = map_study(study, folder, tmp_path / "out" / "sdtm", domains=["VS"])
+    vs = res.results["VS"].data
+    unsched = vs[vs["VISIT"] == "UNSCHEDULED"]
+    assert len(unsched) > 0 and set(unsched["VISITNUM"]) == {7.01} and unsched["VISITDY"].isna().all()
+    assert res.reconciliation.set_index("extract").loc["vital_signs", "unaccounted"] == 0
 
 
 FAULTS = [
