@@ -2,12 +2,14 @@
 
 Formats: ``.xpt`` (SAS XPORT), ``.json`` (Dataset-JSON 1.1), ``.csv`` (text; every column read as text,
 ``""`` for empty cells) and ``.sas7bdat`` (read only). Every reader returns ``(DataFrame, XptMeta)``; the
-meta of a CSV has no types, lengths or labels (it is untyped).
+meta of a CSV has no types, lengths or labels (it is untyped). ``columns`` reads only some variables: XPT and
+SAS7BDAT skip the others while parsing; JSON and CSV are read whole, then subset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,24 +24,45 @@ from cdiscflow.specs.model import Dataset
 PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat")
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, XptMeta]:
+def _read_csv(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
     df = read_raw_csv(path).drop(columns="__row__")
-    return df.astype(object), XptMeta(name=path.stem.upper(), source_format="csv", encoding="utf-8")
+    return _subset(df.astype(object), XptMeta(name=path.stem.upper(), source_format="csv", encoding="utf-8"),
+                   columns, path)
 
 
-def _read_sas7bdat(path: Path) -> tuple[pd.DataFrame, XptMeta]:
+def _read_json(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
+    return _subset(*read_dataset_json(path), columns, path)
+
+
+def _subset(df: pd.DataFrame, meta: XptMeta, columns: Sequence[str] | None, path: Path
+            ) -> tuple[pd.DataFrame, XptMeta]:
+    """``df[columns]`` (all when None) and the meta of those columns, refusing names the dataset does not hold."""
+    if not columns:
+        return df, meta
+    columns = list(dict.fromkeys(columns))
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"variable(s) {', '.join(missing)} not in the dataset", file=str(path), variable=missing[0],
+                        expected=f"variables among {', '.join(df.columns)}")
+    keep = set(columns)
+    return df[columns], replace(meta, **{k: {c: v for c, v in getattr(meta, k).items() if c in keep}
+                                        for k in ("labels", "types", "lengths", "formats")})
+
+
+def _read_sas7bdat(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
     try:
-        df, m = pyreadstat.read_sas7bdat(str(path), disable_datetime_conversion=True)
+        data, m = pyreadstat.read_sas7bdat(str(path), disable_datetime_conversion=True, output_format="dict",
+                                           usecols=list(columns) if columns else None)
     except (pyreadstat.PyreadstatError, pyreadstat.ReadstatError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read as SAS7BDAT: {exc}", file=str(path), expected="a .sas7bdat file") from None
-    return from_readstat(df, m, path, "sas7bdat", m.file_encoding)
+    return from_readstat(data, m, path, "sas7bdat", m.file_encoding, columns)
 
 
-READERS = {".xpt": read_xpt, ".json": read_dataset_json, ".csv": _read_csv, ".sas7bdat": _read_sas7bdat}
+READERS = {".xpt": read_xpt, ".json": _read_json, ".csv": _read_csv, ".sas7bdat": _read_sas7bdat}
 
 
-def read_dataset(path: Path | str) -> tuple[pd.DataFrame, XptMeta]:
-    """Read one dataset file, chosen by its extension."""
+def read_dataset(path: Path | str, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
+    """Read one dataset file, chosen by its extension (``columns``: only those variables, in that order)."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
@@ -47,7 +70,7 @@ def read_dataset(path: Path | str) -> tuple[pd.DataFrame, XptMeta]:
                         expected=f"one of {', '.join(PREFERENCE)}")
     if not path.is_file():
         raise DataError("dataset file not found", file=str(path), expected="an existing file")
-    return reader(path)
+    return reader(path, columns)
 
 
 def dataset_files(folder: Path | str, names: Iterable[str] | None = None) -> dict[str, Path]:
@@ -69,9 +92,17 @@ def dataset_files(folder: Path | str, names: Iterable[str] | None = None) -> dic
     return {n: found[n] for n in wanted}
 
 
-def read_folder(folder: Path | str, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Datasets of ``folder`` keyed by upper-case name (``names`` restricts and requires them)."""
-    return {name: read_dataset(p)[0] for name, p in dataset_files(folder, names).items()}
+def read_folder(folder: Path | str, names: Iterable[str] | None = None,
+                columns: Mapping[str, Sequence[str]] | None = None) -> dict[str, pd.DataFrame]:
+    """Datasets of ``folder`` keyed by upper-case name (``names`` restricts and requires them); ``columns``
+    maps a dataset name to the only variables to read from it (e.g. ``{"QS": ["USUBJID", "QSSTRESN"]}``)."""
+    files = dataset_files(folder, names)
+    wanted = {k.upper(): v for k, v in (columns or {}).items()}
+    unknown = sorted(set(wanted) - set(files))
+    if unknown:
+        raise DataError(f"columns given for dataset(s) {', '.join(unknown)}, which are not read", file=str(folder),
+                        expected=f"dataset names among {', '.join(files)}")
+    return {name: read_dataset(p, wanted.get(name))[0] for name, p in files.items()}
 
 
 def write_datasets(df: pd.DataFrame, folder: Path | str, spec: Dataset, formats: Sequence[str] = ("xpt", "json"),

@@ -78,7 +78,8 @@ def map_all(study: Study, raw: dict[str, pd.DataFrame], files: dict[str, str], d
             results[sname] = sres
             ctx.sdtm[sname] = sres.data
     rejections = drop_mapped_exclusions(ctx.rejected_rows(), results)
-    return StudyMapping(results, rejections, reconcile(raw, results, rejections, specs))
+    mapped = {name: specs[name] for name in results}  # with --domains, only the extracts those read
+    return StudyMapping(results, rejections, reconcile(raw, results, rejections, mapped))
 
 
 def drop_mapped_exclusions(rejections: pd.DataFrame, results: dict[str, MappingResult]) -> pd.DataFrame:

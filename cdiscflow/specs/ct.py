@@ -63,14 +63,16 @@ class Terminology:
     def codelist(self, ref: str, id: str | None = None) -> Codelist:
         code = self.resolve_code(ref)
         head = self._heads.loc[code]
-        grp = self._terms.get(code, pd.DataFrame(columns=self._heads.reset_index().columns))
-        terms = [
-            Term(value=str(r["CDISC Submission Value"]), code=str(r["Code"]),
-                 decode=str(r["NCI Preferred Term"]) if isinstance(r["NCI Preferred Term"], str) else None,
-                 synonyms=[s.strip() for s in str(r["CDISC Synonym(s)"]).split(";")
-                           if isinstance(r["CDISC Synonym(s)"], str) and s.strip()])
-            for _, r in grp.iterrows()
-        ]
+        grp = self._terms.get(code)
+        terms: list[Term] = []
+        if grp is not None:
+            synonyms = grp["CDISC Synonym(s)"].str.split(";")
+            terms = [
+                Term(value=value, code=tcode, decode=decode or None,
+                     synonyms=[s.strip() for s in syn if s.strip()] if isinstance(syn, list) else [])
+                for value, tcode, decode, syn in zip(grp["CDISC Submission Value"], grp["Code"], grp["NCI Preferred Term"],
+                                                     synonyms, strict=True)
+            ]
         return Codelist(id=id or str(head["CDISC Submission Value"]), name=str(head["Codelist Name"]),
                         terms=terms, code=code, extensible=str(head["Codelist Extensible (Yes/No)"]) == "Yes",
                         source=self.source)

@@ -155,6 +155,17 @@ def test_domains_option_replaces_only_those_files(tmp_path):
     assert not any(p.name.startswith(".") for p in out.parent.iterdir())
 
 
+def test_domains_option_reconciles_only_the_extracts_it_maps(tmp_path):
+    study, raw = make_study(tmp_path)
+    cm = {**AE, "dataset": "CM", "label": "Concomitant Medications", "source": "cm_raw"}
+    (study.root / "specs" / "sdtm" / "cm.yaml").write_text(yaml.safe_dump(cm))
+    (raw / "cm_raw.csv").write_text("PAT,TERM,START\n1,Aspirin,01-JAN-2014\n")
+    res = map_study(study, raw, study.stage_dir("sdtm"), domains=["ae"])
+    assert sorted(res.results) == ["AE", "DM"]
+    assert res.reconciliation["extract"].tolist() == ["ae_raw", "dm_raw"]
+    assert sorted(map_study(study, raw, study.stage_dir("sdtm")).results) == ["AE", "CM", "DM"]
+
+
 def test_same_inputs_give_identical_files(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     study, raw = make_study(tmp_path)

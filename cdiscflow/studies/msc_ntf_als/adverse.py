@@ -61,9 +61,8 @@ def _sae_events(subj: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         copies = max(1, _scale(1, int((subj["ARM"] == arm).sum()), (36, 12)[k]))
         keys = spec["KEY"].unique()
         who = rng.permutation(pool)[:copies * len(keys)].reshape(copies, len(keys))
-        for c in range(copies):
-            m = spec.assign(SUBJID=spec["KEY"].map(dict(zip(keys, who[c], strict=True))))
-            out.append(m)
+        rows = spec.iloc[np.tile(np.arange(len(spec)), copies)]          # copy after copy of the list
+        out.append(rows.assign(SUBJID=who[:, pd.Index(keys).get_indexer(spec["KEY"])].ravel()))
     sae = pd.concat(out, ignore_index=True)
     sae["SERIOUS"] = True
     return sae
@@ -144,9 +143,8 @@ def _pre_treatment(rnd: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 def _timing(ev: pd.DataFrame, rnd: pd.DataFrame, visits: pd.DataFrame,
             rng: np.random.Generator) -> pd.DataFrame:
     """Start/end dates and times, outcome and action; AESPID in order of start within participant."""
-    tx = rnd.loc[ev["SUBJID"], "TXDT"].to_numpy()
-    txtim = rnd.loc[ev["SUBJID"], "TXTIM"].to_numpy()
-    scr = rnd.loc[ev["SUBJID"], "SCRDT"].to_numpy()
+    at = rnd.index.get_indexer(ev["SUBJID"])
+    tx, txtim, scr = (rnd[col].to_numpy()[at] for col in ("TXDT", "TXTIM", "SCRDT"))
     last = visits[visits["DONE"]].groupby("SUBJID")["DATE"].max().reindex(ev["SUBJID"]).to_numpy()
     span = ((last - tx) / np.timedelta64(1, "D")).astype(int)
     n = len(ev)
@@ -188,11 +186,13 @@ def _timing(ev: pd.DataFrame, rnd: pd.DataFrame, visits: pd.DataFrame,
 
 def _verbatims(pt: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A lowest-level term per event and the investigator's verbatim for it (case and wording vary)."""
-    llts = pt.reset_index(drop=True).map(_TERMS["LLTS"]).str.split("|")
-    pick = (rng.random(len(pt)) * llts.str.len().to_numpy()).astype(int)
-    flat = llts.explode()
-    position = flat.groupby(level=0).cumcount().to_numpy()
-    llt = flat[position == pick[flat.index.to_numpy()]].sort_index().to_numpy(dtype=object)
+    term = _TERMS.index.get_indexer(pt)
+    llts = _TERMS["LLTS"].str.split("|").to_numpy()                  # per dictionary term
+    count = np.array([len(x) for x in llts])
+    pick = (rng.random(len(pt)) * count[term]).astype(int)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])               # of each term's LLTs in ``flat``
+    flat = np.array([x for terms in llts for x in terms], dtype=object)
+    llt = flat[first[term] + pick]
     style = rng.choice(4, len(pt), p=[0.5, 0.2, 0.2, 0.1])
     verb = pd.Series(llt)
     verb = verb.where(style != 1, verb.str.upper())

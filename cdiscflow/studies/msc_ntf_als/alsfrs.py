@@ -98,12 +98,11 @@ def item_scores(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
     participant's weights (D'Hondt allocation), never more than 4 points per item."""
     deficit = 48 - totals
     alloc = np.zeros(weights.shape, int)
-    for _ in range(int(deficit.max(initial=0))):
-        open_ = (alloc < 4) & (alloc.sum(axis=1) < deficit)[:, None]
-        quota = np.where(open_, weights / (alloc + 1.0), -1.0)
-        pick = np.argmax(quota, axis=1)
-        rows = np.flatnonzero(open_.any(axis=1))
-        alloc[rows, pick[rows]] += 1
+    for step in range(int(deficit.max(initial=0))):
+        rows = np.flatnonzero(deficit > step)            # participants still owed a point
+        taken = alloc[rows]
+        quota = np.where(taken < 4, weights[rows] / (taken + 1.0), -1.0)
+        alloc[rows, np.argmax(quota, axis=1)] += 1
     return 4 - alloc
 
 

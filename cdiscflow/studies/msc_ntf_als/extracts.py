@@ -25,6 +25,7 @@ from cdiscflow.studies.msc_ntf_als.clinical import (
 )
 from cdiscflow.studies.msc_ntf_als.csf import simulate_csf
 from cdiscflow.studies.msc_ntf_als.forms import (
+    as_text,
     checkbox,
     cross_text,
     finish,
@@ -85,9 +86,8 @@ def build_extracts(n_subjects: int, seed: int) -> Iterator[tuple[str, pd.DataFra
 
 
 def _keys(df: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
-    df = df.copy()
-    df["SITEID"] = site.loc[df["SUBJID"]].to_numpy()
-    return df
+    """``df`` with each participant's SITEID (``site`` is indexed by SUBJID)."""
+    return df.assign(SITEID=site.array.take(site.index.get_indexer(df["SUBJID"])))
 
 
 def _enrollment(subj: pd.DataFrame) -> pd.DataFrame:
@@ -265,7 +265,7 @@ def _labs(labs: LabResults, site: pd.Series) -> pd.DataFrame:
     flag = np.hstack([np.where(reported < LABS["LOW"].to_numpy(), 1,
                                np.where(reported > LABS["HIGH"].to_numpy(), 2, 0)),
                       np.where(urine == "Negative", 0, 2)])                      # "", L, H
-    results = numeric + [pd.Categorical(urine[:, j]) for j in range(urine.shape[1])]
+    results = numeric + [as_text(urine[:, j]) for j in range(urine.shape[1])]
     tests = _lab_tests()
     by = tests.sort_values(["LBCAT", "LBTESTCD"], kind="stable").index.to_numpy()
     df = cross_text(samples[["SITEID", "SUBJID", "VISIT", "VISITNUM", "LBDAT", "LBTIM"]], tests.iloc[by])
@@ -277,26 +277,25 @@ def _labs(labs: LabResults, site: pd.Series) -> pd.DataFrame:
 def _csf(csf: pd.DataFrame, rnd: pd.DataFrame, visits: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
     """Long CSF results: Transplant (pre-dose) and Week 2; ``<LLOQ`` below the limit; Week 2 not done for
     participants without a second sample."""
-    meta = D.CSF.set_index("CODE")
     pre = csf.assign(VISIT="Transplant", VISITNUM=5, VALUE=csf["PRE"], DONE=True)
     post = csf.assign(VISIT="Week 2", VISITNUM=6, VALUE=csf["POST"], DONE=csf["PAIRED"])
-    df = _keys(pd.concat([pre, post], ignore_index=True), site)
+    df = pd.concat([pre, post], ignore_index=True).sort_values(["SUBJID", "VISITNUM"], kind="stable")
+    df = _keys(df[["SUBJID", "CODE", "VISIT", "VISITNUM", "VALUE", "DONE"]], site)
+    done, value = df["DONE"].to_numpy(), df["VALUE"].to_numpy()
     vdate = visits.set_index(["SUBJID", "VISIT"])["DATE"]
-    df["DATE"] = vdate.reindex(pd.MultiIndex.from_frame(df[["SUBJID", "VISIT"]])).to_numpy()
+    date = vdate.reindex(pd.MultiIndex.from_frame(df[["SUBJID", "VISIT"]])).to_numpy()
     txtim = rnd.set_index("SUBJID")["TXTIM"].loc[df["SUBJID"]].to_numpy()
-    df["LPDAT"] = np.where(df["DONE"], fmt_date(df["DATE"]), "")
-    df["LPTIM"] = np.where(df["DONE"], fmt_time(np.where(df["VISIT"] == "Transplant", txtim - 10, txtim)), "")
-    lloq = meta.loc[df["CODE"], "LLOQ"].to_numpy()
-    below = df["VALUE"].isna() | (df["VALUE"] < lloq)
-    df["CSFORRES"] = np.where(~df["DONE"], "", np.where(below, "<LLOQ", fmt_num(df["VALUE"], 2)))
-    df["CSFTESTCD"], df["CSFTEST"] = df["CODE"], meta.loc[df["CODE"], "NAME"].to_numpy()
-    df["CSFORRESU"] = meta.loc[df["CODE"], "UNIT"].to_numpy()
-    df["CSFLLOQ"] = fmt_num(lloq, 2)
-    df["CSFMETH"] = meta.loc[df["CODE"], "METHOD"].to_numpy()
-    df["CSFSTAT"] = np.where(df["DONE"], "Done", "Not done")
-    df["CSFREASND"] = np.where(df["DONE"], "", "Week 2 lumbar puncture not performed")
-    df = df.sort_values(["SUBJID", "VISITNUM"], kind="stable")
-    return finish("csf_biomarkers", df)
+    test = D.CSF.set_index("CODE").index.get_indexer(df["CODE"])            # row of D.CSF
+    lloq = D.CSF["LLOQ"].to_numpy()[test]
+    below = np.isnan(value) | (value < lloq)
+    minutes = np.where(df["VISIT"] == "Transplant", txtim - 10, txtim)
+    return finish("csf_biomarkers", df.assign(
+        LPDAT=fmt_date(np.where(done, date, np.datetime64("NaT"))), LPTIM=fmt_time(np.where(done, minutes, -1)),
+        CSFTESTCD=df["CODE"], CSFTEST=text_column(test, D.CSF["NAME"]),
+        CSFORRES=np.where(~done, "", np.where(below, "<LLOQ", fmt_num(value, 2))),
+        CSFORRESU=text_column(test, D.CSF["UNIT"]), CSFLLOQ=fmt_num(lloq, 2),
+        CSFMETH=text_column(test, D.CSF["METHOD"]), CSFSTAT=np.where(done, "Done", "Not done"),
+        CSFREASND=np.where(done, "", "Week 2 lumbar puncture not performed")))
 
 
 def _adverse_events(ae: pd.DataFrame, site: pd.Series) -> pd.DataFrame:

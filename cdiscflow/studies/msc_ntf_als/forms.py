@@ -3,12 +3,17 @@
 Each form is declared once in :data:`FORMS` (columns with label, type, format and allowed values); the
 extract builders return text columns in exactly that order and :func:`data_dictionary` is built from the
 same declarations, so the dictionary always matches the extracts.
+
+Text columns are categoricals (codes into the distinct texts): the formatters convert each distinct date,
+time or number once, long extracts repeat codes rather than strings, and :func:`write_csv` quotes each
+distinct text once and joins the rows chunk by chunk.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,7 @@ from cdiscflow.io.atomic import atomic_path
 MONTHS = np.array(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
 DATE_FMT = "DD-MON-YYYY (UN = unknown day, UNK = unknown month)"
 CHECKED = "X"
+_PLAIN = re.compile(r'[^,"\r\n]*')      # text that csv.writer never quotes (minimal quoting)
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,7 @@ def text_column(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
     """Text values given as ``codes`` into ``texts`` (code -1, missing, gives ""), as a categorical of the
     distinct texts: a million-row column then costs its codes, not a million Python strings."""
     keys, categories = pd.factorize(np.append(np.asarray(texts, dtype=object), ""))   # texts may repeat
-    return pd.Categorical.from_codes(keys[codes], categories=categories)
+    return pd.Categorical.from_codes(keys[codes], categories=pd.Index(categories, dtype=object))
 
 
 def _via_uniques(values: np.ndarray, format_uniques: Callable[[np.ndarray], Sequence[str]]) -> pd.Categorical:
@@ -226,12 +232,13 @@ def finish(name: str, df: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"form {name}: builder did not produce {missing}")
-    return pd.DataFrame({c: _text(df[c]) for c in cols})
+    return pd.DataFrame({c: as_text(df[c]) for c in cols})
 
 
-def _text(col: pd.Series) -> pd.Categorical:
-    """A column as a categorical of text ("" for missing): integers and booleans as numpy prints them, other
+def as_text(values: pd.Series | np.ndarray) -> pd.Categorical:
+    """Values as a categorical of text ("" for missing): integers and booleans as numpy prints them, other
     values with ``str``. A categorical of text (what the formatters return) is taken as it is."""
+    col = pd.Series(values)
     if pd.api.types.is_float_dtype(col):
         raise ValueError(f"column {col.name}: format decimals with fmt_num before writing")
     if isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans \
@@ -240,7 +247,7 @@ def _text(col: pd.Series) -> pd.Categorical:
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     if pd.api.types.is_integer_dtype(col) or pd.api.types.is_bool_dtype(col):
         return text_column(codes, np.asarray(uniques).astype(str).tolist())
-    return text_column(codes, [str(v) for v in uniques])
+    return text_column(codes, [str(v) for v in uniques.tolist()])
 
 
 def cross_text(outer: pd.DataFrame, inner: pd.DataFrame) -> pd.DataFrame:
@@ -248,8 +255,8 @@ def cross_text(outer: pd.DataFrame, inner: pd.DataFrame) -> pd.DataFrame:
     rows are repeated as categorical codes, so a million-row product holds no million strings."""
     rows = np.repeat(np.arange(len(outer)), len(inner))
     cells = np.tile(np.arange(len(inner)), len(outer))
-    return pd.DataFrame({**{c: _text(outer[c]).take(rows) for c in outer},
-                         **{c: _text(inner[c]).take(cells) for c in inner}})
+    return pd.DataFrame({**{c: as_text(outer[c]).take(rows) for c in outer},
+                         **{c: as_text(inner[c]).take(cells) for c in inner}})
 
 
 def row_major(columns: Sequence[pd.Categorical]) -> pd.Categorical:
@@ -270,21 +277,25 @@ def write_csv(df: pd.DataFrame, path: Path, chunk_rows: int = 100_000) -> None:
         raise ValueError(f"{path.name}: an extract has at least two columns")
     columns = []
     for name in df.columns:
-        text = _text(df[name])
-        columns.append((text.codes, np.array(_csv_fields(text.categories), dtype=object)))
+        text = as_text(df[name])
+        columns.append((text.codes, np.array(_csv_fields(text.categories.tolist()), dtype=object)))
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(_csv_fields(map(str, df.columns))) + "\n")
+        fh.write(",".join(_csv_fields([str(c) for c in df.columns])) + "\n")
         for start in range(0, len(df), chunk_rows):
             cells = [texts[codes[start:start + chunk_rows]].tolist() for codes, texts in columns]
             fh.write("\n".join(map(",".join, zip(*cells, strict=True))) + "\n")
 
 
 def _csv_fields(values: Iterable[str]) -> list[str]:
-    """Each value as ``csv.writer`` (minimal quoting) writes it inside a row."""
+    """Each value as ``csv.writer`` (minimal quoting) writes it inside a row. Values without a comma, quote
+    or line break are written as they are; the others are handed to the csv module itself."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     fields = []
     for value in values:
+        if _PLAIN.fullmatch(value):
+            fields.append(value)
+            continue
         buf.seek(0)
         buf.truncate()
         writer.writerow((value, ""))            # a second field: never the lone-empty-field special case

@@ -255,11 +255,14 @@ def disposition_ard(ctx: TlfContext) -> tuple[pd.DataFrame, list[dict[str, Any]]
     rows: list[dict[str, Any]] = []
     parts = []
     for spec in opts.get("rows", []):
+        key = _row_key(spec)
+        if not spec.get("where"):
+            raise SpecError(f"output {ctx.spec.id}: disposition row {key} has no 'where'", file=ctx.spec.file)
         mask = evaluate(spec["where"], adsl).to_numpy()
-        subsets = [(str(spec["key"]), str(spec["label"]), mask, int(spec.get("indent", 0)))]
+        subsets = [(key, str(spec.get("label", key)), mask, int(spec.get("indent", 0)))]
         if spec.get("by"):
             values = adsl.loc[mask, spec["by"]].astype(str)
-            subsets += [(f"{spec['key']}:{v}", v, mask & (adsl[spec["by"]].astype(str) == v).to_numpy(),
+            subsets += [(f"{key}:{v}", v, mask & (adsl[spec["by"]].astype(str) == v).to_numpy(),
                          int(spec.get("indent", 0)) + 1) for v in sorted(values.unique())]
         for key, label, m, indent in subsets:
             counts = arm[m].value_counts().reindex(list(groups.levels), fill_value=0)
@@ -500,7 +503,7 @@ def als_responders(ctx: TlfContext) -> ProgramResult:
     head = [HeaderCell("Subgroup: criterion / visit", align="left")]
     head += [HeaderCell(group_header_text(labels.get(g, g), sizes.get(g)) + "\nn/N (%)") for g in groups.levels]
     head += [HeaderCell("Difference, % points\n(95% CI)"), HeaderCell("Fisher's exact\np-value")]
-    cols = [Column(4.6)] + [Column(1.3, "center") for _ in groups.levels] + [Column(1.6, "center"),
+    cols = [Column(4.2)] + [Column(1.2, "center") for _ in groups.levels] + [Column(2.0, "center"),
                                                                               Column(0.8, "center")]
     table = Table(ctx.frame(), cols, [head], rows)
     rpp = ctx.spec.page.rows_per_page
@@ -706,6 +709,7 @@ def correlation_ard(ctx: TlfContext, groups: Groups, pairs: Sequence[Mapping[str
     each subject too (what the scatter plots draw)."""
     pop = ctx.population.set_index("USUBJID")[ctx.options.get("population_group_var", groups.var)].astype(str)
     rows: list[dict[str, Any]] = []
+    point_parts = []
     for pair in pairs:
         xy = pd.concat({"x": _side(ctx, pair["x"]), "y": _side(ctx, pair["y"])}, axis=1, join="inner")
         xy["group"] = pop.reindex(xy.index)
@@ -721,10 +725,9 @@ def correlation_ard(ctx: TlfContext, groups: Groups, pairs: Sequence[Mapping[str
                          {**base, "analysis": "correlation", "statistic": "n", "value": c["n"],
                           "formatted": format_values(c["n"], 0)[0]}]
             if points:
-                for stat in ("x", "y"):
-                    rows += [{**base, "analysis": "point", "by_var": "USUBJID", "by": s, "statistic": stat,
-                              "value": v, "formatted": ""} for s, v in d[stat].items()]
-    return ard_frame(rows)
+                long = d[["x", "y"]].rename_axis("by").reset_index().melt("by", var_name="statistic")
+                point_parts.append(long.assign(**base, analysis="point", by_var="USUBJID"))
+    return concat_ard([ard_frame(rows), *point_parts])
 
 
 @register("tlf", "als_correlation_table")

@@ -48,13 +48,6 @@ EXPECTED = {
     ("SPEC.KEYS", "SV", "STUDYID, USUBJID, VISITNUM"): 2,
     ("XPT.ASCII", "TS", "TSVAL"): 3,               # curly apostrophe in Alzheimer's
 }
-# the pilot's YAML ADaM specs name codelists that neither its codelists.yaml nor a single define holds
-UNRESOLVED_CODELISTS = {
-    "ADAE": "AEBODSYS AEDECOD AEHLGT AEHLT AELLT AESCAN AESCONG AESDISAB AESDTH AESER AESEV AESHOSP AESLIFE AESOC AESOD AOCC01FL AOCC02FL AOCC03FL AOCC04FL AOCCFL AOCCPFL AOCCSFL SAFFL TRTEMFL",
-    "ADQSADAS": "ABLFL ANL01FL COMP24FL EFFFL ITTFL VISIT VISITNUM",
-    "ADSL": "COMP16FL COMP24FL COMP8FL DCDECOD DISCONFL DSRAEFL DTHFL EFFFL ITTFL SAFFL",
-}
-EXPECTED.update({("SPEC.CODELIST", ds, var): 1 for ds, names in UNRESOLVED_CODELISTS.items() for var in names.split()})
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -11,7 +13,15 @@ import pytest
 from cdiscflow.cli import main
 from cdiscflow.errors import CdiscflowError
 from cdiscflow.studies.msc_ntf_als.command import simulate
-from cdiscflow.studies.msc_ntf_als.forms import FORMS, fmt_date, fmt_num, fmt_time
+from cdiscflow.studies.msc_ntf_als.forms import (
+    FORMS,
+    cross_text,
+    fmt_date,
+    fmt_num,
+    fmt_time,
+    row_major,
+    write_csv,
+)
 
 DATE = re.compile(r"^(\d{2}|UN)-(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|UNK)-\d{4}$")
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -114,3 +124,24 @@ def test_formatters() -> None:
     assert fmt_date(dates).tolist() == ["07-FEB-2014", "", "31-DEC-2015"]
     assert fmt_time([0, 605, -1]).tolist() == ["00:00", "10:05", ""]
     assert fmt_num([1.25, float("nan"), -0.0001], 1).tolist() == ["1.2", "", "0.0"]
+
+
+def test_write_csv_writes_what_the_csv_module_writes(tmp_path: Path) -> None:
+    df = pd.DataFrame({"TEXT": ["plain", 'say "hi"', "a,b", "line\nbreak", "", "cr\r", " pad "],
+                       "CAT": pd.Categorical(["x", "", "x", "y", "", "z", "x"]),
+                       "NUM": [1, 2, 3, 4, 5, 6, 7]})
+    write_csv(df, tmp_path / "x.csv", chunk_rows=3)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(df.columns)
+    writer.writerows(df.astype(str).itertuples(index=False))
+    assert (tmp_path / "x.csv").read_bytes() == expected.getvalue().encode()
+
+
+def test_cross_text_and_row_major() -> None:
+    outer = pd.DataFrame({"SUBJID": ["01-001", "01-002"], "VISITNUM": [1, 2]})
+    inner = pd.DataFrame({"TEST": ["A", "B", "C"]})
+    pd.testing.assert_frame_equal(cross_text(outer, inner).astype(str),
+                                  outer.merge(inner, how="cross").astype(str))
+    cells = row_major([pd.Categorical(["a", "b"]), pd.Categorical(["c", "d"]), pd.Categorical(["e", "a"])])
+    assert cells.tolist() == ["a", "c", "e", "b", "d", "a"]
