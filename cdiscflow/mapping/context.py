@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import MappingError, SpecError
@@ -15,6 +17,7 @@ ROW = "__row__"
 SRC = "__src__"
 REJECTION_COLUMNS = ["extract", "row", "dataset", "variable", "value", "reason"]
 POLICIES = ("error", "reject")
+Result = TypeVar("Result", pd.Series, pd.DataFrame, tuple)
 
 
 def expr_name(column: str) -> str:
@@ -118,7 +121,30 @@ def column(work: pd.DataFrame, name: str, ctx: MapContext, variable: str) -> pd.
         col = work[alias[name]]
     if pd.api.types.is_numeric_dtype(col.dtype):
         return col
-    return col.astype(object).where(col.notna(), "").astype(str).str.strip().astype(object)
+    return by_unique(col, _stripped_text)
+
+
+def _stripped_text(values: pd.Series) -> pd.Series:
+    """Object-dtype stripped ``str`` values, ``""`` for missing."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip().astype(object)
+
+
+def by_unique(values: pd.Series, fn: Callable[[pd.Series], Result]) -> Result:
+    """``fn(values)`` computed on the distinct values only and spread back to every record.
+
+    ``fn`` must be element-wise (each output row depends on its own input value only) and return a Series, a
+    DataFrame or a tuple of them, positionally aligned with its input. Raw columns repeat few distinct values
+    (dates, visits, units, codes), so parsing, look-ups and regular expressions cost per distinct value instead of
+    per record. The result is indexed like ``values``.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    got = fn(pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
+                       dtype=values.dtype))
+
+    def spread(part: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+        return part.take(codes).set_axis(values.index)
+
+    return tuple(spread(p) for p in got) if isinstance(got, tuple) else spread(got)
 
 
 def expr_frame(work: pd.DataFrame, extra: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cdiscflow.errors import SpecError
 from cdiscflow.expr import evaluate
-from cdiscflow.mapping.context import MapContext, column, expr_frame
+from cdiscflow.mapping.context import MapContext, by_unique, column, expr_frame
 from cdiscflow.specs.model import Variable
 
 MONTHS = {m: f"{i:02d}" for i, m in enumerate(
@@ -48,7 +48,12 @@ def _shape(fmt: str) -> re.Pattern[str]:
 
 
 def iso_dates(text: pd.Series, formats: list[str] | None = None) -> tuple[pd.Series, pd.Series]:
-    """ISO 8601 dates (partial where collected) from raw text; returns (iso, impossible-or-unparseable mask)."""
+    """ISO 8601 dates (partial where collected) from raw text; returns (iso, impossible-or-unparseable mask).
+    Each distinct text is parsed once."""
+    return by_unique(text, lambda distinct: _iso_dates(distinct, formats))
+
+
+def _iso_dates(text: pd.Series, formats: list[str] | None) -> tuple[pd.Series, pd.Series]:
     text = text.astype(str).str.strip()
     iso = pd.Series("", index=text.index, dtype=object)
     todo = text != ""
@@ -87,7 +92,12 @@ def iso_dates(text: pd.Series, formats: list[str] | None = None) -> tuple[pd.Ser
 
 
 def iso_times(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """``HH:MM`` (or ``HH:MM:SS``) from raw times; unknown → blank; returns (time, invalid mask)."""
+    """``HH:MM`` (or ``HH:MM:SS``) from raw times; unknown → blank; returns (time, invalid mask). Each distinct
+    text is parsed once."""
+    return by_unique(text, _iso_times)
+
+
+def _iso_times(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = text.astype(str).str.strip()
     m = text.str.extract(TIME)
     h = pd.to_numeric(m["h"], errors="coerce")

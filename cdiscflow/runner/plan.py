@@ -149,7 +149,7 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
         formats = [f for f in entry.get("formats", defaults.get("formats", FORMATS)) if f != "pdf"]
         if "pdf" in entry.get("formats", defaults.get("formats", FORMATS)):
             want_pdf.append(oid)
-            formats = sorted({*formats, "rtf"}, key=FORMATS.index)
+            formats = formats if "rtf" in formats else ["rtf", *formats]
         steps.append(Step(f"tlf:{oid}", f"{ACTIONS}:tlf", {"output": oid, "formats": formats},
                           deps=tuple(f"adam:{d}" for d in used), inputs=tuple(programs), code=CODE["tlf"],
                           outputs=(f"tlf/{oid}.*",), required=(f"tlf/{oid}.*",),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdiscflow.errors import DataError
+from cdiscflow.errors import CdiscflowError, DataError
 from cdiscflow.io.datasets import read_dataset, read_folder, write_datasets
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset, Variable
@@ -63,3 +63,20 @@ def test_reads_sas7bdat(tmp_path):
     bad.write_bytes(b"not a sas file")
     with pytest.raises(DataError, match="SAS7BDAT"):
         read_dataset(bad)
+
+
+def test_columns_subset_every_format(tmp_path):
+    write_datasets(DF, tmp_path, SPEC, study_oid="S")
+    (tmp_path / "dm.csv").write_text("USUBJID,AGE,SEX\nS-1,40,F\n")
+    want = conform(DF, SPEC)[["VSORRES", "USUBJID"]]
+    for name in ("vs.xpt", "vs.json"):
+        df, meta = read_dataset(tmp_path / name, columns=["VSORRES", "USUBJID"])
+        pd.testing.assert_frame_equal(df, want)
+        assert meta.lengths == {"USUBJID": 10, "VSORRES": 20}
+        with pytest.raises(CdiscflowError, match="VSTEST not in the dataset"):
+            read_dataset(tmp_path / name, columns=["VSTEST"])
+    data = read_folder(tmp_path, columns={"dm": ["SEX", "USUBJID"]})
+    pd.testing.assert_frame_equal(data["DM"], pd.DataFrame({"SEX": ["F"], "USUBJID": ["S-1"]}, dtype=object))
+    pd.testing.assert_frame_equal(data["VS"], conform(DF, SPEC))
+    with pytest.raises(DataError, match="columns given for dataset.s. AE"):
+        read_folder(tmp_path, columns={"AE": ["AETERM"]})

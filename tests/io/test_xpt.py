@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
 
 from cdiscflow.errors import XptError
-from cdiscflow.io.xpt import read_xpt, write_xpt
+from cdiscflow.io.xpt import from_readstat, read_xpt, write_xpt
 from cdiscflow.specs.model import Dataset, Variable
 
 SPEC = Dataset(name="ADSL", label="Subject-Level Analysis Dataset", keys=["USUBJID"], variables=[
@@ -202,3 +205,35 @@ def test_pilot_ts_non_ascii_refused_then_transliterated(shared_data, tmp_path):
     changed = [8, 13, 28]
     pd.testing.assert_frame_equal(back.drop(index=changed), df.drop(index=changed))
     assert back.loc[changed, "TSVAL"].tolist() == df.loc[changed, "TSVAL"].str.replace("\u2019", "'").tolist()
+
+
+def test_columns_reads_only_those_in_that_order(tmp_path):
+    path = tmp_path / "adsl.xpt"
+    write_xpt(frame(), path, SPEC)
+    df, meta = read_xpt(path, columns=["SEX", "AGE", "USUBJID"])
+    pd.testing.assert_frame_equal(df, expected()[["SEX", "AGE", "USUBJID"]])
+    assert meta.types == {"USUBJID": "Char", "AGE": "Num", "SEX": "Char"}
+    assert meta.lengths == {"USUBJID": 20, "AGE": 8, "SEX": 1} and meta.formats == {"AGE": "8."}
+    with pytest.raises(XptError, match="BMI, RACE not in the dataset") as err:
+        read_xpt(path, columns=["AGE", "BMI", "RACE"])
+    assert err.value.variable == "BMI"
+
+
+def test_equal_text_values_share_one_object(tmp_path):
+    path = tmp_path / "adsl.xpt"
+    write_xpt(pd.concat([frame()] * 4, ignore_index=True), path, SPEC)
+    df, _ = read_xpt(path)
+    studyid, sex = df["STUDYID"].to_numpy(), df["SEX"].to_numpy()
+    assert len({id(v) for v in studyid}) == 1 and studyid[0] == "S"
+    assert len({id(v) for v in sex}) == 3 and sex.tolist() == ["M", "", "F"] * 4
+
+
+def test_from_readstat_gives_empty_text_for_missing_and_nan_for_missing_numbers():
+    meta = SimpleNamespace(readstat_variable_types={"A": "string", "X": "double"}, original_variable_types={},
+                           table_name="T", file_label=None, column_names_to_labels={"A": "a", "X": None},
+                           variable_storage_width={"A": 2, "X": 8}, creation_time=None)
+    df, xmeta = from_readstat({"A": ["x", None, "yy", None], "X": [1.5, None, 3, None]}, meta, Path("t.xpt"),
+                              "sas7bdat", None)
+    pd.testing.assert_frame_equal(df, pd.DataFrame({"A": pd.Series(["x", "", "yy", ""], dtype=object),
+                                                    "X": [1.5, np.nan, 3.0, np.nan]}))
+    assert xmeta.labels == {"A": "a", "X": ""} and xmeta.types == {"A": "Char", "X": "Num"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdiscflow.errors import CdiscflowError
 from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.meddra import PRE_TREATMENT_PTS, TERMS
 
@@ -60,6 +61,10 @@ def _sae_events(subj: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         spec = D.SAES[D.SAES["ARM"] == arm]
         copies = max(1, _scale(1, int((subj["ARM"] == arm).sum()), (36, 12)[k]))
         keys = spec["KEY"].unique()
+        if len(pool) < copies * len(keys):
+            raise CdiscflowError(f"--subjects {len(subj)} is too small for the published serious AEs",
+                                 variable="--subjects", expected=f"at least {copies * len(keys)} {arm} "
+                                 f"participants without drop-out (there are {len(pool)})")
         who = rng.permutation(pool)[:copies * len(keys)].reshape(copies, len(keys))
         rows = spec.iloc[np.tile(np.arange(len(spec)), copies)]          # copy after copy of the list
         out.append(rows.assign(SUBJID=who[:, pd.Index(keys).get_indexer(spec["KEY"])].ravel()))

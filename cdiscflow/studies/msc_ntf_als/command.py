@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 from pathlib import Path
 
 from cdiscflow.errors import CdiscflowError
@@ -21,9 +23,19 @@ def simulate(out: Path | str, seed: int = D.SEED, subjects: int | None = None) -
         raise CdiscflowError(f"--subjects {n} is too small", variable="--subjects",
                              expected=f"at least {MIN_SUBJECTS} randomized participants")
     raw = Study.load("msc_ntf_als", out).stage_dir("raw")
-    for name, df in build_extracts(n, seed):
-        write_csv(df, raw / f"{name}.csv")
-    write_csv(data_dictionary(), raw / "data_dictionary.csv")
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    # build into a temporary folder beside the target; it replaces raw/ only when every extract is written
+    tmp = Path(tempfile.mkdtemp(prefix=".raw.", dir=raw.parent))
+    try:
+        for name, df in build_extracts(n, seed):
+            write_csv(df, tmp / f"{name}.csv")
+        write_csv(data_dictionary(), tmp / "data_dictionary.csv")
+        tmp.chmod(0o755)
+        if raw.exists():
+            shutil.rmtree(raw)
+        tmp.rename(raw)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return raw
 
 

@@ -111,6 +111,9 @@ def test_500_subjects(tmp_path: Path) -> None:
 def test_too_few_subjects(tmp_path: Path) -> None:
     with pytest.raises(CdiscflowError):
         simulate(tmp_path, subjects=3)
+    with pytest.raises(CdiscflowError, match="serious AEs"):     # too few treated for the published SAEs
+        simulate(tmp_path, subjects=10)
+    assert not any((tmp_path / "msc_ntf_als").iterdir())          # nothing partial left behind
 
 
 def test_cli(tmp_path: Path) -> None:
