@@ -84,9 +84,10 @@ def measure(name: str, step: Callable[[], object]) -> None:
     print(f"{name:<24} {seconds:8.2f} s   peak {peak / 2**20:8.1f} MiB")
 
 
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+def _rss_mib(field: str) -> float:
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak; unlike ru_maxrss not inherited from the parent) in MiB."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split(f"{field}:")[1].split()[0]) / 1024
 
 
 def read_before(path: Path) -> pd.DataFrame:
@@ -100,11 +101,11 @@ def _read_in_child(how: str, path: Path, columns: list[str] | None) -> tuple[flo
     traced (tracemalloc) in a second read, as freed memory is not always given back to the system."""
     def read() -> pd.DataFrame:
         return read_before(path) if how == "before" else read_xpt(path, columns=columns)[0]
-    base = max(_rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    base = max(_rss_mib("VmRSS"), _rss_mib("VmHWM"))
     wall, cpu = time.perf_counter(), time.process_time()
     df = read()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
+    peak = _rss_mib("VmHWM") - base
     del df
     gc.collect()
     tracemalloc.start()
@@ -112,7 +113,8 @@ def _read_in_child(how: str, path: Path, columns: list[str] | None) -> tuple[flo
     gc.collect()
     held = tracemalloc.get_traced_memory()[0] / 2**20
     tracemalloc.stop()
-    return wall, cpu, peak, held if len(df) else 0.0
+    del df
+    return wall, cpu, peak, held
 
 
 def measure_xpt_reads(paths: list[Path]) -> None:

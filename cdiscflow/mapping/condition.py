@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import SpecError
-from cdiscflow.expr import evaluate
-from cdiscflow.mapping.context import MapContext
+from cdiscflow.mapping.context import MapContext, evaluate_distinct
 from cdiscflow.specs.model import Variable
 
 
@@ -24,23 +24,16 @@ def condition(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable, *, f
               run: Callable[[pd.DataFrame, dict[str, Any], Variable], pd.Series]) -> pd.Series:
     """Evaluate each case's mapping on the rows where its condition holds (first match wins)."""
     cases = arg if isinstance(arg, list) else [arg]
-    out: pd.Series | None = None
+    out = np.full(len(work), "" if var.is_char else np.nan, dtype=object if var.is_char else "float64")
     taken = pd.Series(False, index=work.index)
     for i, case in enumerate(cases):
         if not isinstance(case, dict) or ("where" not in case and not case.get("otherwise")):
             raise SpecError(f"{var.name}: condition case {i + 1} {case!r}", variable=var.name,
                             file=ctx.spec.file if ctx.spec else None,
                             expected="{where: CONDITION, <mapping>: ...} or {otherwise: true, <mapping>: ...}")
-        mask = ~taken if case.get("otherwise") else evaluate(case["where"], frame) & ~taken
+        mask = ~taken if case.get("otherwise") else evaluate_distinct(case["where"], frame) & ~taken
         entry = {k: v for k, v in case.items() if k not in ("where", "otherwise")}
         if mask.any():
-            values = run(work[mask], entry, var)
-            if out is None:
-                out = pd.Series("" if var.is_char else float("nan"), index=work.index,
-                                dtype=object if var.is_char else "float64")
-            out[mask] = values
+            out[mask.to_numpy()] = run(ctx.rows(work, mask), entry, var).to_numpy()  # in work's row order
         taken |= mask
-    if out is None:
-        out = pd.Series("" if var.is_char else float("nan"), index=work.index,
-                        dtype=object if var.is_char else "float64")
-    return out
+    return pd.Series(out, index=work.index)

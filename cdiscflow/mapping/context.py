@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import MappingError, SpecError
+from cdiscflow.expr import evaluate, parse
 from cdiscflow.specs.model import Codelist, Dataset
 
 ROW = "__row__"
@@ -43,6 +44,21 @@ class MapContext:
     extract: str | None = None
     files: dict[str, str] = field(default_factory=dict)
     rejected: list[pd.DataFrame] = field(default_factory=list)
+    _rows_of: pd.DataFrame | None = field(default=None, repr=False)
+    _rows: dict[bytes, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def rows(self, work: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+        """``work[mask]``, shared by every condition selecting the same rows of the same frame (LB's
+        ``__src__ == 'csf_biomarkers'`` in ten variables copies the rows once); ``forget_rows()`` frees them."""
+        if self._rows_of is not work:
+            self._rows_of, self._rows = work, {}
+        key = np.packbits(mask.to_numpy(dtype=bool)).tobytes()
+        if key not in self._rows:
+            self._rows[key] = work[mask]
+        return self._rows[key]
+
+    def forget_rows(self) -> None:
+        self._rows_of, self._rows = None, {}
 
     # -- policy ------------------------------------------------------------------------------------------
     def policy(self, entry: dict[str, Any] | None, key: str = "on_unknown") -> str:
@@ -124,22 +140,28 @@ def column(work: pd.DataFrame, name: str, ctx: MapContext, variable: str) -> pd.
     return by_unique(col, _stripped_text)
 
 
+def text_column(work: pd.DataFrame, name: str, ctx: MapContext, variable: str) -> pd.Series:
+    """:func:`column` as object-dtype text (numbers too, as ``str`` writes them)."""
+    col = column(work, name, ctx, variable)
+    return col.astype(str).astype(object) if pd.api.types.is_numeric_dtype(col.dtype) else col
+
+
 def _stripped_text(values: pd.Series) -> pd.Series:
     """Object-dtype stripped ``str`` values, ``""`` for missing."""
     return values.astype(object).where(values.notna(), "").astype(str).str.strip().astype(object)
 
 
-def by_unique(values: pd.Series, fn: Callable[[pd.Series], Result]) -> Result:
-    """``fn(values)`` computed on the distinct values only and spread back to every record.
+def by_unique(values: pd.Series | pd.DataFrame, fn: Callable[[Any], Result]) -> Result:
+    """``fn(values)`` computed on the distinct values (or distinct rows of a frame) only and spread back.
 
-    ``fn`` must be element-wise (each output row depends on its own input value only) and return a Series, a
+    ``fn`` must be element-wise (each output row depends on its own input row only) and return a Series, a
     DataFrame or a tuple of them, positionally aligned with its input. Raw columns repeat few distinct values
-    (dates, visits, units, codes), so parsing, look-ups and regular expressions cost per distinct value instead of
-    per record. The result is indexed like ``values``.
+    (dates, visits, units, codes), so parsing, look-ups, regular expressions and conditions cost per distinct
+    value instead of per record. The result is indexed like ``values``.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    got = fn(pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
-                       dtype=values.dtype))
+    codes = distinct_codes(values)
+    first = np.unique(codes, return_index=True)[1]
+    got = fn(values.iloc[first].reset_index(drop=True))
 
     def spread(part: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
         return part.take(codes).set_axis(values.index)
@@ -147,9 +169,33 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], Result]) -> Result:
     return tuple(spread(p) for p in got) if isinstance(got, tuple) else spread(got)
 
 
-def expr_frame(work: pd.DataFrame, extra: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The frame a condition sees: raw columns under their expression names, plus mapped SDTM variables."""
+def distinct_codes(values: pd.Series | pd.DataFrame) -> np.ndarray:
+    """0, 1, ... per distinct value (or distinct row), in order of first appearance; missing is a value."""
+    if isinstance(values, pd.Series):
+        return pd.factorize(values, use_na_sentinel=False)[0]
+    codes = np.zeros(len(values), dtype=np.int64)
+    for name in values.columns:
+        col, uniques = pd.factorize(values[name], use_na_sentinel=False)
+        codes = pd.factorize(codes * max(len(uniques), 1) + col)[0]
+    return codes
+
+
+def evaluate_distinct(text: str, frame: pd.DataFrame) -> pd.Series:
+    """:func:`cdiscflow.expr.evaluate` once per distinct combination of the columns the condition names."""
+    names = sorted(parse(text).names)
+    if not names or not all(n in frame.columns for n in names):
+        return evaluate(text, frame)  # no columns, or the error naming the missing one
+    return by_unique(frame[names], lambda rows: evaluate(text, rows))
+
+
+def expr_frame(work: pd.DataFrame, extra: pd.DataFrame | None = None, names: set[str] | None = None
+               ) -> pd.DataFrame:
+    """The frame a condition sees: raw columns under their expression names, plus mapped SDTM variables.
+    With ``names`` (the names conditions use) only those columns when all of them exist."""
     frame = work.rename(columns={c: expr_name(c) for c in work.columns})
     if extra is not None:
-        frame = pd.concat([frame.drop(columns=[c for c in extra.columns if c in frame.columns]), extra], axis=1)
-    return frame
+        frame = frame.drop(columns=[c for c in extra.columns if c in frame.columns])
+    if names is not None and all(n in frame.columns or extra is not None and n in extra.columns for n in names):
+        frame = frame[[c for c in frame.columns if c in names]]
+        extra = None if extra is None else extra[[c for c in extra.columns if c in names]]
+    return frame if extra is None else pd.concat([frame, extra], axis=1)

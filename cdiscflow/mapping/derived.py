@@ -12,7 +12,7 @@ import pandas as pd
 from cdiscflow.errors import MappingError, SpecError
 from cdiscflow.expr import evaluate
 from cdiscflow.mapping.assign import source_of
-from cdiscflow.mapping.context import ROW, MapContext, column, expr_frame
+from cdiscflow.mapping.context import ROW, MapContext, by_unique, column, expr_frame, text_column
 from cdiscflow.mapping.dates import study_day as day_number
 from cdiscflow.mapping.dates import subject_column
 from cdiscflow.specs.model import Variable
@@ -74,25 +74,34 @@ def visit(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable, work: pd.
     if get not in ("VISIT", "VISITNUM", "VISITDY"):
         raise SpecError(f"{var.name}: visit needs get: VISIT|VISITNUM|VISITDY", variable=var.name)
     tv = _tv(ctx, var)
-    raw = column(work, col, ctx, var.name).astype(str).reindex(out.index)
+    raw = text_column(work, col, ctx, var.name).reindex(out.index)
     names = {str(k).upper(): str(v).upper() for k, v in (opts.get("names") or {}).items()}
-    key = raw.str.upper().map(lambda v: names.get(v, v)) if names else raw.str.upper()
     planned = tv.assign(KEY=tv["VISIT"].str.upper()).set_index("KEY")
-    visitnum = key.map(planned["VISITNUM"]).astype("float64")
-    visitname = key.map(planned["VISIT"])
-    visitdy = key.map(planned["VISITDY"]).astype("float64")
     unsched = (opts.get("unscheduled") or {})
     pattern = unsched.get("pattern", r"(?i)^unsch\w*(?:\s+(?P<num>\d+(?:\.\d+)?))?$")
-    got = raw.str.extract(pattern)
-    is_unsched = visitnum.isna() & got.notna().any(axis=1) | visitnum.isna() & raw.str.match(pattern, na=False)
-    is_unsched &= raw != ""
+
+    def lookup(collected: pd.Series) -> pd.DataFrame:
+        """TV's VISITNUM/VISIT/VISITDY, whether the name is unscheduled and the number it carries."""
+        key = collected.str.upper().map(lambda v: names.get(v, v)) if names else collected.str.upper()
+        got = collected.str.extract(pattern)
+        found = pd.DataFrame({"VISITNUM": key.map(planned["VISITNUM"]).astype("float64"),
+                              "VISIT": key.map(planned["VISIT"]), "VISITDY": key.map(planned["VISITDY"]).astype("float64"),
+                              "NAME": collected.str.upper()})
+        no_plan = found["VISITNUM"].isna()
+        found["unscheduled"] = (no_plan & got.notna().any(axis=1) | no_plan & collected.str.match(pattern, na=False)
+                                ) & (collected != "")
+        found["num"] = pd.to_numeric(got["num"], errors="coerce") if "num" in got else np.nan
+        return found
+
+    found = by_unique(raw, lookup)
+    visitnum, visitname, visitdy, is_unsched = (found[c] for c in ("VISITNUM", "VISIT", "VISITDY", "unscheduled"))
     if is_unsched.any():
-        num = pd.to_numeric(got["num"], errors="coerce") if "num" in got else pd.Series(np.nan, index=raw.index)
+        num = found["num"]
         need_date = is_unsched & num.isna()
         if need_date.any():
             num[need_date] = _unscheduled_numbers(out, visitnum, need_date, opts, ctx, var)
         visitnum[is_unsched] = num[is_unsched]
-        visitname[is_unsched] = raw[is_unsched].str.upper()
+        visitname[is_unsched] = found["NAME"][is_unsched]
     unknown = visitnum.isna() & (raw != "")
     ctx.bad_values(out, unknown, var.name, raw, f"visit not in TV and not unscheduled ({col}):",
                    ctx.policy(opts), expected=f"a visit of TV: {', '.join(tv['VISIT'].astype(str))}")
@@ -131,16 +140,23 @@ def epoch(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd.Ser
     if "EPOCH" not in se.columns:
         ta = ctx.domain("TA", var.name)[["ETCD", "EPOCH"]].drop_duplicates("ETCD")
         se = se.merge(ta, on="ETCD", how="left")
-    rec = pd.DataFrame({"USUBJID": out["USUBJID"], "d": out[dtc].astype(str).str[:10], "pos": np.arange(len(out))})
-    rec = rec[rec["d"].str.len() == 10]
-    m = rec.merge(se[["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"]], on="USUBJID", how="inner")
-    start, end = m["SESTDTC"].astype(str).str[:10], m["SEENDTC"].astype(str).str[:10]
-    last = m.groupby("USUBJID")["SESTDTC"].transform("max").astype(str).str[:10] == start
-    inside = (m["d"] >= start) & ((m["d"] < end) | (last & ((m["d"] <= end) | (end == ""))))
-    hit = m[inside].sort_values(["pos", "SESTDTC"]).drop_duplicates("pos", keep="last")
-    result = pd.Series("", index=out.index, dtype=object)
-    result.iloc[hit["pos"].to_numpy()] = hit["EPOCH"].astype(str).to_numpy()
-    return result
+    se = se[["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"]]
+
+    def lookup(subject_dates: pd.DataFrame) -> pd.Series:
+        """EPOCH per (USUBJID, date) row."""
+        rec = pd.DataFrame({"USUBJID": subject_dates["USUBJID"], "d": subject_dates["d"].astype(str).str[:10],
+                            "pos": np.arange(len(subject_dates))})
+        rec = rec[rec["d"].str.len() == 10]
+        m = rec.merge(se, on="USUBJID", how="inner")
+        start, end = m["SESTDTC"].astype(str).str[:10], m["SEENDTC"].astype(str).str[:10]
+        last = m.groupby("USUBJID")["SESTDTC"].transform("max").astype(str).str[:10] == start
+        inside = (m["d"] >= start) & ((m["d"] < end) | (last & ((m["d"] <= end) | (end == ""))))
+        hit = m[inside].sort_values(["pos", "SESTDTC"]).drop_duplicates("pos", keep="last")
+        result = pd.Series("", index=subject_dates.index, dtype=object)
+        result.iloc[hit["pos"].to_numpy()] = hit["EPOCH"].astype(str).to_numpy()
+        return result
+
+    return by_unique(pd.DataFrame({"USUBJID": out["USUBJID"], "d": out[dtc]}), lookup)
 
 
 def baseline_flag(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd.Series:

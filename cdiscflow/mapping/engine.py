@@ -170,6 +170,7 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
             else:
                 out[var.name] = result
 
+    ctx.forget_rows()
     rejected = ctx.rejected_rows().iloc[0:0] if len(ctx.rejected) == first_rejection else \
         pd.concat(ctx.rejected[first_rejection:], ignore_index=True)
     drop = rejected_mask(out, ctx, first_rejection)
@@ -204,11 +205,14 @@ def rejected_mask(out: pd.DataFrame, ctx: MapContext, first: int) -> pd.Series:
 def _run(word: str, arg: Any, work: pd.DataFrame, out: pd.DataFrame, ctx: MapContext, var: Variable) -> pd.Series:
     """One spec row ↔ one call."""
     if word == "condition":
-        frame = expr_frame(work, out.drop(columns=[ROW, REC, SRC]))
+        cases = arg if isinstance(arg, list) else [arg]
+        names = {n for c in cases if isinstance(c, dict) and isinstance(c.get("where"), str)
+                 for n in parse(c["where"]).names}
+        frame = expr_frame(work, out.drop(columns=[ROW, REC, SRC]), names)
 
         def run(sub: pd.DataFrame, entry: dict[str, Any], v: Variable) -> pd.Series:
             w, a = algorithm_of(entry, v, ctx.spec)
-            return _run(w, a, sub, out.loc[sub.index], ctx, v)
+            return _run(w, a, sub, out if w in ROW_LEVEL else out.loc[sub.index], ctx, v)  # row-level: no out
 
         return _condition(work, arg, ctx, var, frame=frame, run=run)
     if word == "derive":

@@ -35,7 +35,7 @@ import pandas as pd
 
 from cdiscflow.errors import MappingError, SpecError
 from cdiscflow.expr import evaluate
-from cdiscflow.mapping.context import ROW, MapContext, column, expr_frame
+from cdiscflow.mapping.context import ROW, MapContext, by_unique, column, expr_frame
 from cdiscflow.specs.model import Variable
 
 REC = "__rec__"
@@ -76,33 +76,41 @@ def _units(ctx: MapContext, var: Variable) -> dict[str, Any]:
 
 
 def standardize(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd.Series:
-    """--STRESC / --STRESN / --STRESU / --LLOQ from --ORRES and --ORRESU (see the module docstring)."""
+    """--STRESC / --STRESN / --STRESU / --LLOQ from --ORRES and --ORRESU (see the module docstring); computed
+    once per distinct (result, unit, test)."""
     if arg not in ("stresc", "stresn", "stresu", "lloq"):
         raise SpecError(f"{var.name}: standardize {arg!r}", variable=var.name, expected="stresc, stresn, stresu or lloq")
     conf = _units(ctx, var)
-    orres = out[conf["result"]].astype(str).str.strip()
-    unit = out[conf["unit"]].astype(str)
-    test = out[conf["test"]].astype(str)
+    found = by_unique(pd.DataFrame({k: out[conf[k]] for k in ("result", "unit", "test")}),
+                      lambda rows: _standard(rows, conf))
+    if arg == "stresu":
+        return found["stresu"]
+    if found["unconvertible"].any():
+        pos = found["unconvertible"].to_numpy().nonzero()[0][0]
+        raise MappingError(f"dataset {ctx.spec.name}: no conversion from {found['unit'].iloc[pos]!r} to "
+                           f"{found['stresu'].iloc[pos]!r}", file=ctx.file_of(), row=int(out[ROW].iloc[pos]),
+                           variable=var.name, expected="a settings.units.conversions entry {from:, to:, factor:}")
+    return found[arg]
+
+
+def _standard(rows: pd.DataFrame, conf: dict[str, Any]) -> pd.DataFrame:
+    """Standard result (text, number), unit and limit of each (result, unit, test) row, and whether its unit has
+    no conversion to the standard unit."""
+    orres = rows["result"].astype(str).str.strip()
+    unit = rows["unit"].astype(str)
+    test = rows["test"].astype(str)
     std_unit = test.map(conf.get("standard") or {}).fillna(unit).astype(str)
     std_unit = std_unit.where(orres != "", "")
-    if arg == "stresu":
-        return std_unit.astype(object)
     below = orres.str.match(r"^<\s*", na=False)
     limit_text = orres.str.replace(r"^<\s*", "", regex=True)
     num = pd.to_numeric(orres.where(~below), errors="coerce")
-    factor = pd.Series(1.0, index=out.index)
-    add = pd.Series(0.0, index=out.index)
+    factor = pd.Series(1.0, index=rows.index)
+    add = pd.Series(0.0, index=rows.index)
     for conv in conf.get("conversions") or []:
         hit = (unit.str.upper() == str(conv["from"]).upper()) & (std_unit.str.upper() == str(conv["to"]).upper())
         factor[hit] = float(conv.get("factor", 1.0))
         add[hit] = float(conv.get("add", 0.0))
     same = unit.str.upper() == std_unit.str.upper()
-    unconvertible = ~same & (factor == 1.0) & (add == 0.0) & (orres != "")
-    if unconvertible.any():
-        pos = unconvertible.to_numpy().nonzero()[0][0]
-        raise MappingError(f"dataset {ctx.spec.name}: no conversion from {unit.iloc[pos]!r} to {std_unit.iloc[pos]!r}",
-                           file=ctx.file_of(), row=int(out[ROW].iloc[pos]), variable=var.name,
-                           expected="a settings.units.conversions entry {from:, to:, factor:}")
     converted = (num + add) * factor
     digits = conf.get("digits")
     if digits is not None:
@@ -110,9 +118,8 @@ def standardize(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> 
     lloq_num = pd.to_numeric(limit_text.where(below), errors="coerce")
     named = test.map({str(k): float(v) for k, v in (conf.get("lloq") or {}).items()})
     lloq = lloq_num.fillna(named.where(below)).astype("float64")
-    if arg == "lloq":
-        return (lloq + add) * factor
-    if arg == "stresn":
-        return converted.astype("float64")
     text = converted.map("{:.15g}".format, na_action="ignore")
-    return text.where(num.notna(), orres).astype(object)
+    return pd.DataFrame({
+        "stresc": text.where(num.notna(), orres).astype(object), "stresn": converted.astype("float64"),
+        "stresu": std_unit.astype(object), "lloq": (lloq + add) * factor, "unit": unit,
+        "unconvertible": ~same & (factor == 1.0) & (add == 0.0) & (orres != "")})

@@ -136,10 +136,11 @@ def run_output(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str) -> 
 
 
 def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, notes: list[str]) -> dict[str, Any]:
-    inputs = {name: [{"file": str(p), "sha256": sha256_file(p)} for p in adam.files(name)]
+    # file names only (not absolute paths): the metadata must not depend on where the run happened
+    inputs = {name: [{"file": p.name, "sha256": sha256_file(p)} for p in adam.files(name)]
               for name in sorted({*spec.datasets, spec.population.dataset})}
     return {"output_id": spec.id, "titles": spec.titles, "study": study.studyid, "program": spec.program,
-            "catalog": spec.file, "population": {"label": spec.population.label, "dataset": spec.population.dataset,
+            "catalog": _relative(spec.file, study.root), "population": {"label": spec.population.label, "dataset": spec.population.dataset,
                                                  "where": spec.population.where},
             "rounding": spec.rounding, "rounding_note": {
                 "half_up": "ties round away from zero (SAS ROUND / PUT default)",
@@ -147,6 +148,15 @@ def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, note
                 "ieee": "the stored binary value rounded exactly, true ties to even (C printf / R sprintf, "
                         "as the CDISC pilot's published displays)"}[spec.rounding],
             "inputs": inputs, "run_stamp": stamp, "cdiscflow": __version__, "notes": notes}
+
+
+def _relative(path: str | None, root: Path) -> str | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).resolve().relative_to(root.parent).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | None = None,

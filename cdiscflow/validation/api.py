@@ -11,18 +11,22 @@ from cdiscflow.errors import DataError
 from cdiscflow.provenance import run_stamp
 from cdiscflow.specs.model import Codelist, Dataset
 from cdiscflow.study import Study
+from cdiscflow.validation.accepted import Acceptance, apply_accepted, load_accepted
 from cdiscflow.validation.context import DatasetMeta, StudyData
 from cdiscflow.validation.engine import load_rules, run_rules
 from cdiscflow.validation.load import read_folder
 from cdiscflow.validation.model import Report, Rule
+
+ACCEPTED = "validation/accepted.yaml"  # a study's accepted findings, relative to its folder
 
 
 def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
              specs: dict[str, Dataset] | None = None, meta: dict[str, DatasetMeta] | None = None,
              codelists: dict[str, Codelist] | None = None, ct_version: str = "2025-03-28",
              studyid: str | None = None, study_name: str = "", rules: list[Rule] | None = None,
-             suites: bool = True, max_rows: int = 50) -> Report:
-    """Validate in-memory datasets (``standards``: name → SDTM | ADAM) against rules, specs and CT."""
+             suites: bool = True, max_rows: int = 50, accepted: list[Acceptance] | None = None) -> Report:
+    """Validate in-memory datasets (``standards``: name → SDTM | ADAM) against rules, specs and CT; mark the
+    findings ``accepted`` explains (see :mod:`cdiscflow.validation.accepted`)."""
     study = StudyData(datasets={k.upper(): v for k, v in datasets.items()},
                       standards={k.upper(): v.upper() for k, v in standards.items()},
                       specs=dict(specs or {}), meta=dict(meta or {}), codelists=dict(codelists or {}),
@@ -38,13 +42,16 @@ def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
         started = time.perf_counter()
         run_suites(study, report, max_rows=max_rows)
         report.timings["suites"] = time.perf_counter() - started
+    used = apply_accepted(report.findings, list(accepted or []))
+    report.acceptances = [{**a.to_dict(), "findings": n} for a, n in used.items()]
     return report
 
 
 def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_dir: Path | str | None = None,
                    *, out: Path | str = "out", suites: bool = True, rules: list[Rule] | None = None,
                    defines: list[Path | str] | None = None) -> Report:
-    """Validate a study's SDTM and ADaM (default: ``out/<study>/{sdtm,adam}``) against its specs and CT.
+    """Validate a study's SDTM and ADaM (default: ``out/<study>/{sdtm,adam}``) against its specs and CT, with
+    the accepted findings of its ``validation/accepted.yaml``.
 
     Datasets without a YAML spec take their spec (and codelists) from the ``defines`` (define.xml files read by
     ``cdiscflow.specs.define_import``); datasets with neither are validated by the rules that need no spec.
@@ -88,4 +95,4 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
     codelists.update(study.codelists)
     return validate(datasets, standards, specs=specs, meta=meta, codelists=codelists,
                     ct_version=study.ct_version, studyid=study.studyid, study_name=study.name, rules=rules,
-                    suites=suites)
+                    suites=suites, accepted=load_accepted(study.inside(ACCEPTED)))

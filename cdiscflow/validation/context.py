@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from cdiscflow.errors import SpecError
 from cdiscflow.specs.ct import load_terminology
-from cdiscflow.specs.model import Codelist, Dataset
+from cdiscflow.specs.model import Codelist, Dataset, Term
 
 # SDTM observation classes by domain (SDTMIG section 2 / the SDTM model); a spec's ``class:`` overrides.
 SDTM_CLASSES = {
@@ -57,7 +57,7 @@ class StudyData:
 
     def codelist(self, ref: str, nci: bool = False) -> Codelist | None:
         """A study codelist by id (unless ``nci``), else the NCI codelist with that short name or code (SDTM CT,
-        then ADaM CT); None when there is none."""
+        then ADaM CT) with the study's extensions of it; None when there is none."""
         if ref in self.codelists and not nci:
             return self.codelists[ref]
         if ref not in self._ct_cache:
@@ -68,8 +68,23 @@ class StudyData:
                     break
                 except SpecError:
                     continue
-            self._ct_cache[ref] = found
+            self._ct_cache[ref] = None if found is None else self.extended(found)
         return self._ct_cache[ref]
+
+    def extended(self, nci: Codelist) -> Codelist:
+        """The full NCI codelist plus the terms the study adds to it: the ``extend:`` terms of every study
+        codelist that references it (same NCI code), as a sponsor declares extensions of an extensible list in
+        its define.xml. Non-extensible lists are returned as they are."""
+        if not nci.extensible:
+            return nci
+        known = set(nci.values)
+        added: dict[str, Term] = {}
+        for cl in self.codelists.values():
+            if cl.code == nci.code:
+                added.update((t.value, t) for t in cl.extend if t.value not in known)
+        if not added:
+            return nci
+        return replace(nci, terms=[*nci.terms, *added.values()], extend=list(added.values()))
 
     def dataset_class(self, name: str) -> str | None:
         spec = self.specs.get(name)

@@ -4,7 +4,8 @@ A :class:`Rule` is data (one entry of a ``rules/*.yaml`` file): an id, a severit
 domain, variables), a message, the name of a registered check and its parameters, and the ids of the same rule
 in CDISC CORE / Pinnacle 21 / the SDTMIG conformance rules when it is the same rule. A check returns
 :class:`Hit` objects (variable + offending row positions); the engine turns them into :class:`Finding` objects
-carrying the rows' keys and values, and a :class:`Report` collects them.
+carrying the rows' keys and values, and a :class:`Report` collects them. A finding the study has accepted
+(``cdiscflow.validation.accepted``) carries the reason and counts apart from the open findings.
 """
 
 from __future__ import annotations
@@ -119,13 +120,15 @@ class Finding:
     message: str
     count: int
     rows: list[dict[str, Any]] = field(default_factory=list)
+    accepted: str | None = None  # the study's reason, when it has accepted the finding
 
     def sort_key(self) -> tuple:
         return (RANK[self.severity], self.dataset, self.rule_id, self.variable or "", self.message)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule_id, "severity": self.severity, "dataset": self.dataset,
-                "variable": self.variable, "message": self.message, "count": self.count, "rows": self.rows}
+                "variable": self.variable, "message": self.message, "count": self.count, "rows": self.rows,
+                "accepted": self.accepted}
 
 
 @dataclass
@@ -139,32 +142,40 @@ class Report:
     datasets: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     created: str = ""
+    # the study's accepted-findings entries, each with the number of findings it accepted ("findings")
+    acceptances: list[dict[str, Any]] = field(default_factory=list)
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
 
+    def open_findings(self) -> list[Finding]:
+        """The findings the study has not accepted."""
+        return [f for f in self.findings if f.accepted is None]
+
     def counts(self) -> dict[str, int]:
-        """Findings (offending rows or dataset-level findings) by severity."""
+        """Open findings (offending rows or dataset-level findings) by severity."""
         out = dict.fromkeys(SEVERITIES, 0)
-        for f in self.findings:
+        for f in self.open_findings():
             out[f.severity] += f.count
         return out
 
-    def counts_by_rule(self) -> dict[str, int]:
+    def counts_by_rule(self, accepted: bool = False) -> dict[str, int]:
+        """Open findings by rule (``accepted=True``: the accepted ones)."""
         out: dict[str, int] = {}
         for f in self.findings:
-            out[f.rule_id] = out.get(f.rule_id, 0) + f.count
+            if (f.accepted is not None) == accepted:
+                out[f.rule_id] = out.get(f.rule_id, 0) + f.count
         return dict(sorted(out.items()))
 
     def worst(self) -> str | None:
-        present = [f.severity for f in self.findings]
+        present = [f.severity for f in self.open_findings()]
         return min(present, key=RANK.__getitem__) if present else None
 
     def fails(self, fail_on: str) -> bool:
-        """True when a finding of ``fail_on`` severity or worse exists (``never`` never fails)."""
+        """True when an open finding of ``fail_on`` severity or worse exists (``never`` never fails)."""
         if fail_on == "never":
             return False
-        return any(RANK[f.severity] <= RANK[fail_on] for f in self.findings)
+        return any(RANK[f.severity] <= RANK[fail_on] for f in self.open_findings())
 
     def to_dict(self) -> dict[str, Any]:
         used = sorted({f.rule_id for f in self.findings})
@@ -172,7 +183,9 @@ class Report:
             "study": self.study,
             "created": self.created,
             "datasets": dict(sorted(self.datasets.items())),
-            "summary": {"by_severity": self.counts(), "by_rule": self.counts_by_rule()},
+            "summary": {"by_severity": self.counts(), "by_rule": self.counts_by_rule(),
+                        "accepted_by_rule": self.counts_by_rule(accepted=True)},
+            "acceptances": self.acceptances,
             "rules": {rid: self.rules[rid].to_dict() for rid in used if rid in self.rules},
             "skipped": dict(sorted(self.skipped.items())),
             "findings": [f.to_dict() for f in self.sorted_findings()],

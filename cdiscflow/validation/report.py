@@ -23,8 +23,16 @@ def to_html(report: Report) -> str:
     findings = report.sorted_findings()
     grouped = [(sev, [(ds, list(fs)) for ds, fs in itertools.groupby(group, key=lambda f: f.dataset)])
                for sev, group in itertools.groupby(findings, key=lambda f: f.severity)]
-    return env.get_template("report.html.j2").render(report=report, grouped=grouped, counts=report.counts(),
-                                                     by_rule=report.counts_by_rule())
+    accepted = report.counts_by_rule(accepted=True)
+    return env.get_template("report.html.j2").render(
+        report=report, grouped=grouped, counts=report.counts(), accepted_total=sum(accepted.values()),
+        by_rule={rid: (open_, accepted.get(rid, 0)) for rid, open_ in _by_rule(report).items()})
+
+
+def _by_rule(report: Report) -> dict[str, int]:
+    """Open findings by rule, with the rules whose findings are all accepted (0 open)."""
+    return dict(sorted({**dict.fromkeys(report.counts_by_rule(accepted=True), 0), **report.counts_by_rule()}
+                       .items()))
 
 
 def write_report(report: Report, folder: Path | str) -> tuple[Path, Path]:
@@ -34,10 +42,15 @@ def write_report(report: Report, folder: Path | str) -> tuple[Path, Path]:
 
 
 def summary(report: Report) -> str:
-    """A few lines for the console: counts by severity and by rule."""
+    """A few lines for the console: open counts by severity and by rule, accepted findings, unused entries."""
     counts = report.counts()
-    lines = [f"validation of {report.study}: " + ", ".join(f"{n} {sev}" for sev, n in counts.items())]
-    for rid, n in report.counts_by_rule().items():
+    accepted = report.counts_by_rule(accepted=True)
+    line = f"validation of {report.study}: " + ", ".join(f"{n} {sev}" for sev, n in counts.items())
+    lines = [line + (f"; {sum(accepted.values())} accepted" if accepted else "")]
+    for rid, n in _by_rule(report).items():
         rule = report.rules.get(rid)
-        lines.append(f"  {rid:<34} {rule.severity if rule else '':<8} {n:>7}")
+        extra = f"  (+{accepted[rid]} accepted)" if rid in accepted else ""
+        lines.append(f"  {rid:<34} {rule.severity if rule else '':<8} {n:>7}{extra}")
+    lines += [f"  unused acceptance: {a['rule']} {a['dataset']} {a['variable'] or ''}".rstrip()
+              for a in report.acceptances if not a["findings"]]
     return "\n".join(lines)

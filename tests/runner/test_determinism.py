@@ -54,8 +54,8 @@ KNOWN = ("tlf/*.pdf", "tlf/*.ard.json", "package/m5/*/tlf/*.pdf", "package/m5/*/
 
 @pytest.mark.slow
 def test_builtin_study_two_full_runs_are_byte_identical(tmp_path, monkeypatch):
-    """The real pipeline on the built-in study, run twice with -j 2: whatever it produces is byte-identical.
-    While a stage is missing or failing, the comparison covers what ran and the test is then skipped with why."""
+    """The real pipeline on the built-in study, run twice with -j 2, gives byte-identical outputs (known TLF
+    exceptions: xfail). While a stage is missing or failing, the test is skipped with why."""
     from fnmatch import fnmatch
 
     from cdiscflow import cli
@@ -64,15 +64,18 @@ def test_builtin_study_two_full_runs_are_byte_identical(tmp_path, monkeypatch):
     study = Study.load(None)
     monkeypatch.setenv("CI", "true")
     codes = [cli.main(["run", "--out", str(tmp_path / name), "-j", "2"]) for name in ("a", "b")]
-    a, b = tree(tmp_path / "a" / study.name), tree(tmp_path / "b" / study.name)
-    assert sorted(a) == sorted(b)
-    differ = [k for k in a if a[k] != b[k]]
-    assert [k for k in differ if not any(fnmatch(k, pat) for pat in KNOWN)] == []
-    assert any(k.startswith("raw/") for k in a)
     if codes != [0, 0]:
-        steps = json.loads((tmp_path / "a" / study.name / ".state.json").read_text())["steps"]
-        broken = {k: v.get("error", "")[:200] for k, v in steps.items() if v["status"] in ("failed", "unavailable")}
-        pytest.skip(f"outputs identical, but the built-in study does not run through yet: {broken}")
+        broken = {}
+        for name in ("a", "b"):
+            steps = json.loads((tmp_path / name / study.name / ".state.json").read_text())["steps"]
+            broken |= {k: v.get("error", "")[:200] for k, v in steps.items() if v["status"] in ("failed", "unavailable")}
+        pytest.skip(f"the built-in study does not run through yet: {broken}")
+    a, b = tree(tmp_path / "a" / study.name), tree(tmp_path / "b" / study.name)
+    named = [sorted(k for k in x if not k.startswith("thumbs/")) for x in (a, b)]  # thumbnails: named by PDF hash
+    assert named[0] == named[1]
+    differ = [k for k in named[0] if a[k] != b[k]]
+    assert [k for k in differ if not any(fnmatch(k, pat) for pat in KNOWN)] == []
+    assert any(k.startswith("raw/") for k in a) and "package.zip" in a
     if differ:
         pytest.xfail(f"{len(differ)} files differ only where the TLF stage is not reproducible yet "
                      f"(PDF dates/IDs, ARD paths): {differ[:4]}")

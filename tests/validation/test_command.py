@@ -44,3 +44,26 @@ def test_validate_without_datasets_is_a_clear_error(tmp_path: Path, capsys) -> N
     study, _ = write_study(tmp_path, "M")
     assert main(["validate", "--study", str(study), "--out", str(tmp_path / "out"), "--no-suites"]) == 2
     assert "no datasets to validate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("accepted", "rc", "by_rule", "accepted_by_rule"), [
+    (None, 1, {"SDTM.VISIT_TV": 1}, {}),
+    ("{rule: SDTM.VISIT_TV, dataset: EX, variable: VISITNUM, reason: Visit renamed by amendment 2}", 0, {},
+     {"SDTM.VISIT_TV": 1}),
+    ("{rule: SDTM.VISIT_TV, dataset: EX, variable: VISIT, reason: wrong variable}", 1, {"SDTM.VISIT_TV": 1}, {}),
+])
+def test_validate_command_with_accepted_findings(shared_data, tmp_path: Path, accepted: str | None, rc: int,
+                                                 by_rule: dict, accepted_by_rule: dict) -> None:
+    study, sdtm = write_study(tmp_path, "M")
+    ex = base_datasets()["EX"]
+    ex.loc[0, "VISIT"] = "BASELINE VISIT"
+    pyreadstat.write_xport(ex, str(sdtm / "ex.xpt"), table_name="EX", file_format_version=5)
+    if accepted is not None:
+        (study / "validation").mkdir()
+        (study / "validation" / "accepted.yaml").write_text(f"accepted:\n  - {accepted}\n")
+    out = tmp_path / "out"
+    assert main(["validate", "--study", str(study), "--out", str(out), "--sdtm", str(sdtm), "--no-suites",
+                 "--fail-on", "warning"]) == rc
+    report = json.loads((out / "tiny" / "validation" / "report.json").read_text())
+    assert (report["summary"]["by_rule"], report["summary"]["accepted_by_rule"]) == (by_rule, accepted_by_rule)
+    assert [a["findings"] for a in report["acceptances"]] == ([] if accepted is None else [len(accepted_by_rule)])

@@ -34,7 +34,7 @@ def test_json_is_deterministic_and_complete() -> None:
     data = json.loads(a)
     assert [f["rule"] for f in data["findings"]] == ["SDTM.ISO8601", "CT.EXT", "SPEC.ORDER"]
     assert data["summary"] == {"by_severity": {"error": 2, "warning": 1, "notice": 1},
-                               "by_rule": {"CT.EXT": 1, "SDTM.ISO8601": 2, "SPEC.ORDER": 1}}
+                               "by_rule": {"CT.EXT": 1, "SDTM.ISO8601": 2, "SPEC.ORDER": 1}, "accepted_by_rule": {}}
     assert data["findings"][0]["rows"][0] == {"row": 1, "keys": {"USUBJID": "S1-001", "AESEQ": 1.0}, "value": EVIL}
 
 
@@ -44,7 +44,7 @@ def test_html_escapes_values_and_groups_by_severity() -> None:
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert html.count("<script>") == 1  # only the filter script
     assert html.index(">Errors<") < html.index(">Warnings<") < html.index(">Notices<")
-    assert 'data-text="sdtm.iso8601 error ae aestdtc aestdtc is not an iso 8601 date/time"' in html
+    assert 'data-text="sdtm.iso8601 error ae aestdtc aestdtc is not an iso 8601 date/time open"' in html
 
 
 @pytest.mark.parametrize(("fail_on", "fails"), [("error", True), ("warning", True), ("notice", True),
@@ -62,3 +62,42 @@ def test_summary_lists_rules() -> None:
     text = summary(make_report([0, 1, 2]))
     assert text.splitlines()[0] == "validation of demo: 2 error, 1 warning, 1 notice"
     assert "SDTM.ISO8601" in text
+
+
+def accepted_report() -> Report:
+    """The report with its CT.EXT warning accepted (and an entry that accepted nothing)."""
+    report = make_report([0, 1, 2])
+    report.findings[0].accepted = "Sponsor extension <declared> in the define"
+    report.acceptances = [
+        {"rule": "CT.EXT", "dataset": "AE", "variable": None, "reason": "Sponsor extension <declared> in the define",
+         "findings": 1},
+        {"rule": "SPEC.LABEL", "dataset": "DM", "variable": "SEX", "reason": "old", "findings": 0}]
+    return report
+
+
+def test_accepted_findings_are_shown_but_not_counted() -> None:
+    report = accepted_report()
+    data = json.loads(to_json(report))
+    assert data["summary"] == {"by_severity": {"error": 2, "warning": 0, "notice": 1},
+                               "by_rule": {"SDTM.ISO8601": 2, "SPEC.ORDER": 1}, "accepted_by_rule": {"CT.EXT": 1}}
+    assert [(f["rule"], f["accepted"]) for f in data["findings"]] == [
+        ("SDTM.ISO8601", None), ("CT.EXT", "Sponsor extension <declared> in the define"), ("SPEC.ORDER", None)]
+    assert data["acceptances"] == report.acceptances
+    text = summary(report)
+    assert text.splitlines()[0] == "validation of demo: 2 error, 0 warning, 1 notice; 1 accepted"
+    assert any(line.split() == ["CT.EXT", "warning", "0", "(+1", "accepted)"] for line in text.splitlines())
+    assert text.splitlines()[-1] == "  unused acceptance: SPEC.LABEL DM SEX"
+    html = to_html(report)
+    assert "accepted: Sponsor extension &lt;declared&gt; in the define" in html
+    assert 'data-text="ct.ext warning ae aeout value not in its extensible codelist accepted"' in html
+    assert "none: unused" in html
+
+
+@pytest.mark.parametrize(("fail_on", "fails"), [("error", False), ("warning", False), ("notice", False)])
+def test_fail_on_ignores_accepted_findings(fail_on: str, fails: bool) -> None:
+    report = accepted_report()
+    report.findings = [report.findings[0]]
+    assert report.fails(fail_on) is fails
+    assert report.worst() is None
+    report.findings[0].accepted = None
+    assert report.fails(fail_on) is (fail_on != "error")

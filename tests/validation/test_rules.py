@@ -8,6 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from cdiscflow.specs.loader import load_codelists
+from cdiscflow.specs.model import Codelist, Term
+from cdiscflow.study import Study
 from cdiscflow.validation import validate
 from cdiscflow.validation.context import DatasetMeta
 from cdiscflow.validation.engine import load_rules
@@ -20,7 +23,7 @@ RULES = {r.id: r for r in load_rules()}
 def run(study: dict[str, Any], rule_ids: list[str] | None = None) -> Report:
     rules = list(RULES.values()) if rule_ids is None else [RULES[r] for r in rule_ids]
     return validate(study["datasets"], standards(study["datasets"]), specs=study["specs"], meta=study["meta"],
-                    studyid=study["studyid"], rules=rules, suites=False)
+                    codelists=study.get("codelists"), studyid=study["studyid"], rules=rules, suites=False)
 
 
 def rows_by_variable(report: Report, rule_id: str) -> dict[tuple[str, str | None], list[int]]:
@@ -151,3 +154,56 @@ def test_planted_error_is_caught(study: dict, rule_id: str, mutate: Callable, ex
     assert rows_by_variable(run(study, [rule_id]), rule_id) == {}
     mutate(study)
     assert rows_by_variable(run(study, [rule_id]), rule_id) == expected
+
+
+# A study's codelists: extensions of the extensible UNIT, VSTESTCD and TSPARMCD lists (with their names).
+STUDY_CODELISTS = """codelists:
+  - {id: UNIT, nci: UNIT, subset: [mmHg], extend: [{value: lbf, decode: Pound-force}]}
+  - {id: VSTESTCD, nci: VSTESTCD, subset: [SYSBP], extend: [{value: HHDSTR, decode: Hand-held Dynamometry Strength}]}
+  - {id: TSPARMCD, nci: TSPARMCD, subset: [TITLE], extend: [{value: SIMDATA, decode: Simulated Data Indicator}]}
+"""
+TS = {"STUDYID": ["S1"] * 2, "DOMAIN": ["TS"] * 2, "TSSEQ": [1.0, 1.0], "TSPARMCD": ["TITLE", "SIMDATA"],
+      "TSPARM": ["Trial Title", "Simulated Data Indicator"], "TSVAL": ["A trial", "Y"]}
+HHD = (setv("VS", "VSTESTCD", 1, "HHDSTR"), setv("VS", "VSTEST", 1, "Hand-held Dynamometry Strength"))
+
+
+@pytest.mark.parametrize(("rule_id", "mutations", "extended", "expected"), [
+    # a unit the study declares as its extension of UNIT is not a finding; without the declaration it is
+    ("CT.UNIT", [setv("VS", "VSORRESU", 1, "lbf")], True, {}),
+    ("CT.UNIT", [setv("VS", "VSORRESU", 1, "lbf")], False, {("VS", "VSORRESU"): [1]}),
+    # a unit outside NCI CT and outside the study's extension still is
+    ("CT.UNIT", [setv("VS", "VSORRESU", 1, "lbs"), setv("VS", "VSSTRESU", 2, "lbf")], True,
+     {("VS", "VSORRESU"): [1]}),
+    # a test code declared as an extension, and its decode as the test name
+    ("CT.EXT", HHD, True, {}),
+    ("CT.EXT", HHD, False, {("VS", "VSTESTCD"): [1], ("VS", "VSTEST"): [1]}),
+    ("CT.EXT", [*HHD, setv("VS", "VSTEST", 2, "Handheld Dynamometry")], True, {("VS", "VSTEST"): [2]}),
+    ("CT.CASE", [*HHD, setv("VS", "VSTEST", 2, "HAND-HELD DYNAMOMETRY STRENGTH")], True, {("VS", "VSTEST"): [2]}),
+    # sponsor-defined trial summary parameters: TSPARMCD extended, TSPARM its decode (TSPARMCD has no spec)
+    ("CT.EXT", [add("TS", TS)], True, {}),
+    ("CT.EXT", [add("TS", TS)], False, {("TS", "TSPARMCD"): [2], ("TS", "TSPARM"): [2]}),
+    ("CT.EXT", [add("TS", TS), setv("TS", "TSPARM", 2, "Simulated Data Flag")], True, {("TS", "TSPARM"): [2]}),
+])
+def test_study_codelist_extensions(study: dict, tmp_path, rule_id: str, mutations: list, extended: bool,
+                                   expected: dict) -> None:
+    path = tmp_path / "codelists.yaml"
+    path.write_text(STUDY_CODELISTS)
+    study["codelists"] = load_codelists(path) if extended else {}
+    for mutate in mutations:
+        mutate(study)
+    assert rows_by_variable(run(study, [rule_id]), rule_id) == expected
+
+
+def test_extensions_of_non_extensible_lists_are_ignored(study: dict) -> None:
+    """A codelist claiming to extend the non-extensible SEX (C66731) does not widen it."""
+    study["codelists"] = {"SEXX": Codelist("SEXX", "Sex", code="C66731", extend=[Term("X")], terms=[Term("X")])}
+    setv("DM", "SEX", 2, "X")(study)
+    assert rows_by_variable(run(study, ["CT.NONEXT"]), "CT.NONEXT") == {("DM", "SEX"): [2]}
+
+
+def test_built_in_study_unit_extension(study: dict) -> None:
+    """The ALS study's hand-held dynamometry unit lbf (an extension of UNIT in its codelists.yaml) passes."""
+    study["codelists"] = Study.load("msc_ntf_als").codelists
+    setv("VS", "VSORRESU", 1, "lbf")(study)
+    setv("VS", "VSSTRESU", 2, "lbs")(study)
+    assert rows_by_variable(run(study, ["CT.UNIT"]), "CT.UNIT") == {("VS", "VSSTRESU"): [2]}

@@ -6,7 +6,9 @@ files in one soffice start, and has a timeout. Without soffice the caller gets `
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +17,28 @@ from pathlib import Path
 
 from cdiscflow.errors import TlfError
 from cdiscflow.io.atomic import write_bytes
+from cdiscflow.provenance import run_datetime
+
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
+_PDF_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+
+
+def pin_pdf(data: bytes) -> bytes:
+    """Make a LibreOffice PDF reproducible: dates from ``SOURCE_DATE_EPOCH`` and an /ID from the content.
+
+    Replacements keep every byte offset (same lengths), so the cross-reference table stays valid.
+    """
+    stamp = run_datetime().strftime("%Y%m%d%H%M%S").encode()
+    data = _PDF_DATE.sub(lambda m: m.group(1) + stamp, data)
+    blanked = _PDF_ID.sub(lambda m: b"/ID [<" + b"0" * len(m.group(1)) + b"><" + b"0" * len(m.group(2)) + b">",
+                          data)
+    digest = hashlib.md5(blanked, usedforsecurity=False).hexdigest().upper().encode()
+
+    def _id(m: re.Match[bytes]) -> bytes:
+        first, second = (digest * 4)[: len(m.group(1))], (digest * 4)[: len(m.group(2))]
+        return m.group(0).replace(m.group(1), first, 1).replace(m.group(2), second, 1)
+
+    return _PDF_ID.sub(_id, data)
 
 
 def soffice_path() -> str | None:
@@ -48,5 +72,5 @@ def convert_to_pdf(sources: Sequence[Path], out_dir: Path, timeout: float = 600.
             if not made.is_file():
                 raise TlfError(f"LibreOffice wrote no PDF for {src.name}", file=str(src),
                                expected=f"a PDF (soffice said: {(proc.stderr or proc.stdout).strip()[:300]})")
-            done[src] = write_bytes(out_dir / made.name, made.read_bytes())
+            done[src] = write_bytes(out_dir / made.name, pin_pdf(made.read_bytes()))
         return done
