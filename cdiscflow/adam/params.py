@@ -5,6 +5,9 @@
   AVAL of the new parameter: totals, ratios, BMI, means ….
 * :func:`derive_param_slope` — slope of AVAL over time per group (ordinary least squares or between the
   first and last point), scaled per time unit; e.g. ALSFRS-R points per month.
+* :func:`derive_param_rate_from_base` — a "slope from baseline" parameter with one record per post-baseline
+  record: (AVAL − baseline AVAL) / time since the baseline record, e.g. the post-treatment ALSFRS-R slope
+  from baseline to each follow-up visit.
 """
 
 from __future__ import annotations
@@ -95,3 +98,36 @@ def derive_param_slope(df: pd.DataFrame, by: str | Sequence[str], paramcd: str, 
     result = slope[(n >= min_points) & slope.notna()].rename("AVAL").reset_index()
     new = result.assign(PARAMCD=paramcd, **({"PARAM": param} if param is not None else {}))
     return _concat(df, new.assign(**(set_values or {})))
+
+
+def derive_param_rate_from_base(df: pd.DataFrame, by: str | Sequence[str], source_paramcd: str, paramcd: str, *,
+                                param: str | None = None, date: str = "ADT", per: float = 1.0,
+                                flag: str = "ABLFL", filter: str | None = None,
+                                clear: Sequence[str] = ("BASE", "CHG", "PCHG", "ABLFL", "DTYPE")) -> pd.DataFrame:
+    """Append a rate-of-change record per post-baseline record of ``source_paramcd`` (ADaM IG §3.3.3).
+
+    For every record of ``source_paramcd`` meeting ``filter`` whose ``date`` is after the date of the
+    baseline record (``flag == "Y"`` within ``by`` and the parameter) a copy is appended with PARAMCD
+    ``paramcd`` (and PARAM) and ``AVAL = (AVAL − AVAL_baseline) / ((date − date_baseline) / per)`` — points
+    per month with ``per = 30.4375`` and ``date`` in days. The copy keeps the visit and date variables of its
+    source record; ``clear`` variables are emptied (they are derived again for the new parameter). More than
+    one baseline record per group is a :class:`DerivationError`.
+    """
+    by = as_list(by)
+    require(df, [*by, "PARAMCD", "AVAL", date, flag], f"derive_param_rate_from_base({paramcd})")
+    src = df[df["PARAMCD"].eq(source_paramcd)]
+    base = src.loc[src[flag].eq("Y"), [*by, "AVAL", date]].rename(columns={"AVAL": "__b_aval", date: "__b_date"})
+    if base.duplicated(by).any():
+        raise DerivationError(f"{source_paramcd}: more than one baseline record per {', '.join(by)}",
+                              variable=flag, expected="one baseline record per group")
+    post = src[condition(src, filter)].merge(base, on=by, how="inner")
+    post = post[post[date] > post["__b_date"]]
+    rate = (post["AVAL"] - post["__b_aval"]) / ((post[date] - post["__b_date"]) / per)
+    new = post.drop(columns=["__b_aval", "__b_date"]).assign(PARAMCD=paramcd, AVAL=rate.astype("float64"))
+    if param is not None:
+        new["PARAM"] = param
+    for col in clear:
+        if col in new.columns:
+            text = new[col].dtype == object or pd.api.types.is_string_dtype(new[col])
+            new[col] = "" if text else np.nan
+    return _concat(df, new)

@@ -27,7 +27,7 @@ def _set(frame: pd.DataFrame, values: dict[str, Any] | None) -> pd.DataFrame:
 def derive_locf_records(df: pd.DataFrame, expected: pd.DataFrame, by: str | Sequence[str], order: str, *,
                         analysis_var: str = "AVAL", filter: str | None = None, dtype: str = "LOCF",
                         subjects: pd.DataFrame | None = None, tie_order: Sequence[str] = (),
-                        set_values: dict[str, Any] | None = None) -> pd.DataFrame:
+                        set_values: dict[str, Any] | None = None, after_last_only: bool = False) -> pd.DataFrame:
     """Append LOCF records for expected visits without an analysable value.
 
     ``expected``: one row per expected visit with the visit variables to set on the new record (e.g.
@@ -37,7 +37,10 @@ def derive_locf_records(df: pd.DataFrame, expected: pd.DataFrame, by: str | Sequ
     (e.g. ``ANL01FL == "Y"``) with a non-missing ``analysis_var``; the last one with ``order`` below the
     missing visit is copied (among several with the same ``order``, the last in ``tie_order``, e.g. ADY),
     its visit variables replaced by the expected ones, ``set_values`` applied (e.g. ``{"ABLFL": ""}``: a
-    carried baseline is not a baseline record) and ``DTYPE`` set. Groups with no earlier value get no record. Output: input records then new records, sorted by ``by`` and ``order``.
+    carried baseline is not a baseline record) and ``DTYPE`` set. Groups with no earlier value get no record.
+    With ``after_last_only`` only visits after the group's last analysable record are imputed (monotone
+    missingness: a participant's values are carried forward after drop-out, an intermediate missed visit
+    stays missing). Output: input records then new records, sorted by ``by`` and ``order``.
     """
     by = as_list(by)
     require(df, [*by, order, analysis_var], "derive_locf_records")
@@ -50,6 +53,10 @@ def derive_locf_records(df: pd.DataFrame, expected: pd.DataFrame, by: str | Sequ
     present = cand[[*by, order]].drop_duplicates().assign(__have__=True)
     need = grid.merge(present, on=[*by, order], how="left")
     need = need[need["__have__"].isna()].drop(columns="__have__")
+    if after_last_only:
+        last = present.groupby(by)[order].max().rename("__last__").reset_index()
+        need = need.merge(last, on=by, how="inner")
+        need = need[need[order] > need["__last__"]].drop(columns="__last__")
     if need.empty:
         return df.copy()
     src = cand.rename(columns={order: "__src_order__"})

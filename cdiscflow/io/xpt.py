@@ -302,7 +302,7 @@ def from_readstat(data: dict[str, list], m: Any, path: Path, source_format: str,
     missing = [c for c in columns if c not in data]
     if missing:
         raise XptError(f"variable(s) {', '.join(missing)} not in the dataset", file=str(path),
-                       variable=missing[0], expected=f"variables among {', '.join(types)}")
+                       variable=missing[0], expected="names of variables the file holds (case-sensitive)")
     arrays = {}
     for name in columns:
         values = data.pop(name)

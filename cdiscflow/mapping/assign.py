@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import SpecError
-from cdiscflow.mapping.context import MapContext, column
+from cdiscflow.mapping.context import MapContext, by_unique, column
 from cdiscflow.specs.model import Variable
 
 CASES = {"upper": "upper", "lower": "lower", "title": "title"}
@@ -40,12 +40,17 @@ def to_number(values: pd.Series, work: pd.DataFrame, ctx: MapContext, var: Varia
     """Text → float; text that is not a number is rejected or an error (policy ``on_invalid``)."""
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    text = values.astype(str).str.strip()
-    num = pd.to_numeric(text.where(text != "", np.nan), errors="coerce")
+    text, num = by_unique(values, _parse_numbers)
     bad = num.isna() & (text != "")
     ctx.bad_values(work, bad, var.name, text, "not a number:", ctx.policy(entry, "on_invalid"),
                    expected="a number (Num variable)")
     return num.astype("float64")
+
+
+def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(stripped text, float or NaN)."""
+    text = values.astype(str).str.strip()
+    return text, pd.to_numeric(text.where(text != "", np.nan), errors="coerce")
 
 
 def extract(values: pd.Series, opts: dict[str, Any], var: Variable) -> pd.Series:

@@ -36,4 +36,4 @@ def condition(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable, *, f
         if mask.any():
             out[mask.to_numpy()] = run(ctx.rows(work, mask), entry, var).to_numpy()  # in work's row order
         taken |= mask
-    return pd.Series(out, index=work.index)
+    return pd.Series(out, index=work.index, dtype=out.dtype)  # object stays object (not str)

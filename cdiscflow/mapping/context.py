@@ -18,6 +18,7 @@ ROW = "__row__"
 SRC = "__src__"
 REJECTION_COLUMNS = ["extract", "row", "dataset", "variable", "value", "reason"]
 POLICIES = ("error", "reject")
+ROW_SUBSETS = 2  # condition subsets kept for reuse (a case and its complement)
 Result = TypeVar("Result", pd.Series, pd.DataFrame, tuple)
 
 
@@ -48,13 +49,16 @@ class MapContext:
     _rows: dict[bytes, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def rows(self, work: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
-        """``work[mask]``, shared by every condition selecting the same rows of the same frame (LB's
-        ``__src__ == 'csf_biomarkers'`` in ten variables copies the rows once); ``forget_rows()`` frees them."""
+        """``work[mask]``, shared by consecutive conditions selecting the same rows of the same frame (LB's
+        ``__src__ == 'csf_biomarkers'`` / ``otherwise`` in ten variables copy the rows once). The last
+        ``ROW_SUBSETS`` subsets are kept; ``forget_rows()`` frees them."""
         if self._rows_of is not work:
             self._rows_of, self._rows = work, {}
         key = np.packbits(mask.to_numpy(dtype=bool)).tobytes()
         if key not in self._rows:
             self._rows[key] = work[mask]
+            while len(self._rows) > ROW_SUBSETS:
+                del self._rows[next(iter(self._rows))]
         return self._rows[key]
 
     def forget_rows(self) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cdiscflow.errors import SpecError
 from cdiscflow.mapping.assign import source_of
-from cdiscflow.mapping.context import MapContext, column
+from cdiscflow.mapping.context import MapContext, by_unique, text_column
 from cdiscflow.specs.model import Variable
 
 
@@ -30,8 +30,8 @@ def assign_ct(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> p
     col, opts = source_of(arg)
     ref = codelist_ref(opts, var)
     table = ctx.codelist(ref, var.name).lookup()
-    raw = column(work, col, ctx, var.name).astype(str)
-    mapped = raw.str.upper().map(table)
+    raw = text_column(work, col, ctx, var.name)
+    mapped = by_unique(raw, lambda values: values.str.upper().map(table))
     unknown = mapped.isna() & (raw != "")
     sample = ", ".join(sorted(set(table.values()))[:12])
     ctx.bad_values(work, unknown, var.name, raw, f"value not in codelist {ref}:", ctx.policy(opts),

@@ -170,8 +170,9 @@ def ref_date(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd
             ctx.extract = saved
         frames.append(pd.DataFrame({"subject": column(sub, subject, ctx, var.name), "iso": iso}))
     allv = pd.concat(frames, ignore_index=True)
-    allv = allv[allv["iso"] != ""]
-    agg = allv.groupby("subject")["iso"].agg(arg.get("agg", "min"))
+    allv = allv[allv["iso"] != ""].sort_values("iso", kind="stable")  # ISO text sorts chronologically
+    agg = allv.drop_duplicates("subject", keep="first" if arg.get("agg", "min") == "min" else "last"
+                               ).set_index("subject")["iso"]
     return column(work, subject, ctx, var.name).map(agg).fillna("").astype(object)
 
 

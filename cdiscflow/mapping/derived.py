@@ -211,8 +211,8 @@ def recode(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd.S
     table = {str(k).strip().upper(): v for k, v in (opts.get("values") or {}).items()}
     if not table:
         raise SpecError(f"{var.name}: recode needs values:", variable=var.name, expected="{from: COL, values: {...}}")
-    raw = column(work, col, ctx, var.name).astype(str)
-    mapped = raw.str.upper().map(table)
+    raw = text_column(work, col, ctx, var.name)
+    mapped = by_unique(raw, lambda values: values.str.upper().map(table))
     unknown = mapped.isna() & (raw != "")
     ctx.bad_values(work, unknown, var.name, raw, f"value not in the recode table of {var.name}:",
                    ctx.policy(opts), expected=", ".join(map(str, table)))

@@ -21,10 +21,12 @@ All three read their settings from the catalog entry's ``options``:
               reference: Placebo, pct_decimals: 1, p: {decimals: 3, above: 0.99, above_text: ">.99",
               flag_below: 0.15}}
 
-``listing`` — one row per record::
+``listing`` — one row per record; ``dates`` prints ADaM numeric dates (SAS day numbers) as ISO 8601 text,
+``numbers`` prints numeric variables with fixed decimals (the output's rounding rule)::
 
     options: {dataset: ADAE, where: ..., sort: [USUBJID, ASTDT], group_by: [USUBJID],
-              columns: [[USUBJID, Subject], [AEDECOD, Preferred Term]], widths: [1, 2], rows_per_page: 25}
+              columns: [[USUBJID, Subject], [AEDECOD, Preferred Term], [ASTDT, Start]], widths: [1, 2, 1],
+              dates: [ASTDT], numbers: {AVAL: 2}, rows_per_page: 25}
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from cdiscflow.tlf.analyses import (
 from cdiscflow.tlf.ard import concat_ard
 from cdiscflow.tlf.layout import listing_table
 from cdiscflow.tlf.result import ProgramResult
+from cdiscflow.tlf.rounding import format_values
 from cdiscflow.tlf.shells import Block, incidence_table, summary_table
 from cdiscflow.tlf.stats import Precision
 
@@ -108,12 +111,24 @@ def incidence_program(ctx: TlfContext) -> ProgramResult:
     return ProgramResult(ard, table)
 
 
+SAS_EPOCH = pd.Timestamp("1960-01-01")
+
+
+def sas_date_text(values: pd.Series) -> pd.Series:
+    """ISO 8601 text (YYYY-MM-DD) of ADaM numeric dates (days since 1960-01-01); missing prints ""."""
+    days = pd.to_numeric(values, errors="coerce")
+    return (SAS_EPOCH + pd.to_timedelta(days, unit="D")).dt.strftime("%Y-%m-%d").fillna("").astype(str)
+
+
 @register("tlf", "listing")
 def listing_program(ctx: TlfContext) -> ProgramResult:
     opts = ctx.options
     df = ctx.analysis_data(opts["dataset"], opts.get("where"))
     if opts.get("sort"):
         df = df.sort_values(list(opts["sort"]), kind="stable")
+    df = df.assign(**{c: sas_date_text(df[c]) for c in opts.get("dates", [])},
+                   **{c: format_values(pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float), int(d), ctx.rule)
+                      for c, d in (opts.get("numbers") or {}).items()})
     columns = [(str(c[0]), str(c[1])) for c in opts.get("columns", [])]
     table = listing_table(ctx.frame(), df, columns, group_by=opts.get("group_by", []), widths=opts.get("widths"),
                           rows_per_page=opts.get("rows_per_page"))

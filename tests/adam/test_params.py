@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from cdiscflow.adam.params import derive_param_computed, derive_param_slope
+from cdiscflow.adam.params import derive_param_computed, derive_param_rate_from_base, derive_param_slope
 from cdiscflow.errors import DerivationError
 
 NAN = np.nan
@@ -52,3 +52,23 @@ def test_slopes() -> None:
     assert_frame_equal(got, expected)  # S3 has one point: no slope
     ends = derive_param_slope(df, ["USUBJID"], "SLOPE", method="endpoints", filter="USUBJID == 'S1'")
     assert ends["AVAL"].iloc[-1] == pytest.approx(-0.15)
+
+
+def test_rate_from_base_per_month() -> None:
+    df = pd.DataFrame({"USUBJID": ["A", "A", "A", "B"], "PARAMCD": ["TOT"] * 4,
+                       "AVAL": [40.0, 38.0, 41.0, 30.0], "ADT": [100.0, 130.4375, 160.875, 100.0],
+                       "AVISITN": [0.0, 4.0, 8.0, 0.0], "ABLFL": ["Y", "", "", "Y"], "BASE": [40.0, 40.0, 40.0, 30.0]})
+    got = derive_param_rate_from_base(df, "USUBJID", "TOT", "SLOPE", param="Slope", per=30.4375)
+    new = pd.DataFrame({"USUBJID": ["A", "A"], "PARAMCD": ["SLOPE", "SLOPE"], "AVAL": [-2.0, 0.5],
+                        "ADT": [130.4375, 160.875], "AVISITN": [4.0, 8.0], "ABLFL": ["", ""], "BASE": [NAN, NAN],
+                        "PARAM": ["Slope", "Slope"]})
+    expected = pd.concat([df, new], ignore_index=True)
+    expected["PARAM"] = expected["PARAM"].fillna("").astype("str")
+    assert_frame_equal(got, expected)
+
+
+def test_rate_from_base_needs_one_baseline() -> None:
+    df = pd.DataFrame({"USUBJID": ["A", "A"], "PARAMCD": ["TOT", "TOT"], "AVAL": [1.0, 2.0],
+                       "ADT": [1.0, 2.0], "ABLFL": ["Y", "Y"]})
+    with pytest.raises(DerivationError, match="more than one baseline"):
+        derive_param_rate_from_base(df, "USUBJID", "TOT", "SLOPE")

@@ -88,3 +88,17 @@ def test_extreme_records_end_of_treatment() -> None:
                                  set_values={"AVISIT": "End of Treatment", "AVISITN": 99.0})
     assert got.iloc[4:][["USUBJID", "AVISIT", "AVISITN", "AVAL"]].values.tolist() == [
         ["S1", "End of Treatment", 99.0, 13.0]]
+
+
+def test_locf_after_last_only_leaves_intermediate_gaps() -> None:
+    df = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "PARAMCD": ["T"] * 3, "AVISITN": [0.0, 8.0, 0.0],
+                       "AVAL": [10.0, 12.0, 20.0]})
+    visits = pd.DataFrame({"AVISITN": [0.0, 4.0, 8.0, 16.0]})
+    got = derive_locf_records(df, visits, ["USUBJID", "PARAMCD"], "AVISITN", after_last_only=True)
+    expected = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S2", "S2", "S2", "S2"], "PARAMCD": ["T"] * 7,
+                             "AVISITN": [0.0, 8.0, 16.0, 0.0, 4.0, 8.0, 16.0],
+                             "AVAL": [10.0, 12.0, 12.0, 20.0, 20.0, 20.0, 20.0],
+                             "DTYPE": ["", "", "LOCF", "", "LOCF", "LOCF", "LOCF"]})
+    assert_frame_equal(got, expected)
+    every = derive_locf_records(df, visits, ["USUBJID", "PARAMCD"], "AVISITN")
+    assert every[every["USUBJID"] == "S1"]["AVISITN"].tolist() == [0.0, 4.0, 8.0, 16.0]

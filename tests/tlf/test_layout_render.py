@@ -49,7 +49,7 @@ def test_column_headers_sit_in_the_page_header_so_every_page_repeats_them() -> N
     rows[3].page_break = True
     text = rtf_text(_table(rows))
     header = text[text.index("{\\header"):text.index("{\\footer")]
-    assert text.count("\\page\n") == 1 and header.count("\\trhdr") == 2 and "Group\\line (N=2)" in header
+    assert text.count("\\page\\par\n") == 1 and header.count("\\trhdr") == 2 and "Group\\line (N=2)" in header
     assert text.count("\\trhdr") == 2
 
 

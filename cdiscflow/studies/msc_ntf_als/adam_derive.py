@@ -4,13 +4,11 @@ Each is written generally (no study constants: those come from the spec ``settin
 into the library:
 
 * :func:`derive_vars_avisit` — AVISIT/AVISITN from the nominal visit through a visit table.
-* :func:`derive_param_rate_from_base` — ADaM BDS "slope from baseline" parameters: one record per
-  post-baseline record of a source parameter with AVAL = (AVAL − BASE) / time since the baseline record.
-* :func:`drop_inner_locf` — keep LOCF records only after a subject's last observed visit ("trailing" LOCF),
-  the reading of the paper's "slopes were assumed at later time points for missing data".
 * :func:`derive_vars_criteria` — CRITy/CRITyFL for a list of criteria restricted to the records they apply
   to, with "not evaluable" records left blank.
 * :func:`derive_var_best_of` — the best (max/min) of repeated measurements as one analysis value.
+* :func:`derive_vars_dtm_min_bound` — datetime imputation that never goes before a bound (e.g. TRTSDTM) the
+  partial value allows (``derive_vars_dtm(min_dates=)`` applies bounds at day precision only).
 """
 
 from __future__ import annotations
@@ -18,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, char, condition, require
 from cdiscflow.adam.criteria import derive_vars_crit_flag
-from cdiscflow.adam.records import _concat
+from cdiscflow.adam.dates import derive_vars_dtm
 from cdiscflow.errors import DerivationError
 
 
@@ -44,54 +41,6 @@ def derive_vars_avisit(df: pd.DataFrame, visits: Sequence[Mapping[str, Any]], *,
     lookup = table.assign(**{by: pd.to_numeric(table[by]).astype("float64")}).set_index(by)
     return df.assign(AVISIT=char(key.map(lookup["AVISIT"]), df.index),
                      AVISITN=key.map(lookup["AVISITN"].astype("float64")))
-
-
-def derive_param_rate_from_base(df: pd.DataFrame, by: str | Sequence[str], source_paramcd: str, paramcd: str, *,
-                                param: str | None = None, date: str = "ADT", per: float = 1.0,
-                                flag: str = "ABLFL", filter: str | None = None,
-                                clear: Sequence[str] = ("BASE", "CHG", "PCHG", "ABLFL", "DTYPE")) -> pd.DataFrame:
-    """Append a rate-of-change ("slope from baseline") record per post-baseline record of ``source_paramcd``.
-
-    For every record of ``source_paramcd`` meeting ``filter`` with ``date`` after the baseline record's date
-    (``flag == "Y"`` within ``by`` + PARAMCD), a copy is appended with PARAMCD ``paramcd`` (and PARAM) and
-    ``AVAL = (AVAL − AVAL_baseline) / ((date − date_baseline) / per)`` — e.g. points per month with
-    ``per = 30.4375`` and ``date`` in days. The copy keeps the visit and date variables of its source record;
-    ``clear`` variables are emptied (they are re-derived for the new parameter).
-    """
-    by = as_list(by)
-    require(df, [*by, "PARAMCD", "AVAL", date, flag], f"derive_param_rate_from_base({paramcd})")
-    src = df[df["PARAMCD"].eq(source_paramcd)]
-    base = src.loc[src[flag].eq("Y"), [*by, "AVAL", date]].rename(columns={"AVAL": "__b_aval", date: "__b_date"})
-    if base.duplicated(by).any():
-        raise DerivationError(f"{source_paramcd}: more than one baseline record per {', '.join(by)}",
-                              variable=flag, expected="one baseline record per group")
-    post = src[condition(src, filter)].merge(base, on=by, how="inner")
-    post = post[post[date] > post["__b_date"]]
-    rate = (post["AVAL"] - post["__b_aval"]) / ((post[date] - post["__b_date"]) / per)
-    new = post.drop(columns=["__b_aval", "__b_date"]).assign(PARAMCD=paramcd, AVAL=rate.astype("float64"))
-    if param is not None:
-        new["PARAM"] = param
-    for col in clear:
-        if col in new.columns:
-            new[col] = "" if (new[col].dtype == object or pd.api.types.is_string_dtype(new[col])) else np.nan
-    return _concat(df, new)
-
-
-def drop_inner_locf(df: pd.DataFrame, by: str | Sequence[str], order: str = "AVISITN", *,
-                    dtype_value: str = "LOCF") -> pd.DataFrame:
-    """Keep imputed (``DTYPE == dtype_value``) records only after the last observed record of their group.
-
-    ADaM: LOCF fills every expected visit; a rule that imputes only after the last observation (an
-    intermediate missed visit stays missing) keeps the imputed records whose ``order`` exceeds the largest
-    ``order`` of the group's observed (DTYPE blank) records.
-    """
-    by = as_list(by)
-    require(df, [*by, order, "DTYPE"], "drop_inner_locf")
-    imputed = df["DTYPE"].eq(dtype_value)
-    last = df[~imputed].groupby(by)[order].max().rename("__last__")
-    limit = df[by].merge(last, left_on=by, right_index=True, how="left")["__last__"].to_numpy()
-    keep = ~imputed.to_numpy() | (df[order].to_numpy(dtype="float64") > np.nan_to_num(limit, nan=-np.inf))
-    return df[keep].reset_index(drop=True)
 
 
 def derive_vars_criteria(df: pd.DataFrame, criteria: Sequence[Mapping[str, Any]], *,
@@ -135,7 +84,6 @@ def derive_vars_dtm_min_bound(df: pd.DataFrame, new_prefix: str, dtc: str, min_d
     datetime precision: an AE starting "on the transplant day, time unknown" is imputed to the transplant
     date/time, not to 00:00 before it). Values with nothing imputed are unchanged.
     """
-    from cdiscflow.adam.dates import derive_vars_dtm
     require(df, [dtc, min_dtm], f"derive_vars_dtm_min_bound({new_prefix}DTM)")
     first = derive_vars_dtm(df, new_prefix, dtc, highest_imputation=highest_imputation, flag_imputation="both")
     last = derive_vars_dtm(df, "__HI", dtc, highest_imputation=highest_imputation, date_imputation="last",

@@ -35,7 +35,7 @@ from cdiscflow.adam.flags import (
     derive_var_worst_flag,
 )
 from cdiscflow.adam.merge import derive_vars_merged, derive_vars_trt_dates
-from cdiscflow.adam.params import derive_param_computed, derive_param_slope
+from cdiscflow.adam.params import derive_param_computed, derive_param_rate_from_base, derive_param_slope
 from cdiscflow.adam.ranges import derive_var_anrind
 from cdiscflow.adam.records import derive_locf_records
 from cdiscflow.adam.visits import derive_var_anl_flag
@@ -43,12 +43,10 @@ from cdiscflow.errors import DerivationError
 from cdiscflow.expr import evaluate
 from cdiscflow.registry import register
 from cdiscflow.studies.msc_ntf_als.adam_derive import (
-    derive_param_rate_from_base,
     derive_var_best_of,
     derive_vars_avisit,
     derive_vars_criteria,
     derive_vars_dtm_min_bound,
-    drop_inner_locf,
 )
 
 SUBJ = "USUBJID"
@@ -160,9 +158,8 @@ def _trailing_locf(df: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFram
     visits = pd.DataFrame(settings["visits"])
     expected = visits.loc[visits["AVISITN"] > 0, ["AVISIT", "AVISITN", "VISITNUM"]].assign(PARAMCD=code)
     expected = expected.astype({"AVISITN": "float64", "VISITNUM": "float64"})
-    out = derive_locf_records(df, expected, [SUBJ, "PARAMCD"], "AVISITN",
-                              filter=f"PARAMCD == {code!r} and AVISITN > 0", tie_order=["ADT"])
-    return drop_inner_locf(out, [SUBJ, "PARAMCD"])
+    return derive_locf_records(df, expected, [SUBJ, "PARAMCD"], "AVISITN", tie_order=["ADT"],
+                               filter=f"PARAMCD == {code!r} and AVISITN > 0", after_last_only=True)
 
 
 def _als_history(ctx: AdamContext, df: pd.DataFrame, hist: Mapping[str, Any]) -> pd.DataFrame:

@@ -9,12 +9,10 @@ from pandas.testing import assert_frame_equal
 
 from cdiscflow.errors import DerivationError
 from cdiscflow.studies.msc_ntf_als.adam_derive import (
-    derive_param_rate_from_base,
     derive_var_best_of,
     derive_vars_avisit,
     derive_vars_criteria,
     derive_vars_dtm_min_bound,
-    drop_inner_locf,
 )
 
 VISITS = [{"VISITNUM": 1, "AVISIT": "Screening", "AVISITN": -14}, {"VISITNUM": 5, "AVISIT": "Baseline", "AVISITN": 0}]
@@ -31,35 +29,6 @@ def test_avisit_from_visit_table_and_unknown_visit_blank() -> None:
 def test_avisit_table_without_avisitn_is_an_error() -> None:
     with pytest.raises(DerivationError, match="AVISITN"):
         derive_vars_avisit(pd.DataFrame({"VISITNUM": [1.0]}), [{"VISITNUM": 1, "AVISIT": "Screening"}])
-
-
-def test_rate_from_base_per_month() -> None:
-    df = pd.DataFrame({"USUBJID": ["A", "A", "A", "B"], "PARAMCD": ["TOT"] * 4,
-                       "AVAL": [40.0, 38.0, 41.0, 30.0], "ADT": [100.0, 130.4375, 160.875, 100.0],
-                       "AVISITN": [0.0, 4.0, 8.0, 0.0], "ABLFL": ["Y", "", "", "Y"]})
-    out = derive_param_rate_from_base(df, "USUBJID", "TOT", "SLOPE", param="Slope", per=30.4375)
-    new = out.iloc[4:].reset_index(drop=True)
-    expected = pd.DataFrame({"USUBJID": ["A", "A"], "PARAMCD": ["SLOPE", "SLOPE"], "AVAL": [-2.0, 0.5],
-                             "ADT": [130.4375, 160.875], "AVISITN": [4.0, 8.0], "ABLFL": ["", ""],
-                             "PARAM": ["Slope", "Slope"]})
-    assert_frame_equal(new, expected, check_dtype=False)
-    assert len(out) == 6
-
-
-def test_rate_from_base_two_baselines_is_an_error() -> None:
-    df = pd.DataFrame({"USUBJID": ["A", "A"], "PARAMCD": ["TOT", "TOT"], "AVAL": [1.0, 2.0],
-                       "ADT": [1.0, 2.0], "ABLFL": ["Y", "Y"]})
-    with pytest.raises(DerivationError, match="baseline"):
-        derive_param_rate_from_base(df, "USUBJID", "TOT", "SLOPE")
-
-
-def test_drop_inner_locf_keeps_only_trailing_imputations() -> None:
-    df = pd.DataFrame({"USUBJID": ["A"] * 5 + ["B"], "AVISITN": [2.0, 4.0, 8.0, 12.0, 16.0, 2.0],
-                       "DTYPE": ["", "LOCF", "", "LOCF", "LOCF", "LOCF"]})
-    out = drop_inner_locf(df, "USUBJID")
-    # A: the Week 4 imputation lies before the last observation (Week 8) and goes; B has nothing observed
-    expected = df.iloc[[0, 2, 3, 4, 5]].reset_index(drop=True)
-    assert_frame_equal(out, expected)
 
 
 def test_criteria_applies_and_not_evaluable_blank() -> None:
