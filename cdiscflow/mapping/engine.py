@@ -5,6 +5,10 @@ calls it once per spec row. Row-level algorithms (assign, template, hardcode, as
 datetime, ref_date, flag_exists, recode, condition, derive) run first in spec order; algorithms that need
 other mapped variables run after them in this order: visit, study_day, epoch, standardize, baseline_flag,
 seq. A raw row that any algorithm rejects is dropped from the dataset as a whole and logged.
+
+Speed: everything is vectorised; element-wise work (stripping, date and time parsing, codelist and TV look-ups,
+numbers, units, conditions, epochs) runs once per distinct value or row of the columns it reads
+(:func:`cdiscflow.mapping.context.by_unique`), and conditions share their row subsets (``MapContext.rows``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -9,8 +10,15 @@ from docx import Document
 
 from cdiscflow.errors import TlfError
 from cdiscflow.tlf.figures import figure_output, new_figure
-from cdiscflow.tlf.layout import Column, Frame, HeaderCell, Row, Table, listing_table
-from cdiscflow.tlf.render import render_docx, render_html, render_rtf, rtf_escape
+from cdiscflow.tlf.layout import Column, Frame, HeaderCell, Row, Table, listing_table, paginate
+from cdiscflow.tlf.render import (
+    convert_to_pdf,
+    render_docx,
+    render_html,
+    render_rtf,
+    rtf_escape,
+    soffice_path,
+)
 from cdiscflow.tlf.render.html import html_text
 from cdiscflow.tlf.render.rtf import rtf_text
 
@@ -51,6 +59,15 @@ def test_column_headers_sit_in_the_page_header_so_every_page_repeats_them() -> N
     header = text[text.index("{\\header"):text.index("{\\footer")]
     assert text.count("\\page\\par\n") == 1 and header.count("\\trhdr") == 2 and "Group\\line (N=2)" in header
     assert text.count("\\trhdr") == 2
+
+
+@pytest.mark.skipif(soffice_path() is None, reason="LibreOffice (soffice) is not installed")
+def test_explicit_page_breaks_survive_libreoffice(tmp_path: Path) -> None:
+    """LibreOffice ignores a bare ``\\page`` paragraph between table rows; each break must start a page."""
+    rows = paginate([Row([f"r{i}", "1", "2"]) for i in range(6)], 2)
+    src = render_rtf(_table(rows), tmp_path / "t.rtf")
+    pdf = convert_to_pdf([src], tmp_path)[src]
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes())) == 3
 
 
 def test_html_escapes_every_value_and_is_accessible() -> None:

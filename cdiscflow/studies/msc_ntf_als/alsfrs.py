@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.calibrate import Target, calibrate_integers, rescale
@@ -17,6 +18,8 @@ ITEMS = ("Speech", "Salivation", "Swallowing", "Handwriting", "Cutting food and 
          "Dyspnea", "Orthopnea", "Respiratory insufficiency")
 MARGIN = 1e-6          # no slope change lies within this distance of the responder threshold
 THRESHOLD = 1.5
+MEAN_TOL, LOGP_TOL = 0.04, 0.1     # LS means within 0.04 of the published value, p within ~10%
+LATER_P_MIN = 0.06                 # no later-week difference is significant
 
 
 def _screening_totals(subj: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
@@ -93,6 +96,104 @@ def _slope_targets(subj: pd.DataFrame, flags: np.ndarray, eligible: np.ndarray,
     return delta
 
 
+def _carried_source(post: np.ndarray) -> np.ndarray:
+    """Column whose slope each (participant, week) uses: itself, or the last assessed week after a
+    participant's last ALSFRS-R (carried forward); -1 when missing."""
+    seen = ~np.isnan(post)
+    idx = np.where(seen, np.arange(post.shape[1]), -1)
+    last = np.maximum.accumulate(idx, axis=1)
+    after = np.arange(post.shape[1]) > np.where(seen.any(axis=1), idx.max(axis=1), -1)[:, None]
+    return np.where(seen, idx, np.where(after, last, -1))
+
+
+def _lsmean_loss(ls_t: np.ndarray, ls_p: np.ndarray, p: np.ndarray, target: tuple | None, rapid: bool) -> np.ndarray:
+    """Distance of LS means and p from the published ones (or from the later weeks' pattern)."""
+    hinge = lambda v: np.maximum(v, 0.0)  # noqa: E731
+    logp = np.log(np.maximum(p, 1e-12))
+    if target is not None:
+        t_trt, t_pbo, t_p = target
+        return (hinge(np.abs(ls_t - t_trt) - MEAN_TOL) + hinge(np.abs(ls_p - t_pbo) - MEAN_TOL)) / MEAN_TOL \
+            + hinge(np.abs(logp - np.log(t_p)) - LOGP_TOL) / LOGP_TOL
+    gap = hinge(D.LSMEAN_LATER_RAPID_LEAD - (ls_t - ls_p)) if rapid else \
+        hinge(np.abs(ls_t - ls_p) - D.LSMEAN_LATER_ALL_GAP)
+    return gap / MEAN_TOL + hinge(np.log(LATER_P_MIN) - logp) / LOGP_TOL
+
+
+def _calibrate_lsmeans(post: np.ndarray, lo: np.ndarray, hi: np.ndarray, base: np.ndarray, pre: np.ndarray,
+                       m_post: np.ndarray, trt: np.ndarray, rapid: np.ndarray, max_iter: int = 3000) -> np.ndarray:
+    """Move week totals by one point (singly, or +1/-1 pairs within a week; always within ``[lo, hi]``, which
+    keeps every responder flag) until the ANCOVA LS means of the slope change (change ~ arm + pre-slope,
+    carried-forward slopes included) and their p-values display as published (``D.LSMEANS``), with the
+    later weeks' pattern.
+
+    Greedy and deterministic: the design matrix of each (week, subset) model is fixed, so the effect of
+    every candidate move on the LS means and the residual sum of squares is exact and vectorised.
+    """
+    post = post.copy()
+    src = _carried_source(post)
+    n, n_w = post.shape
+    targets = {(r.SUBSET == "rapid", D.FOLLOW_UP_WEEKS.index(r.WEEK)): (r.TRT, r.PBO, r.P)
+               for r in D.LSMEANS.itertuples(index=False)}
+    models = []
+    for c in range(n_w):
+        for sub in (False, True):
+            rows = np.flatnonzero((src[:, c] >= 0) & (rapid if sub else True))
+            if len(rows) < 4 or trt[rows].all() or not trt[rows].any():
+                continue
+            x = np.column_stack([np.ones(len(rows)), trt[rows], pre[rows] - pre[rows].mean()])
+            a = np.linalg.pinv(x)
+            models.append((rows, src[rows, c], a, np.linalg.inv(x.T @ x)[1, 1], np.eye(len(rows)) - x @ a,
+                           targets.get((sub, c)), sub))
+    # candidates: single +/-1 moves, and +1/-1 pairs of two participants in the same week
+    cells = np.argwhere(~np.isnan(post))
+    i1, w1, d1 = np.repeat(cells[:, 0], 2), np.repeat(cells[:, 1], 2), np.tile([1.0, -1.0], len(cells))
+    p, q = np.meshgrid(np.arange(len(cells)), np.arange(len(cells)), indexing="ij")
+    keep = (cells[p.ravel(), 1] == cells[q.ravel(), 1]) & (p.ravel() != q.ravel())
+    p, q = p.ravel()[keep], q.ravel()[keep]
+    ci = np.concatenate([i1, cells[p, 0]])
+    cw = np.concatenate([w1, cells[p, 1]])
+    cd = np.concatenate([d1, np.ones(len(p))])
+    cj = np.concatenate([i1, cells[q, 0]])
+    cv = np.concatenate([w1, cells[q, 1]])
+    ce = np.concatenate([np.zeros(len(i1)), -np.ones(len(p))])
+    step_i, step_j = cd / m_post[ci, cw], ce / m_post[cj, cv]
+    for _ in range(max_iter):
+        slope = (post - base[:, None]) / m_post - pre[:, None]
+        total = np.zeros(len(ci))
+        current = 0.0
+        for rows, col, a, v11, m_res, target, sub in models:
+            y = slope[rows, col]
+            b = a @ y
+            resid = m_res @ y
+            pos = np.full(n, -1)
+            pos[rows] = np.arange(len(rows))
+            ki, kj = pos[ci], pos[cj]
+            dy_i = np.where((ki >= 0) & (col[np.maximum(ki, 0)] == cw), step_i, 0.0)
+            dy_j = np.where((kj >= 0) & (col[np.maximum(kj, 0)] == cv), step_j, 0.0)
+            ki, kj = np.maximum(ki, 0), np.maximum(kj, 0)
+            db = a[:, ki] * dy_i + a[:, kj] * dy_j
+            rss = resid @ resid + 2 * (dy_i * resid[ki] + dy_j * resid[kj]) + dy_i ** 2 * m_res[ki, ki] \
+                + dy_j ** 2 * m_res[kj, kj] + 2 * dy_i * dy_j * m_res[ki, kj]
+            b0, b1 = np.append(b[0], b[0] + db[0]), np.append(b[1], b[1] + db[1])
+            rss = np.append(resid @ resid, rss)
+            df = len(rows) - 3
+            tval = b1 / np.sqrt(np.maximum(rss, 1e-12) / df * v11)
+            loss = _lsmean_loss(b0 + b1, b0, 2 * stats.t.sf(np.abs(tval), df), target, sub)
+            current += loss[0]
+            total += loss[1:]
+        if current == 0.0:
+            break
+        new_i, new_j = post[ci, cw] + cd, post[cj, cv] + ce
+        bad = (new_i < lo[ci, cw]) | (new_i > hi[ci, cw]) | (new_j < lo[cj, cv]) | (new_j > hi[cj, cv])
+        total[bad] = np.inf
+        best = int(np.argmin(total))
+        if not total[best] < current - 1e-12:
+            break
+        post[ci[best], cw[best]] += cd[best]
+        post[cj[best], cv[best]] += ce[best]
+    return post
+
+
 def item_scores(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Split totals (0-48) into 12 items (0-4): the deficit 48 - total goes to items in proportion to each
     participant's weights (D'Hondt allocation), never more than 4 points per item."""
@@ -130,7 +231,11 @@ def simulate_alsfrs(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Gen
         lo_resp = np.ceil(thr + MARGIN * m_post)
         hi_non = np.ceil(thr - MARGIN * m_post) - 1
         post = np.where(flags, np.maximum(guess, lo_resp), np.minimum(guess, hi_non))
-    post = np.clip(post, 0, 48)
+        post = np.clip(post, 0, 48)
+        lo = np.where(flags, lo_resp, np.maximum(base[:, None] - 20, 0))
+        hi = np.where(flags, np.minimum(base[:, None] + 10, 48), hi_non)
+    trt = (rnd["ARM"] == D.ARMS[0]).to_numpy(dtype=float)
+    post = _calibrate_lsmeans(post, lo, hi, base.astype(float), pre, m_post, trt, rnd["RAPID"].to_numpy())
 
     totals = {"Screening": screen, "Transplant": base}
     for name, frac in (("Run-in", 0.35), ("Randomization", 0.7)):

@@ -2,8 +2,8 @@
 
 Per analyte and arm the paired participants' baseline values get the published mean/SD and their changes
 the published mean and SEM (exact before rounding). Baselines and changes are paired so that every
-post value stays above the LLOQ, and assigned to participants so that, in the treated arm, MCP-1 at
-Week 2 goes with a worse week-12 ALSFRS-R slope change and VEGF with lower MCP-1 (Figure 4).
+post value stays above the LLOQ, and assigned to participants so that, in the treated arm, the Week-2 levels have the published
+correlations (MCP-1 with a worse week-12 ALSFRS-R slope change, VEGF with lower MCP-1, ...; Figure 4).
 Unpaired participants (a pre-transplant sample only) get draws from the same distributions.
 """
 
@@ -14,6 +14,8 @@ import pandas as pd
 
 from cdiscflow.studies.msc_ntf_als import design as D
 from cdiscflow.studies.msc_ntf_als.calibrate import rescale
+
+CORR_TOL = 0.004       # correlations within this of the published value (shown with 2 decimals)
 
 
 def _skewed(n: int, mean: float, sd: float, floor: float, rng: np.random.Generator) -> np.ndarray:
@@ -50,6 +52,53 @@ def _changes(base: np.ndarray, mean: float, sd: float, floor: float, rng: np.ran
     return change
 
 
+def _placed(values: np.ndarray, anchors: list[np.ndarray], targets: list[float], noise: np.ndarray) -> np.ndarray:
+    """Order of ``values`` whose Pearson correlations with ``anchors`` come closest to ``targets``.
+
+    Values are first assigned by the rank of ``w * z(first anchor) + sqrt(1 - w^2) * noise`` (``w`` on a
+    fine grid), then two participants' values are swapped while that reduces the summed distance of the
+    correlations to their targets (exact: a swap changes each cross-product by a closed-form amount).
+    """
+    ys = np.array([(a - a.mean()) / (a.std() or 1.0) for a in anchors])        # (k, n)
+    goal = np.asarray(targets)
+    w = np.linspace(-1.0, 1.0, 401)[:, None]
+    ranks = np.argsort(np.argsort(w * ys[0] + np.sqrt(1.0 - w ** 2) * noise, axis=1, kind="stable"), axis=1)
+    trial = np.sort(values)[ranks]                                    # (grid, n) candidate assignments
+    r = np.array([np.corrcoef(t, ys[0])[0, 1] for t in trial])
+    order = np.argsort(values, kind="stable")[ranks[int(np.argmin(np.abs(r - goal[0])))]]
+    x = values[order]
+    scale = np.sqrt(((x - x.mean()) ** 2).sum()) * np.sqrt((ys ** 2).sum(axis=1))          # (k,)
+    dx = lambda v: np.subtract.outer(v, v)  # noqa: E731
+    for _ in range(len(x) ** 2):
+        cur = ys @ x / scale
+        err = np.abs(cur - goal)
+        if (err < CORR_TOL).all():
+            break
+        new = cur[:, None, None] - dx(x)[None] * np.array([dx(y) for y in ys]) / scale[:, None, None]
+        gain = np.abs(new - goal[:, None, None]).sum(axis=0)
+        i, j = np.unravel_index(int(np.argmin(gain)), gain.shape)
+        if not gain[i, j] < err.sum() - 1e-12:
+            break
+        order[[i, j]] = order[[j, i]]
+        x = values[order]
+    return order
+
+
+def _correlate(values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], slope: np.ndarray,
+               noise: dict[str, np.ndarray]) -> None:
+    """Reassign paired (baseline, Week 2) values among the treated participants, in place, so that the
+    Week-2 levels have the published correlations (``D.CSF_CORRELATIONS``, in order; an analyte with two
+    rows is placed against both); an analyte without its own noise uses the (random) order it was drawn in."""
+    for code, rows in D.CSF_CORRELATIONS.groupby("CODE", sort=False):
+        base, post, extra = values[code]
+        anchors = [slope if w == "SLOPE12" else values[w][1] for w in rows["WITH"]]
+        own = noise.get(code)
+        if own is None:
+            own = (post - post.mean()) / (post.std() or 1.0)
+        order = _placed(post, anchors, rows["R"].tolist(), own)
+        values[code] = (base[order], post[order], extra)
+
+
 def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
     """One row per participant with a pre-transplant sample and analyte: SUBJID, CODE, PRE, POST (NaN when
     no Week 2 sample), PRE_BLQ/POST_BLQ (below the LLOQ)."""
@@ -60,11 +109,8 @@ def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Ge
         paired = subj.loc[(subj["ARM"] == arm) & subj["CSFPAIR"], "SUBJID"].to_numpy()
         single = np.setdiff1d(pre_ids, paired)
         slope = week12_change.reindex(paired).fillna(0.0).to_numpy()
-        z_slope = (slope - slope.mean()) / (slope.std() or 1.0)
-        latent_mcp = -0.7 * z_slope + 0.7 * rng.normal(0, 1, len(paired))
-        latent = {"MCP1": latent_mcp, "VEGF": -0.7 * latent_mcp + 0.7 * rng.normal(0, 1, len(paired))}
-        latent["SDF1A"] = -0.8 * latent["VEGF"] + 0.6 * rng.normal(0, 1, len(paired))
-        latent["LIF"] = -0.6 * latent["MCP1"] + 0.8 * rng.normal(0, 1, len(paired))
+        noise = {code: rng.normal(0, 1, len(paired)) for code in ("MCP1", "VEGF", "SDF1A", "LIF")}
+        values = {}
         for a in D.CSF.itertuples(index=False):
             n = len(paired)
             base_mean, base_sd = getattr(a, f"{p}_BASE"), getattr(a, f"{p}_BASE_SD")
@@ -78,12 +124,13 @@ def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Ge
                 base = _skewed(n, base_mean, base_sd, floor, rng)
                 change = _changes(base, chg_mean, chg_sem * np.sqrt(n), floor, rng)
                 post = base + change
-            if k == 0 and a.CODE in latent and n > 1:
-                order = np.argsort(np.nan_to_num(post, nan=0.0))
-                target = np.argsort(np.argsort(latent[a.CODE]))
-                base, post = base[order][target], post[order][target]
             extra = (_skewed(len(single), base_mean, base_sd, floor, rng) if pd.notna(base_mean)
                      else np.full(len(single), np.nan))
+            values[a.CODE] = (base, post, extra)
+        if k == 0 and len(paired) > 2:
+            _correlate(values, slope, noise)
+        for a in D.CSF.itertuples(index=False):
+            base, post, extra = values[a.CODE]
             rows.append(pd.DataFrame({
                 "SUBJID": np.concatenate([paired, single]), "CODE": a.CODE,
                 "PRE": np.concatenate([base, extra]),

@@ -129,6 +129,15 @@ SLOPE_CHANGE = {
     ("Placebo", False): (0.5, 0.03, -0.1, -0.1, -0.1, -0.1, -0.1),
 }
 
+# LS means of the slope change (ANCOVA: change ~ arm + pre-treatment slope, LS means at the mean
+# pre-slope; Figure 2A/B and text): (subset, week, MSC-NTF, placebo, p of the difference)
+LSMEANS = pd.DataFrame([
+    ("all", 2, 1.7, -0.4, 0.110), ("all", 4, 0.6, -0.03, 0.368),
+    ("rapid", 2, 3.3, -1.3, 0.021), ("rapid", 4, 2.0, -0.1, 0.033),
+], columns=["SUBSET", "WEEK", "TRT", "PBO", "P"])
+LSMEAN_LATER_RAPID_LEAD = 0.2     # later weeks, rapid: MSC-NTF ahead by at least this (the "trend")
+LSMEAN_LATER_ALL_GAP = 0.5        # later weeks, all: arms "similar" (|difference| at most this)
+
 # -- adverse events (Tables 2 and 3) -------------------------------------------------------------------
 TEAE_EVENTS = (585, 109)
 RELATED_EVENTS = (197, 32)
@@ -189,6 +198,13 @@ CSF = pd.DataFrame([
     ("MIR577", "miR-577", "RQ", "RT-qPCR", 0.01, None, None, None, None, None, None, None, None),
 ], columns=["CODE", "NAME", "UNIT", "METHOD", "LLOQ", "T_BASE", "T_BASE_SD", "T_CHG", "T_CHG_SEM",
             "P_BASE", "P_BASE_SD", "P_CHG", "P_CHG_SEM"])
+# Figure 4 and text: Pearson correlations of Week-2 levels in the treated arm, built in this order (each
+# analyte against analytes already placed; "SLOPE12" = week-12 ALSFRS-R slope change, paper: p < 0.01, no r
+# given). VEGF-SDF1A (-0.77) is out of reach of the skewed VEGF values: the closest attainable is kept.
+CSF_CORRELATIONS = pd.DataFrame([
+    ("MCP1", "SLOPE12", -0.60), ("VEGF", "MCP1", -0.56), ("SDF1A", "VEGF", -0.77), ("HGF", "SDF1A", -0.41),
+    ("LIF", "SDF1A", -0.53), ("LIF", "MCP1", -0.42),
+], columns=["CODE", "WITH", "R"])
 
 TRIAL_SUMMARY = pd.DataFrame([
     ("STUDYID", "Study identifier", "MSCNTF-ALS-P2"),

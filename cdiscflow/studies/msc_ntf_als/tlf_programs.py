@@ -1,4 +1,5 @@
-"""MSC-NTF ALS TLF programs: the paper's Tables 1-3, Figures 1B-4, the tables behind them and listings.
+"""MSC-NTF ALS TLF programs: the paper's Tables 1-3, Figures 1B-4 and the tables behind them (listings use the
+generic ``listing`` program).
 
 Every program reads the ADaM datasets named in ``tlf/catalog.yaml`` and puts each number into the ARD
 before it is laid out or drawn; conditions come from the catalog as safe expressions (:mod:`cdiscflow.expr`).
@@ -41,7 +42,7 @@ from cdiscflow.tlf.analyses import (
 from cdiscflow.tlf.ard import ard_frame, concat_ard
 from cdiscflow.tlf.engine import TlfContext
 from cdiscflow.tlf.figures import STYLE, figure_output, new_figure
-from cdiscflow.tlf.layout import Column, HeaderCell, Row, Table, listing_table
+from cdiscflow.tlf.layout import Column, HeaderCell, Row, Table
 from cdiscflow.tlf.programs import groups_from
 from cdiscflow.tlf.result import ProgramResult
 from cdiscflow.tlf.rounding import Rule, format_values
@@ -54,8 +55,6 @@ from cdiscflow.tlf.stats import (
     ttest_paired,
     ttest_two_sample,
 )
-
-SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
 # -- shared helpers --------------------------------------------------------------------------------------
@@ -101,13 +100,6 @@ def house_style(program: Callable[[TlfContext], ProgramResult]) -> Callable[[Tlf
             return program(ctx)
 
     return wrapped
-
-
-def derive_sas_date_text(values: pd.Series) -> pd.Series:
-    """ISO 8601 text (YYYY-MM-DD) of ADaM numeric dates (SAS day numbers); missing stays ""."""
-    num = pd.to_numeric(values, errors="coerce")
-    dates = SAS_EPOCH + pd.to_timedelta(num, unit="D")
-    return dates.dt.strftime("%Y-%m-%d").fillna("").astype(str)
 
 
 # -- Table 1 ---------------------------------------------------------------------------------------------
@@ -774,25 +766,3 @@ def als_correlation_figure(ctx: TlfContext) -> ProgramResult:
             ax.set_ylabel(pair["y"]["label"])
     fig.tight_layout()
     return ProgramResult(ard, figure_output(ctx.frame(), fig, alt="Correlations of CSF MCP-1 with VEGF and slope"))
-
-
-# -- listings --------------------------------------------------------------------------------------------
-@register("tlf", "als_listing")
-def als_listing(ctx: TlfContext) -> ProgramResult:
-    """The generic listing with ADaM numeric dates (``dates: [ASTDT, ...]``) printed as ISO 8601 text and
-    numbers (``numbers: {AVAL: 2}``) with fixed decimals."""
-    opts = ctx.options
-    df = ctx.analysis_data(opts["dataset"], opts.get("where"))
-    if opts.get("sort"):
-        df = df.sort_values(list(opts["sort"]), kind="stable")
-    df = df.assign(**{c: derive_sas_date_text(df[c]) for c in opts.get("dates", [])},
-                   **{c: format_values(df[c].to_numpy(dtype=float), int(d), ctx.rule)
-                      for c, d in (opts.get("numbers") or {}).items()})
-    columns = [(str(c[0]), str(c[1])) for c in opts.get("columns", [])]
-    table = listing_table(ctx.frame(), df, columns, group_by=opts.get("group_by", []), widths=opts.get("widths"),
-                          rows_per_page=opts.get("rows_per_page"))
-    ard = pd.DataFrame([{"analysis": "listing", "statistic": "records", "value": float(len(df)),
-                         "formatted": str(len(df))},
-                        {"analysis": "listing", "statistic": "subjects", "value": float(df["USUBJID"].nunique()),
-                         "formatted": str(df["USUBJID"].nunique())}])
-    return ProgramResult(ard, table)

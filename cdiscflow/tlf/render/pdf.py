@@ -21,15 +21,18 @@ from cdiscflow.provenance import run_datetime
 
 _PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
 _PDF_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+_PDF_CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]+)")
 
 
 def pin_pdf(data: bytes) -> bytes:
-    """Make a LibreOffice PDF reproducible: dates from ``SOURCE_DATE_EPOCH`` and an /ID from the content.
+    """Make a LibreOffice PDF reproducible: dates from ``SOURCE_DATE_EPOCH``; /ID and /DocChecksum (which
+    LibreOffice derives from the wall clock) replaced by a digest of the rest of the content.
 
     Replacements keep every byte offset (same lengths), so the cross-reference table stays valid.
     """
     stamp = run_datetime().strftime("%Y%m%d%H%M%S").encode()
     data = _PDF_DATE.sub(lambda m: m.group(1) + stamp, data)
+    data = _PDF_CHECKSUM.sub(lambda m: m.group(1) + b"0" * len(m.group(2)), data)
     blanked = _PDF_ID.sub(lambda m: b"/ID [<" + b"0" * len(m.group(1)) + b"><" + b"0" * len(m.group(2)) + b">",
                           data)
     digest = hashlib.md5(blanked, usedforsecurity=False).hexdigest().upper().encode()
@@ -38,6 +41,7 @@ def pin_pdf(data: bytes) -> bytes:
         first, second = (digest * 4)[: len(m.group(1))], (digest * 4)[: len(m.group(2))]
         return m.group(0).replace(m.group(1), first, 1).replace(m.group(2), second, 1)
 
+    data = _PDF_CHECKSUM.sub(lambda m: m.group(1) + (digest * 4)[: len(m.group(2))], data)
     return _PDF_ID.sub(_id, data)
 
 

@@ -14,7 +14,6 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from cdiscflow.cli import main
 from cdiscflow.study import Study
 
 ARMS = ["MSC-NTF cells", "Placebo"]
@@ -27,15 +26,9 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``cdiscflow simulate``, ``sdtm`` and ``adam`` once; returns ``<out>/msc_ntf_als``."""
-    out = tmp_path_factory.mktemp("als")
-    assert main(["simulate", "--out", str(out)]) == 0
-    raw = out / "msc_ntf_als" / "raw"
-    assert main(["sdtm", "--study", "msc_ntf_als", "--raw", str(raw), "--out", str(out)]) == 0
-    sdtm = out / "msc_ntf_als" / "sdtm"
-    assert main(["adam", "--study", "msc_ntf_als", "--sdtm", str(sdtm), "--out", str(out)]) == 0
-    return out / "msc_ntf_als"
+def run(als_chain: Path) -> Path:
+    """The shared simulate → sdtm → adam chain (tests/studies/msc_ntf_als/conftest.py)."""
+    return als_chain
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
@@ -29,7 +28,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from cdiscflow.cli import main
-from cdiscflow.studies.msc_ntf_als.tlf_programs import condition_counts, derive_sas_date_text
+from cdiscflow.studies.msc_ntf_als.tlf_programs import condition_counts
 from cdiscflow.study import Study
 from cdiscflow.tlf.analyses import Groups
 from cdiscflow.tlf.ard import read_ard
@@ -100,13 +99,9 @@ FIG2 = {
 
 # ---- fixtures ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def adam_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``cdiscflow simulate``, ``sdtm`` and ``adam`` once; returns the ADaM folder."""
-    out = tmp_path_factory.mktemp("alstlf")
-    assert main(["simulate", "--out", str(out)]) == 0
-    assert main(["sdtm", "--study", "msc_ntf_als", "--raw", str(out / "msc_ntf_als" / "raw"), "--out", str(out)]) == 0
-    assert main(["adam", "--study", "msc_ntf_als", "--sdtm", str(out / "msc_ntf_als" / "sdtm"), "--out", str(out)]) == 0
-    return out / "msc_ntf_als" / "adam"
+def adam_dir(als_chain: Path) -> Path:
+    """The ADaM folder of the shared simulate → sdtm → adam chain (conftest.py)."""
+    return als_chain / "adam"
 
 
 @pytest.fixture(scope="module")
@@ -292,11 +287,6 @@ def test_listing_covers_every_record(results: dict, adam) -> None:  # noqa: ANN0
     ae = adam("ADAE")
     assert len(results["l-ae"].output.rows) == (ae["SAFFL"] == "Y").sum()
     assert results["l-sae"].ard.set_index("statistic")["value"]["records"] == (ae["AESER"] == "Y").sum()
-
-
-def test_derive_sas_date_text() -> None:
-    got = derive_sas_date_text(pd.Series([0.0, 20058.0, np.nan]))
-    pd.testing.assert_series_equal(got, pd.Series(["1960-01-01", "2014-12-01", ""]))
 
 
 def test_condition_counts_events_subjects_and_zero() -> None:
