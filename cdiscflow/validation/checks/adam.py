@@ -100,12 +100,15 @@ def adsl_copy(t: Target, exclude: list[str]) -> list[Hit]:
             a = pd.to_numeric(mine, errors="coerce").to_numpy(dtype=float)
             b = pd.to_numeric(ref[name], errors="coerce").to_numpy(dtype=float)[at]
             same = (np.isnan(a) & np.isnan(b)) | (np.abs(a - b) <= 1e-9 * np.maximum(1, np.abs(b)))
-            mine_text, theirs_text = text(mine), pd.Series(b, index=t.df.index).astype("str")
+            theirs = pd.Series(b)
         else:
-            mine_text = t.text(name)
-            theirs_text = pd.Series(text(ref[name]).to_numpy()[at], index=t.df.index)
-            same = (mine_text == theirs_text).to_numpy()
-        out += hit(name, known & ~same, "differs from ADSL", mine_text + " vs ADSL " + theirs_text)
+            theirs = pd.Series(text(ref[name]).to_numpy()[at])
+            same = (t.text(name).to_numpy() == theirs.to_numpy())
+        rows = np.flatnonzero(known & ~same)
+        if len(rows):  # the values are formatted for the offending rows only
+            shown = text(mine.iloc[rows]).to_numpy(dtype=object) + " vs ADSL " + text(theirs.iloc[rows]).to_numpy(
+                dtype=object)
+            out.append(Hit(name, rows, "differs from ADSL", list(shown)))
     return out
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import fisher_exact
+import statsmodels.formula.api as smf
+from scipy.stats import fisher_exact, pearsonr
 
 from cdiscflow.studies.msc_ntf_als.command import simulate
 
@@ -218,3 +219,69 @@ def test_csf_pairs_and_direction(raw: Path) -> None:
     assert mean.loc["MCP1", "MSC-NTF cells"] == pytest.approx(-17.3, abs=0.05)
     assert mean.loc["SDF1A", "MSC-NTF cells"] == pytest.approx(-46.6, abs=0.05)
     assert mean.loc["HGF", "Placebo"] == pytest.approx(18.8, abs=0.05)
+
+
+def carried(slopes: pd.DataFrame) -> pd.DataFrame:
+    """Slope changes with the last one carried forward after a participant's last ALSFRS-R only."""
+    cols = [f"W{w}" for w in (2, 4, 8, 12, 16, 20, 24)]
+    seen = slopes[cols].notna().to_numpy()
+    last = np.where(seen, np.arange(len(cols)), -1).max(axis=1)
+    after = np.arange(len(cols))[None, :] > last[:, None]
+    out = slopes.copy()
+    out[cols] = slopes[cols].where(~after, slopes[cols].ffill(axis=1))
+    return out
+
+
+def lsmeans(slopes: pd.DataFrame, week: int) -> tuple[float, float, float]:
+    """ANCOVA slope change ~ arm + pre-slope: LS means (MSC-NTF, placebo) at the mean pre-slope, p."""
+    d = slopes[["ARM", "PRE", f"W{week}"]].dropna().rename(columns={f"W{week}": "Y"})
+    d["TRT"] = (d["ARM"] == "MSC-NTF cells").astype(float)
+    fit = smf.ols("Y ~ TRT + PRE", d).fit()
+    pbo = fit.params["Intercept"] + fit.params["PRE"] * d["PRE"].mean()
+    return pbo + fit.params["TRT"], pbo, fit.pvalues["TRT"]
+
+
+def test_alsfrs_lsmeans(slopes: pd.DataFrame) -> None:
+    """Figure 2A/B and text: overall 1.7 vs -0.4 (p = 0.110) at week 2 and 0.6 vs -0.03 (p = 0.368) at
+    week 4; rapid progressors 3.3 vs -1.3 (p = 0.021) and 2.0 vs -0.1 (p = 0.033); afterwards similar arms
+    overall and MSC-NTF ahead (nonsignificantly) in rapid progressors."""
+    s = carried(slopes)
+    rapid = s[s["CHANGE"] < -2]
+    published = {(True, 2): (1.7, -0.4, 0.110), (True, 4): (0.6, -0.03, 0.368),
+                 (False, 2): (3.3, -1.3, 0.021), (False, 4): (2.0, -0.1, 0.033)}
+    for (overall, week), (trt, pbo, p) in published.items():
+        t, c, pval = lsmeans(s if overall else rapid, week)
+        assert (round(t, 1), round(c, 1)) == (round(trt, 1), round(pbo, 1)), (overall, week)   # -0.0 == 0.0
+        assert (pval < 0.05) == (p < 0.05)
+        assert pval == pytest.approx(p, rel=0.12), (overall, week)
+    for week in (8, 12, 16, 20, 24):
+        t, c, pval = lsmeans(s, week)
+        assert abs(t - c) <= 0.5 and pval >= 0.05
+        t, c, pval = lsmeans(rapid, week)
+        assert t > c and pval >= 0.05
+
+
+def test_csf_correlations(raw: Path, slopes: pd.DataFrame) -> None:
+    """Figure 4 and text: Week-2 CSF levels of treated participants correlate (VEGF with MCP-1 r = -0.56,
+    p = 0.003; HGF and LIF with SDF-1a, LIF with MCP-1), not in placebo; MCP-1 at Week 2 correlates with
+    the slope change at weeks 4, 12 (p < 0.01), 16 and 24."""
+    csf = read(raw, "csf_biomarkers")
+    arm = read(raw, "randomization").set_index("SUBJID")["TRTASSN"]
+    done = csf[(csf["CSFSTAT"] == "Done") & (csf["VISIT"] == "Week 2")]
+    wide = done.pivot(index="SUBJID", columns="CSFTESTCD", values="CSFORRES").apply(pd.to_numeric,
+                                                                                     errors="coerce")
+    trt = wide[wide.index.map(arm) == "MSC-NTF cells"]
+    pbo = wide[wide.index.map(arm) == "Placebo"]
+    r, p = pearsonr(trt["VEGF"], trt["MCP1"])
+    assert (round(r, 2), round(p, 3)) == (-0.56, 0.003)
+    for a, b, want in (("HGF", "SDF1A", -0.41), ("LIF", "SDF1A", -0.53), ("LIF", "MCP1", -0.42)):
+        r, p = pearsonr(trt[a], trt[b])
+        assert round(r, 2) == want and p < 0.05, (a, b)
+    assert pearsonr(trt["VEGF"], trt["SDF1A"])[0] < -0.7
+    for a, b in (("VEGF", "MCP1"), ("VEGF", "SDF1A"), ("HGF", "SDF1A")):
+        assert pearsonr(pbo[a], pbo[b])[1] >= 0.05, (a, b)
+    s = carried(slopes)
+    for week in (4, 12, 16, 24):
+        x = pd.concat([trt["MCP1"], s[f"W{week}"]], axis=1, join="inner").dropna()
+        r, p = pearsonr(x.iloc[:, 0], x.iloc[:, 1])
+        assert r < 0 and p < (0.01 if week == 12 else 0.05), week
