@@ -1,6 +1,6 @@
 """Expectation suites (great-expectations 1.x) compiled from the dataset specs and run in memory.
 
-Each spec becomes one suite: columns exist, types, required (core Req) variables not null, non-extensible
+Each spec becomes one suite: columns exist, types, required (core Req) SDTM variables not null, non-extensible
 codelists as value sets, the keys unique, and numeric ranges from ``settings: {validation: {ranges: {VAR:
 [min, max]}}}``. Every dataset is validated as one batch in an ephemeral context (no files, progress bars and
 analytics off). great-expectations is imported here only, when validation runs its suites.
@@ -44,7 +44,7 @@ def compile_suite(spec: Dataset, study: StudyData, df: pd.DataFrame) -> list[Any
             continue
         out.append(e.ExpectColumnValuesToBeInTypeList(column=v.name,
                                                       type_list=CHAR_TYPES if v.is_char else NUM_TYPES))
-        if v.core == "Req":
+        if v.core == "Req" and spec.standard.upper() == "SDTM":   # ADaM Req = present, not populated
             out.append(e.ExpectColumnValuesToNotBeNull(column=v.name))
         cl = study.codelist(v.codelist) if v.codelist and v.is_char else None
         if cl is not None and not cl.extensible and cl.terms:

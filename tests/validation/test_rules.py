@@ -207,3 +207,13 @@ def test_built_in_study_unit_extension(study: dict) -> None:
     setv("VS", "VSORRESU", 1, "lbf")(study)
     setv("VS", "VSSTRESU", 2, "lbs")(study)
     assert rows_by_variable(run(study, ["CT.UNIT"]), "CT.UNIT") == {("VS", "VSSTRESU"): [2]}
+
+
+def test_required_means_populated_in_sdtm_but_included_in_adam(study: dict) -> None:
+    """SDTMIG: a Req variable cannot be null; ADaMIG: Req means the variable is included (may be blank,
+    e.g. TRT01P of a screen failure kept in ADSL)."""
+    setv("AE", "AETERM", 2, "")(study)
+    study["specs"]["AE"].standard = "ADaM"
+    assert rows_by_variable(run(study, ["SPEC.REQ_NULL"]), "SPEC.REQ_NULL") == {}
+    study["specs"]["AE"].standard = "SDTM"
+    assert rows_by_variable(run(study, ["SPEC.REQ_NULL"]), "SPEC.REQ_NULL") == {("AE", "AETERM"): [2]}

@@ -20,6 +20,7 @@ MARGIN = 1e-6          # no slope change lies within this distance of the respon
 THRESHOLD = 1.5
 MEAN_TOL, LOGP_TOL = 0.04, 0.1     # LS means within 0.04 of the published value, p within ~10%
 LATER_P_MIN = 0.06                 # no later-week difference is significant
+MAX_SHIFT = 3                      # the LS-mean calibration moves a week total by at most this many points
 
 
 def _screening_totals(subj: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
@@ -157,19 +158,21 @@ def _calibrate_lsmeans(post: np.ndarray, lo: np.ndarray, hi: np.ndarray, base: n
     cv = np.concatenate([w1, cells[q, 1]])
     ce = np.concatenate([np.zeros(len(i1)), -np.ones(len(p))])
     step_i, step_j = cd / m_post[ci, cw], ce / m_post[cj, cv]
-    for _ in range(max_iter):
+
+    def losses(sel: slice) -> tuple[float, np.ndarray]:
+        """Current loss and the loss after each candidate move in ``sel`` (infinite when out of bounds)."""
         slope = (post - base[:, None]) / m_post - pre[:, None]
-        total = np.zeros(len(ci))
+        mi, mw, md, mj, mv, me = ci[sel], cw[sel], cd[sel], cj[sel], cv[sel], ce[sel]
+        total = np.zeros(len(mi))
         current = 0.0
         for rows, col, a, v11, m_res, target, sub in models:
             y = slope[rows, col]
-            b = a @ y
-            resid = m_res @ y
+            b, resid = a @ y, m_res @ y
             pos = np.full(n, -1)
             pos[rows] = np.arange(len(rows))
-            ki, kj = pos[ci], pos[cj]
-            dy_i = np.where((ki >= 0) & (col[np.maximum(ki, 0)] == cw), step_i, 0.0)
-            dy_j = np.where((kj >= 0) & (col[np.maximum(kj, 0)] == cv), step_j, 0.0)
+            ki, kj = pos[mi], pos[mj]
+            dy_i = np.where((ki >= 0) & (col[np.maximum(ki, 0)] == mw), step_i[sel], 0.0)
+            dy_j = np.where((kj >= 0) & (col[np.maximum(kj, 0)] == mv), step_j[sel], 0.0)
             ki, kj = np.maximum(ki, 0), np.maximum(kj, 0)
             db = a[:, ki] * dy_i + a[:, kj] * dy_j
             rss = resid @ resid + 2 * (dy_i * resid[ki] + dy_j * resid[kj]) + dy_i ** 2 * m_res[ki, ki] \
@@ -181,14 +184,22 @@ def _calibrate_lsmeans(post: np.ndarray, lo: np.ndarray, hi: np.ndarray, base: n
             loss = _lsmean_loss(b0 + b1, b0, 2 * stats.t.sf(np.abs(tval), df), target, sub)
             current += loss[0]
             total += loss[1:]
+        new_i, new_j = post[mi, mw] + md, post[mj, mv] + me
+        total[(new_i < lo[mi, mw]) | (new_i > hi[mi, mw]) | (new_j < lo[mj, mv]) | (new_j > hi[mj, mv])] = np.inf
+        return current, total
+
+    singles, pairs = slice(0, len(i1)), slice(len(i1), len(ci))
+    for _ in range(max_iter):
+        current, total = losses(singles)
         if current == 0.0:
             break
-        new_i, new_j = post[ci, cw] + cd, post[cj, cv] + ce
-        bad = (new_i < lo[ci, cw]) | (new_i > hi[ci, cw]) | (new_j < lo[cj, cv]) | (new_j > hi[cj, cv])
-        total[bad] = np.inf
         best = int(np.argmin(total))
-        if not total[best] < current - 1e-12:
-            break
+        if not total[best] < current - 1e-12:          # no single move helps: try the pairs
+            _, total = losses(pairs)
+            best = int(np.argmin(total))
+            if not total[best] < current - 1e-12:
+                break
+            best += len(i1)
         post[ci[best], cw[best]] += cd[best]
         post[cj[best], cv[best]] += ce[best]
     return post
@@ -232,10 +243,11 @@ def simulate_alsfrs(subj: pd.DataFrame, visits: pd.DataFrame, rng: np.random.Gen
         hi_non = np.ceil(thr - MARGIN * m_post) - 1
         post = np.where(flags, np.maximum(guess, lo_resp), np.minimum(guess, hi_non))
         post = np.clip(post, 0, 48)
-        lo = np.where(flags, lo_resp, np.maximum(base[:, None] - 20, 0))
-        hi = np.where(flags, np.minimum(base[:, None] + 10, 48), hi_non)
+        lo = np.maximum(np.where(flags, lo_resp, 0), post - MAX_SHIFT)
+        hi = np.minimum(np.where(flags, 48, hi_non), post + MAX_SHIFT)
     trt = (rnd["ARM"] == D.ARMS[0]).to_numpy(dtype=float)
-    post = _calibrate_lsmeans(post, lo, hi, base.astype(float), pre, m_post, trt, rnd["RAPID"].to_numpy())
+    if n == D.N_RANDOMIZED:             # the published LS means are for the design's N only
+        post = _calibrate_lsmeans(post, lo, hi, base.astype(float), pre, m_post, trt, rnd["RAPID"].to_numpy())
 
     totals = {"Screening": screen, "Transplant": base}
     for name, frac in (("Run-in", 0.35), ("Randomization", 0.7)):

@@ -38,14 +38,18 @@ def _pair(base: np.ndarray, change: np.ndarray, floor: float) -> np.ndarray:
     return paired
 
 
-def _changes(base: np.ndarray, mean: float, sd: float, floor: float, rng: np.random.Generator) -> np.ndarray:
-    """Changes with exact mean/SD such that every ``base + change`` stays above ``floor``: normal first,
-    then increasingly right-skewed (a long tail of large increases keeps the smallest change small)."""
+def _changes(base: np.ndarray, mean: float, sd: float, floor: float, rng: np.random.Generator,
+             left: float = 0.0) -> np.ndarray:
+    """Changes with exact mean/SD such that every ``base + change`` stays above ``floor``: normal first
+    (left-skewed, ``-exp(left * z)``, when ``left`` > 0), then increasingly right-skewed (a long tail of
+    large increases keeps the smallest change small)."""
     n = len(base)
     if n < 2:
         return np.full(n, mean)
     for sigma in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
         draw = rng.normal(0, 1, n) if sigma == 0.0 else rng.lognormal(0.0, sigma, n)
+        if sigma == 0.0 and left > 0.0:
+            draw = -np.exp(left * draw)
         change = _pair(base, rescale(draw, mean, sd), floor)
         if (base + change).min() > floor:
             return change
@@ -122,7 +126,8 @@ def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Ge
                         if pd.notna(chg_mean) else np.full(n, np.nan))
             else:
                 base = _skewed(n, base_mean, base_sd, floor, rng)
-                change = _changes(base, chg_mean, chg_sem * np.sqrt(n), floor, rng)
+                change = _changes(base, chg_mean, chg_sem * np.sqrt(n), floor, rng,
+                                  left=D.CSF_LEFT_SKEW.get(a.CODE, 0.0) if k == 0 else 0.0)
                 post = base + change
             extra = (_skewed(len(single), base_mean, base_sd, floor, rng) if pd.notna(base_mean)
                      else np.full(len(single), np.nan))

@@ -19,8 +19,12 @@ def spec_variables_present(t: Target, core: str | list[str] = "Req") -> list[Hit
 
 @check("spec_required_values", needs=("spec",))
 def spec_required_values(t: Target) -> list[Hit]:
-    """Required (core Req) variables must be populated on every record."""
+    """Required (core Req) SDTM variables must be populated on every record (SDTMIG 4.1.5: "Required ... cannot
+    be null"). In ADaM, Req means the variable must be *included* (ADaMIG 1.3 §3: "Req = the variable must be
+    included in the dataset"), so ADaM datasets are checked for presence only (SPEC.REQ_MISSING)."""
     out: list[Hit] = []
+    if t.spec.standard.upper() != "SDTM":
+        return out
     for v in t.spec.variables:
         if v.core == "Req" and v.name in t.df.columns:
             out += hit(v.name, is_blank(t.df[v.name]))
