@@ -1,7 +1,9 @@
 """ALSFRS-R totals and item scores, calibrated to the paper's slopes, subgroups and responder counts.
 
 Rules (``design`` module docstring): baseline = Transplant visit, pre-slope = (baseline - screening) /
-months, post-slope at week w = (week w - baseline) / months, responder if post - pre >= 1.5.
+months, post-slope at week w = (week w - baseline) / months, responder if post - pre >= 1.5. At the
+design's N, week totals are then nudged (a few points at most, responder flags kept) until the ANCOVA LS
+means of the slope change and their p-values display as published (``design.LSMEANS``).
 """
 
 from __future__ import annotations
