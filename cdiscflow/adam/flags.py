@@ -66,47 +66,127 @@ def derive_var_worst_flag(df: pd.DataFrame, by: str | Sequence[str], source: str
     return df.assign(**{new_var: flag(df.index.isin(chosen), df.index, true_value, false_value)})
 
 
+def _is_missing(values: pd.Series) -> pd.Series:
+    """Missing in the ADaM sense: NaN for numeric, ``""`` (or NaN) for character."""
+    return values.isna() | values.astype("object").eq("")
+
+
+def _worse(after: pd.Series, before: pd.Series, order: Sequence[str] | None) -> pd.Series:
+    """``before < after`` per record (False where either is missing).
+
+    Without ``order`` the values are compared as they are, as admiral does (``"1" < "3"``, and
+    ``"MILD" < "MODERATE" < "SEVERE"`` happen to sort alphabetically); with ``order`` (best to worst) by rank,
+    values outside the list counting as missing.
+    """
+    if order is not None:
+        ranks = {v: float(i) for i, v in enumerate(order)}
+        return after.map(ranks).gt(before.map(ranks)).fillna(False).astype(bool)
+    known = ~(_is_missing(after) | _is_missing(before))
+    result = pd.Series(False, index=after.index)
+    if known.any():
+        result[known] = after[known].to_numpy(dtype=object) > before[known].to_numpy(dtype=object)
+    return result
+
+
+def _on_day(values: pd.Series, column: str) -> pd.Series:
+    """SAS datetimes (``--DTM``, seconds) as SAS day numbers; dates unchanged."""
+    return np.floor(values / 86400.0) if column.endswith("DTM") else values
+
+
 def derive_var_trtemfl(df: pd.DataFrame, new_var: str = "TRTEMFL", *, start_date: str = "ASTDT",
                        end_date: str | None = "AENDT", trt_start_date: str = "TRTSDT",
-                       trt_end_date: str | None = "TRTEDT", end_window: float | None = None,
-                       initial_intensity: str | None = None, intensity: str | None = None,
-                       intensity_order: Sequence[str] = ("MILD", "MODERATE", "SEVERE"),
+                       trt_end_date: str | None = None, end_window: int | None = None,
+                       ignore_time_for_trt_end: bool = True, initial_intensity: str | None = None,
+                       intensity: str | None = None, intensity_order: Sequence[str] | None = None,
+                       group_var: str | None = None, subject_keys: Sequence[str] = ("USUBJID",),
                        missing_start_emergent: bool = True, true_value: str = "Y",
                        false_value: str = "") -> pd.DataFrame:
-    """Treatment-emergent flag (ADaM OCCDS: an event starting, or worsening, on or after first dose).
+    """Treatment-emergent flag (ADaM OCCDS IG §4.4), with admiral's ``derive_var_trtemfl`` cases.
 
-    ``Y`` when the treatment start is known and
+    The first case that applies decides (``false_value`` is admiral's ``NA``):
 
-    * the event starts on/after treatment start and, if ``end_window`` (days) is given, no later than
-      ``trt_end_date + end_window``; or
-    * ``missing_start_emergent`` and the start is missing while the end is missing or on/after treatment
-      start (admiral's conservative rule); or
-    * worsening rule: with ``initial_intensity``/``intensity`` columns, a pre-existing event (start before
-      treatment) whose intensity is worse than its initial intensity (ranked by ``intensity_order``),
-      within the end window.
+    1. not treated (``trt_start_date`` missing) → ``false_value``;
+    2. the event ended before treatment start → ``false_value``;
+    3. no start date → ``true_value`` (the conservative reading; ``missing_start_emergent=False`` gives
+       ``false_value`` instead — a cdiscflow extension for sponsors such as the CDISC pilot);
+    4. a new event: it started on/after treatment start and, with ``end_window`` (days), on/before
+       ``trt_end_date + end_window`` (compared on dates when ``ignore_time_for_trt_end``);
+    5. worsening: without ``group_var``, it started before treatment and ``initial_intensity < intensity``
+       or either is missing; with ``group_var`` (one episode recorded over several records), a record on
+       treatment whose intensity is above the previous record's, and every later record of the episode;
+       a new event in case 4 needs an episode without records before treatment. The end window does not
+       apply to worsening (as in admiral);
+    6. otherwise ``false_value``.
 
-    Otherwise ``false_value``. Works on dates (days) or datetimes alike as long as all columns share the unit;
-    ``end_window`` is in days for dates (use seconds × 86400 for datetimes).
+    Dates are SAS day numbers or, for columns named ``--DTM``, SAS datetimes (seconds).
+
+    >>> ae = pd.DataFrame({"ASTDT": [9.0, 10.0, np.nan, 8.0], "AENDT": [9.0, 12.0, np.nan, np.nan],
+    ...                    "TRTSDT": 10.0, "AEITOXGR": ["1", "1", "1", "1"], "AETOXGR": ["2", "1", "1", "3"]})
+    >>> derive_var_trtemfl(ae, initial_intensity="AEITOXGR", intensity="AETOXGR")["TRTEMFL"].tolist()
+    ['', 'Y', 'Y', 'Y']
     """
-    cols = [start_date, trt_start_date] + [c for c in (end_date, trt_end_date, initial_intensity, intensity) if c]
+    if group_var is None and (initial_intensity is None) != (intensity is None):
+        given = "initial_intensity" if initial_intensity else "intensity"
+        raise DerivationError(f"{given} was given without its partner", variable=new_var,
+                              expected="both initial_intensity and intensity, or neither")
+    if group_var is not None and not subject_keys:
+        raise DerivationError("group_var needs subject_keys", variable=new_var, expected="subject_keys")
+    if end_window is not None:
+        if trt_end_date is None:
+            raise DerivationError("end_window needs trt_end_date", variable=new_var, expected="trt_end_date")
+        if isinstance(end_window, bool) or not isinstance(end_window, (int, np.integer)) or end_window < 0:
+            raise DerivationError(f"end_window {end_window!r}", variable=new_var,
+                                  expected="a non-negative whole number of days")
+    worsening_cols = [intensity] + ([] if group_var else [initial_intensity])
+    cols = [start_date, trt_start_date, *[c for c in (end_date, trt_end_date, *worsening_cols, group_var) if c],
+            *(subject_keys if group_var else [])]
     require(df, cols, f"derive_var_trtemfl({new_var})")
     start, trt_start = df[start_date], df[trt_start_date]
-    if end_window is not None and trt_end_date is None:
-        raise DerivationError("end_window needs trt_end_date", variable=new_var, expected="trt_end_date")
-    if (initial_intensity is None) != (intensity is None):
-        raise DerivationError("the worsening rule needs both initial_intensity and intensity", variable=new_var,
-                              expected="both or neither")
+    end = df[end_date] if end_date else pd.Series(np.nan, index=df.index)
+
     in_window = pd.Series(True, index=df.index)
-    if end_window is not None:  # an unknown treatment end does not close the window
-        in_window = (start <= df[trt_end_date] + end_window) | df[trt_end_date].isna()
-    emergent = trt_start.notna() & (start >= trt_start) & in_window
-    if missing_start_emergent:
-        end = df[end_date] if end_date else pd.Series(np.nan, index=df.index)
-        emergent |= trt_start.notna() & start.isna() & (end.isna() | (end >= trt_start))
-    if intensity and initial_intensity:
-        ranks = {v: i for i, v in enumerate(intensity_order)}
-        worse = df[intensity].map(ranks) > df[initial_intensity].map(ranks)
-        emergent |= trt_start.notna() & (start < trt_start) & worse.fillna(False).astype(bool) & in_window
+    if end_window is not None:
+        trt_end = df[trt_end_date]
+        if ignore_time_for_trt_end:
+            limit_ok = _on_day(start, start_date) <= _on_day(trt_end, trt_end_date) + end_window
+        else:
+            limit_ok = start <= trt_end + end_window * (86400.0 if start_date.endswith("DTM") else 1.0)
+        in_window = trt_end.isna() | limit_ok
+
+    before = (start < trt_start).fillna(False).astype(bool)
+    if group_var is None:
+        new_event = (start >= trt_start).fillna(False).astype(bool)
+        worsened = pd.Series(False, index=df.index)
+        if intensity is not None:
+            missing = _is_missing(df[initial_intensity]) | _is_missing(df[intensity])
+            worsened = before & (_worse(df[intensity], df[initial_intensity], intensity_order) | missing)
+    else:
+        keys = [*subject_keys, group_var]
+        new_event = ~before.groupby([df[k] for k in keys], dropna=False).transform("any").astype(bool)
+        worsened = pd.Series(False, index=df.index)
+        if intensity is not None:
+            work = ordered(df[[*keys, start_date, trt_start_date, intensity]], keys, [start_date])
+            episode = work.groupby(keys, dropna=False, sort=False)
+            previous = episode[intensity].shift(1)
+            step_up = (work[start_date].notna() & work[trt_start_date].notna() & ~_is_missing(previous)
+                       & (work[start_date] >= work[trt_start_date]).fillna(False).astype(bool)
+                       & _worse(work[intensity], previous, intensity_order))
+            worsened = step_up.astype(int).groupby([work[k] for k in keys], dropna=False).cummax().astype(bool)
+            worsened = worsened.reindex(df.index)
+
+    cases = [
+        (trt_start.isna(), False),
+        ((end < trt_start).fillna(False).astype(bool), False),
+        (start.isna(), missing_start_emergent),
+        (new_event & in_window, True),
+        (worsened, True),
+    ]
+    decided = pd.Series(False, index=df.index)
+    emergent = pd.Series(False, index=df.index)
+    for mask, value in cases:
+        take = mask.to_numpy(dtype=bool) & ~decided.to_numpy()
+        emergent[take] = value
+        decided |= take
     return df.assign(**{new_var: flag(emergent, df.index, true_value, false_value)})
 
 

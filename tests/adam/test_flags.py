@@ -65,8 +65,8 @@ def test_trtemfl_window_missing_start_and_worsening() -> None:
         "AEITOXGR": ["1", "1", "1", "1", "1", "1", "2", "1"],
         "AETOXGR": ["1", "1", "1", "1", "1", "3", "2", "1"],
     })
-    got = derive_var_trtemfl(df, end_window=14, initial_intensity="AEITOXGR", intensity="AETOXGR",
-                             intensity_order=["1", "2", "3"])
+    got = derive_var_trtemfl(df, trt_end_date="TRTEDT", end_window=14, initial_intensity="AEITOXGR",
+                             intensity="AETOXGR", intensity_order=["1", "2", "3"])
     # on first dose; before; after window (20 + 14 < 40); missing start & end; missing start but ended
     # before dose; pre-existing but worsened; pre-existing not worsened; no treatment
     assert_frame_equal(got, df.assign(TRTEMFL=["Y", "", "", "Y", "", "Y", "", ""]))
