@@ -7,6 +7,9 @@
   a ranking of categories (e.g. MILD < MODERATE < SEVERE), ties broken by ``order``.
 * :func:`derive_var_trtemfl` — the ADaM treatment-emergent flag (ADaM OCCDS IG §4.4; admiral
   ``derive_var_trtemfl``).
+* :func:`derive_var_ontrtfl` — the on-treatment flag ONTRTFL (ADaM IG §3.3.8; admiral ``derive_var_ontrtfl``).
+* :func:`derive_var_relative_flag` — every record before/after the first/last record meeting a condition
+  (admiral ``derive_var_relative_flag``), e.g. records up to the first PD.
 """
 
 from __future__ import annotations
@@ -188,6 +191,91 @@ def derive_var_trtemfl(df: pd.DataFrame, new_var: str = "TRTEMFL", *, start_date
         emergent[take] = value
         decided |= take
     return df.assign(**{new_var: flag(emergent, df.index, true_value, false_value)})
+
+
+def derive_var_ontrtfl(df: pd.DataFrame, new_var: str = "ONTRTFL", *, start_date: str,
+                       ref_start_date: str, end_date: str | None = None, ref_end_date: str | None = None,
+                       ref_end_window: int = 0, ignore_time_for_ref_end_date: bool = True,
+                       filter_pre_timepoint: str | None = None, span_period: bool = False) -> pd.DataFrame:
+    """On-treatment flag (``Y`` or blank) for a dated record or an event with start and end (admiral's rules).
+
+    ``Y`` when the start is missing but the reference start is known, or the start equals the reference start
+    (unless ``filter_pre_timepoint`` holds, e.g. ``"VSTPT == 'PRE'"``), or the start is after the reference
+    start and — with ``ref_end_date`` — on/before ``ref_end_date + ref_end_window`` days (dates compared when
+    ``ignore_time_for_ref_end_date``; an unknown reference end does not close the window). With ``end_date``,
+    a record that ended before the reference start is blank. With ``span_period`` (needs both end dates), a
+    record that started before the reference start and is ongoing or ends on/after it is ``Y``.
+
+    >>> vs = pd.DataFrame({"ADT": [10.0, 0.0, -1.0, 90.0], "TRTSDT": 0.0, "TRTEDT": 60.0})
+    >>> derive_var_ontrtfl(vs, start_date="ADT", ref_start_date="TRTSDT", ref_end_date="TRTEDT",
+    ...                    ref_end_window=30)["ONTRTFL"].tolist()
+    ['Y', 'Y', '', 'Y']
+    """
+    if isinstance(ref_end_window, bool) or not isinstance(ref_end_window, (int, np.integer)) or ref_end_window < 0:
+        raise DerivationError(f"ref_end_window {ref_end_window!r}", variable=new_var,
+                              expected="a non-negative whole number of days")
+    if span_period and (end_date is None or ref_end_date is None):
+        raise DerivationError("span_period needs end_date and ref_end_date", variable=new_var,
+                              expected="end_date and ref_end_date")
+    require(df, [c for c in (start_date, ref_start_date, end_date, ref_end_date) if c],
+            f"derive_var_ontrtfl({new_var})")
+    start, ref = df[start_date], df[ref_start_date]
+
+    def known(mask: pd.Series) -> pd.Series:
+        return mask.fillna(False).astype(bool)
+
+    on = known(start.isna() & ref.notna()) | known(ref == start)
+    if filter_pre_timepoint is not None:
+        on &= ~condition(df, filter_pre_timepoint)
+    if ref_end_date is None:
+        on |= known(ref < start)
+    else:
+        ref_end = df[ref_end_date]
+        if ignore_time_for_ref_end_date:
+            limit = _on_day(start, start_date) <= _on_day(ref_end, ref_end_date) + ref_end_window
+        else:
+            limit = start <= ref_end + ref_end_window * (86400.0 if start_date.endswith("DTM") else 1.0)
+        in_window = known(limit) | known(ref.notna() & ref_end.isna())
+        on |= known(ref < start) & in_window
+    if end_date is not None:
+        on &= ~known(df[end_date] < ref)
+    if span_period:
+        on |= in_window & (df[end_date].isna() | known(df[end_date] >= ref))
+    return df.assign(**{new_var: flag(on, df.index)})
+
+
+def derive_var_relative_flag(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], new_var: str,
+                             condition_text: str, *, mode: str, selection: str, inclusive: bool,
+                             flag_no_ref_groups: bool = True) -> pd.DataFrame:
+    """Flag (``Y``/blank) the records before or after the ``mode`` (first|last) record meeting
+    ``condition_text`` within each ``by`` group in ``order`` (``inclusive``: the reference record too).
+    Groups without such a record are flagged whole when ``flag_no_ref_groups``. ``by`` + ``order`` must
+    identify records (an error otherwise, admiral's ``check_type = "error"``).
+
+    >>> rs = pd.DataFrame({"USUBJID": "1", "ADY": [1.0, 2.0, 3.0, 4.0], "AVALC": ["SD", "PD", "SD", "PD"]})
+    >>> derive_var_relative_flag(rs, "USUBJID", ["ADY"], "ANL02FL", "AVALC == 'PD'", mode="first",
+    ...                          selection="before", inclusive=True)["ANL02FL"].tolist()
+    ['Y', 'Y', '', '']
+    """
+    by = as_list(by)
+    if mode not in ("first", "last") or selection not in ("before", "after"):
+        raise DerivationError(f"mode {mode!r} / selection {selection!r}", variable=new_var,
+                              expected="mode first|last and selection before|after")
+    cols = [o.lstrip("-") for o in order]
+    require(df, [*by, *cols], f"derive_var_relative_flag({new_var})")
+    if df.duplicated(by + cols).any():
+        rows = df.index[df.duplicated(by + cols, keep=False)][:5].tolist()
+        raise DerivationError(f"{new_var}: records tie on {', '.join(by + cols)}", variable=new_var,
+                              row=", ".join(map(str, rows)), expected="a unique order within each group")
+    work = ordered(df, by, order)
+    position = work.groupby(by, sort=False, dropna=False).cumcount()
+    hits = condition(work, condition_text)
+    reference = position.where(hits).groupby([work[b] for b in by], sort=False, dropna=False).transform(
+        "min" if mode == "first" else "max")
+    compare = {("before", True): position <= reference, ("before", False): position < reference,
+               ("after", True): position >= reference, ("after", False): position > reference}[(selection, inclusive)]
+    chosen = compare | (reference.isna() & flag_no_ref_groups)
+    return df.assign(**{new_var: flag(chosen.reindex(df.index), df.index)})
 
 
 def derive_var_flag_condition(df: pd.DataFrame, new_var: str, condition_text: str, *, true_value: str = "Y",
