@@ -3,6 +3,9 @@
 * :func:`derive_param_computed` — admiral ``derive_param_computed``: the parameters named in ``parameters``
   are put side by side per ``by`` group and ``formula`` (safe expression language, names are PARAMCDs) gives
   AVAL of the new parameter: totals, ratios, BMI, means ….
+* :func:`derive_param_bmi`, :func:`derive_param_bsa`, :func:`derive_param_map`, :func:`derive_param_qtc`,
+  :func:`derive_param_rr` — admiral's computed vital-sign/ECG parameters: :func:`derive_param_computed` with
+  the :mod:`cdiscflow.adam.compute` formula, after checking each source parameter's unit.
 * :func:`derive_param_slope` — slope of AVAL over time per group (ordinary least squares or between the
   first and last point), scaled per time unit; e.g. ALSFRS-R points per month.
 * :func:`derive_param_rate_from_base` — a "slope from baseline" parameter with one record per post-baseline
@@ -12,20 +15,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, condition, require
+from cdiscflow.adam.compute import compute_bmi, compute_bsa, compute_map, compute_qtc, compute_rr
 from cdiscflow.adam.records import _concat
 from cdiscflow.errors import DerivationError
 from cdiscflow.expr import parse
 
 
-def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters: Sequence[str], formula: str,
-                          paramcd: str, *, param: str | None = None, analysis_var: str = "AVAL",
+def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters: Sequence[str],
+                          formula: str | Callable[[pd.DataFrame], pd.Series], paramcd: str, *, param: str | None = None, analysis_var: str = "AVAL",
                           filter: str | None = None, keep_missing: bool = False,
                           set_values: dict[str, Any] | None = None,
                           constant_by: str | Sequence[str] | None = None,
@@ -33,7 +37,8 @@ def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters:
     """Append parameter ``paramcd`` computed from ``parameters`` by ``formula`` within each ``by`` group.
 
     ``formula`` names the source PARAMCDs (e.g. ``"ACITM01 + ACITM02"``, ``"WEIGHT / (HEIGHT / 100) / (HEIGHT
-    / 100)"``). Only groups with every parameter present (non-missing) get a record unless ``keep_missing``.
+    / 100)"``), or is a function of the table with one column per PARAMCD (as the ``derive_param_*`` wrappers
+    pass a ``compute_*`` formula). Only groups with every parameter present (non-missing) get a record unless ``keep_missing``.
     ``constant_parameters`` (e.g. HEIGHT) are taken once per ``constant_by`` group (e.g. USUBJID) instead of
     per ``by`` group. The new records carry ``by``, PARAMCD, PARAM (if given), the result in ``analysis_var``
     and ``set_values``.
@@ -62,11 +67,112 @@ def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters:
     table[parameters] = table[parameters].astype("float64")
     if not keep_missing:
         table = table[table[list(parameters)].notna().all(axis=1)]
-    value = parse(formula).value(table) if len(table) else pd.Series(dtype="float64")
+    if not len(table):
+        value = pd.Series(dtype="float64")
+    elif callable(formula):
+        value = pd.Series(np.asarray(formula(table), dtype="float64"), index=table.index)
+    else:
+        value = parse(formula).value(table)
     new = table[by].assign(PARAMCD=paramcd, **{analysis_var: pd.to_numeric(value, errors="coerce")})
     if param is not None:
         new["PARAM"] = param
     return _concat(df, new.assign(**(set_values or {})))
+
+
+def _check_units(df: pd.DataFrame, units: dict[str, tuple[str, ...]], unit_var: str | None, paramcd: str) -> None:
+    """Every record of each source PARAMCD has one of its required units (admiral's ``assert_unit``)."""
+    if unit_var is None:
+        return
+    require(df, [unit_var], f"derive_param_computed({paramcd}) units")
+    for code, allowed in units.items():
+        found = set(df.loc[df["PARAMCD"] == code, unit_var].dropna().astype(str)) - {""}
+        wrong = sorted(found - set(allowed))
+        if wrong:
+            raise DerivationError(f"{paramcd}: {code} is in {', '.join(wrong)}", variable=unit_var,
+                                  expected=f"{code} in {' or '.join(allowed)}")
+
+
+def derive_param_bmi(df: pd.DataFrame, by: str | Sequence[str], *, paramcd: str = "BMI", weight_code: str = "WEIGHT",
+                     height_code: str = "HEIGHT", unit_var: str | None = None, filter: str | None = None,
+                     constant_by: str | Sequence[str] | None = None, **kwargs: Any) -> pd.DataFrame:
+    """BMI (kg/m²) records from WEIGHT (kg) and HEIGHT (cm); with ``constant_by`` (e.g. USUBJID) one height
+    serves every visit (admiral ``derive_param_bmi``).
+
+    >>> vs = pd.DataFrame({"USUBJID": "1", "AVISIT": ["BL", "BL", "W4"], "PARAMCD": ["HEIGHT", "WEIGHT", "WEIGHT"],
+    ...                    "AVAL": [170.0, 70.0, 68.0]})
+    >>> out = derive_param_bmi(vs, ["USUBJID", "AVISIT"], constant_by="USUBJID")
+    >>> out.loc[out["PARAMCD"] == "BMI", "AVAL"].round(2).tolist()
+    [24.22, 23.53]
+    """
+    _check_units(df, {weight_code: ("kg",), height_code: ("cm",)}, unit_var, paramcd)
+    return derive_param_computed(df, by, [weight_code, height_code],
+                                 lambda t: compute_bmi(t[height_code], t[weight_code]), paramcd, filter=filter,
+                                 constant_by=constant_by, constant_parameters=[height_code] if constant_by else (),
+                                 **kwargs)
+
+
+def derive_param_bsa(df: pd.DataFrame, by: str | Sequence[str], *, method: str, paramcd: str = "BSA",
+                     weight_code: str = "WEIGHT", height_code: str = "HEIGHT", unit_var: str | None = None,
+                     filter: str | None = None, constant_by: str | Sequence[str] | None = None,
+                     **kwargs: Any) -> pd.DataFrame:
+    """Body surface area (m²) records by ``method`` (admiral ``derive_param_bsa``; see ``compute_bsa``).
+
+    >>> vs = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["HEIGHT", "WEIGHT"], "AVAL": [170.0, 70.0]})
+    >>> derive_param_bsa(vs, "USUBJID", method="Mosteller")["AVAL"].round(4).tolist()
+    [170.0, 70.0, 1.8181]
+    """
+    _check_units(df, {weight_code: ("kg",), height_code: ("cm",)}, unit_var, paramcd)
+    return derive_param_computed(df, by, [weight_code, height_code],
+                                 lambda t: compute_bsa(t[height_code], t[weight_code], method), paramcd,
+                                 filter=filter, constant_by=constant_by,
+                                 constant_parameters=[height_code] if constant_by else (), **kwargs)
+
+
+def derive_param_map(df: pd.DataFrame, by: str | Sequence[str], *, paramcd: str = "MAP", sysbp_code: str = "SYSBP",
+                     diabp_code: str = "DIABP", hr_code: str | None = None, unit_var: str | None = None,
+                     filter: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Mean arterial pressure records (admiral ``derive_param_map``; with ``hr_code`` the heart-rate formula).
+
+    >>> vs = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["SYSBP", "DIABP"], "AVAL": [120.0, 80.0]})
+    >>> derive_param_map(vs, "USUBJID")["AVAL"].round(2).tolist()
+    [120.0, 80.0, 93.33]
+    """
+    units = {sysbp_code: ("mmHg",), diabp_code: ("mmHg",), **({hr_code: ("beats/min",)} if hr_code else {})}
+    _check_units(df, units, unit_var, paramcd)
+    codes = [sysbp_code, diabp_code, *([hr_code] if hr_code else [])]
+    return derive_param_computed(df, by, codes, lambda t: compute_map(
+        t[diabp_code], t[sysbp_code], t[hr_code] if hr_code else None), paramcd, filter=filter, **kwargs)
+
+
+QTC_PARAMCD = {"Bazett": "QTCBR", "Fridericia": "QTCFR", "Sagie": "QTLCR"}
+
+
+def derive_param_qtc(df: pd.DataFrame, by: str | Sequence[str], *, method: str, paramcd: str | None = None,
+                     qt_code: str = "QT", rr_code: str = "RR", unit_var: str | None = None,
+                     filter: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Corrected QT records (admiral ``derive_param_qtc``; PARAMCD QTCBR/QTCFR/QTLCR by default).
+
+    >>> eg = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["QT", "RR"], "AVAL": [400.0, 1000.0]})
+    >>> derive_param_qtc(eg, "USUBJID", method="Bazett")[["PARAMCD", "AVAL"]].values.tolist()[-1]
+    ['QTCBR', 400.0]
+    """
+    _check_units(df, {qt_code: ("msec", "ms"), rr_code: ("msec", "ms")}, unit_var, paramcd or "QTc")
+    code = paramcd or QTC_PARAMCD.get(method, "")
+    return derive_param_computed(df, by, [qt_code, rr_code],
+                                 lambda t: compute_qtc(t[qt_code], t[rr_code], method), code, filter=filter, **kwargs)
+
+
+def derive_param_rr(df: pd.DataFrame, by: str | Sequence[str], *, paramcd: str = "RRR", hr_code: str = "HR",
+                    unit_var: str | None = None, filter: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """RR interval records (msec) from heart rate (admiral ``derive_param_rr``).
+
+    >>> eg = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["HR"], "AVAL": [75.0]})
+    >>> derive_param_rr(eg, "USUBJID")["AVAL"].tolist()
+    [75.0, 800.0]
+    """
+    _check_units(df, {hr_code: ("beats/min",)}, unit_var, paramcd)
+    return derive_param_computed(df, by, [hr_code], lambda t: compute_rr(t[hr_code]), paramcd, filter=filter,
+                                 **kwargs)
 
 
 def derive_param_slope(df: pd.DataFrame, by: str | Sequence[str], paramcd: str, *, param: str | None = None,

@@ -7,7 +7,16 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from cdiscflow.adam.params import derive_param_computed, derive_param_rate_from_base, derive_param_slope
+from cdiscflow.adam.compute import compute_map, compute_qtc
+from cdiscflow.adam.params import (
+    derive_param_bmi,
+    derive_param_computed,
+    derive_param_map,
+    derive_param_qtc,
+    derive_param_rate_from_base,
+    derive_param_rr,
+    derive_param_slope,
+)
 from cdiscflow.errors import DerivationError
 
 NAN = np.nan
@@ -72,3 +81,24 @@ def test_rate_from_base_needs_one_baseline() -> None:
                        "ADT": [1.0, 2.0], "ABLFL": ["Y", "Y"]})
     with pytest.raises(DerivationError, match="more than one baseline"):
         derive_param_rate_from_base(df, "USUBJID", "TOT", "SLOPE")
+
+
+def test_computed_vital_sign_parameters() -> None:
+    """BMI with one height per subject, MAP with and without heart rate, QTc by method, RR; units checked."""
+    vs = pd.DataFrame({"USUBJID": ["1"] * 6, "AVISIT": ["BL", "BL", "W4", "BL", "BL", "BL"],
+                       "PARAMCD": ["HEIGHT", "WEIGHT", "WEIGHT", "SYSBP", "DIABP", "PULSE"],
+                       "AVAL": [200.0, 80.0, 100.0, 130.0, 85.0, 70.0],
+                       "AVALU": ["cm", "kg", "kg", "mmHg", "mmHg", "beats/min"]})
+    bmi = derive_param_bmi(vs, ["USUBJID", "AVISIT"], constant_by="USUBJID", unit_var="AVALU")
+    assert bmi.loc[bmi["PARAMCD"] == "BMI", ["AVISIT", "AVAL"]].values.tolist() == [["BL", 20.0], ["W4", 25.0]]
+    with pytest.raises(DerivationError, match="HEIGHT is in in"):
+        derive_param_bmi(vs.assign(AVALU=vs["AVALU"].replace("cm", "in")), "USUBJID", unit_var="AVALU")
+    with_hr = derive_param_map(vs, ["USUBJID", "AVISIT"], hr_code="PULSE", paramcd="MAPHR")
+    assert with_hr["AVAL"].iloc[-1] == pytest.approx(compute_map([85.0], [130.0], [70.0]).iloc[0])
+    eg = pd.DataFrame({"USUBJID": ["1", "1", "1"], "PARAMCD": ["QT", "RR", "HR"], "AVAL": [350.0, 860.0, 60.0]})
+    fr = derive_param_qtc(eg, "USUBJID", method="Fridericia")
+    assert fr.iloc[-1]["PARAMCD"] == "QTCFR"
+    assert fr.iloc[-1]["AVAL"] == pytest.approx(compute_qtc([350.0], [860.0], "Fridericia").iloc[0])
+    assert derive_param_rr(eg, "USUBJID")["AVAL"].iloc[-1] == 1000.0
+    incomplete = derive_param_map(vs[vs["PARAMCD"] != "DIABP"], "USUBJID")
+    assert "MAP" not in set(incomplete["PARAMCD"])
