@@ -92,3 +92,16 @@ def derive_var_shift(df: pd.DataFrame, new_var: str, from_var: str, to_var: str,
 
     shift = (text(from_var) + sep + text(to_var)).where(condition(df, filter), "")
     return df.assign(**{new_var: char(shift, df.index)})
+
+
+def derive_var_analysis_ratio(df: pd.DataFrame, numer_var: str, denom_var: str,
+                              new_var: str | None = None) -> pd.DataFrame:
+    """Ratio ``numer_var / denom_var`` (admiral ``derive_var_analysis_ratio``), e.g. R2BASE = AVAL / BASE or
+    R2A1LO = AVAL / A1LO; named ``R2<denom_var>`` unless ``new_var``; a zero denominator gives NaN.
+
+    >>> derive_var_analysis_ratio(pd.DataFrame({"AVAL": [10.0, 3.0], "BASE": [5.0, 0.0]}), "AVAL", "BASE")["R2BASE"].tolist()
+    [2.0, nan]
+    """
+    require(df, [numer_var, denom_var], "derive_var_analysis_ratio")
+    name = new_var or f"R2{denom_var}"
+    return df.assign(**{name: (df[numer_var] / df[denom_var]).where(df[denom_var] != 0)})

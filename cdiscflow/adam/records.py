@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, condition, ordered, require
@@ -128,6 +129,27 @@ def derive_extreme_records(df: pd.DataFrame, by: str | Sequence[str], order: Seq
         raise DerivationError(f"mode {mode!r}", expected="first or last")
     sel = ordered(df[condition(df, filter)], by, order).drop_duplicates(by, keep=mode)
     return _concat(df, _set(sel, set_values))
+
+
+def derive_var_obs_number(df: pd.DataFrame, by: str | Sequence[str] | None = None, order: Sequence[str] = (),
+                          new_var: str = "ASEQ", *, check_unique: bool = False) -> pd.DataFrame:
+    """``new_var`` = 1, 2, … within each ``by`` group in ``order`` (admiral ``derive_var_obs_number``); the
+    result is sorted by ``by`` and ``order`` as admiral's is. ``check_unique``: a tie is an error.
+
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "2", "1"], "ASTDT": [5.0, 1.0, 2.0]})
+    >>> derive_var_obs_number(ae, "USUBJID", ["ASTDT"])[["USUBJID", "ASTDT", "ASEQ"]].values.tolist()
+    [['1', 2.0, 1], ['1', 5.0, 2], ['2', 1.0, 1]]
+    """
+    by = as_list(by)
+    cols = [o.lstrip("-") for o in order]
+    require(df, [*by, *cols], f"derive_var_obs_number({new_var})")
+    if check_unique and df.duplicated(by + cols).any():
+        raise DerivationError(f"{new_var}: records tie on {', '.join(by + cols)}", variable=new_var,
+                              expected="a unique order within each group")
+    out = ordered(df, by, order) if (by or cols) else df.copy()
+    number = out.groupby(by, sort=False, dropna=False).cumcount() + 1 if by else pd.Series(
+        np.arange(1, len(out) + 1), index=out.index)
+    return out.assign(**{new_var: number.astype("int64")}).reset_index(drop=True)
 
 
 def _concat(df: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

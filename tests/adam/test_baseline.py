@@ -9,6 +9,7 @@ from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.baseline import (
     derive_var_ablfl,
+    derive_var_analysis_ratio,
     derive_var_base,
     derive_var_basetype,
     derive_var_chg,
@@ -63,3 +64,9 @@ def test_shift_text() -> None:
     df = pd.DataFrame({"BNRIND": ["NORMAL", "", "LOW"], "ANRIND": ["HIGH", "LOW", ""], "ABLFL": ["", "", "Y"]})
     got = derive_var_shift(df, "SHIFT1", "BNRIND", "ANRIND", filter="ABLFL != 'Y'")
     assert_frame_equal(got, df.assign(SHIFT1=["NORMAL to HIGH", "NULL to LOW", ""]))
+
+
+def test_analysis_ratio() -> None:
+    df = pd.DataFrame({"AVAL": [10.0, 3.0, np.nan], "A1LO": [4.0, 0.0, 2.0]})
+    got = derive_var_analysis_ratio(df, "AVAL", "A1LO")
+    assert_frame_equal(got, df.assign(R2A1LO=[2.5, np.nan, np.nan]))

@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from cdiscflow.adam.duration import derive_var_count, derive_var_duration, sas_round
+from cdiscflow.adam.duration import (
+    compute_duration,
+    derive_var_count,
+    derive_var_duration,
+    derive_var_trtdurd,
+    derive_vars_aage,
+    sas_round,
+)
 from cdiscflow.errors import DerivationError
 
 NAN = np.nan
@@ -38,3 +45,26 @@ def test_count_per_group() -> None:
     df = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "AESER": ["Y", "N", "N"]})
     got = derive_var_count(df, "USUBJID", "NSER", filter="AESER == 'Y'")
     assert_frame_equal(got, df.assign(NSER=[1.0, 1.0, 0.0]))
+
+
+def test_compute_duration_as_admiral() -> None:
+    """admiral's compute_duration conventions: +1 day on non-negative day counts, fixed-length units for
+    durations, calendar units for intervals, datetimes in hours."""
+    start, end = pd.Series([0.0, 10.0, 0.0]), pd.Series([9.0, 3.0, 729.6])
+    assert compute_duration(start, end).tolist() == [10.0, -7.0, 730.0]  # floor_in: day 729.6 is day 729
+    assert compute_duration(start, end, out_unit="years", add_one=False).tolist()[2] == pytest.approx(729 / 365.25)
+    assert compute_duration(start, end, out_unit="weeks", add_one=False, trunc_out=True).tolist() == [1.0, -1.0, 104.0]
+    hours = compute_duration(pd.Series([0.0]), pd.Series([5400.0]), in_unit="hours", out_unit="minutes",
+                             add_one=False)
+    assert hours.tolist() == [60.0]  # floor_in drops the 30 minutes below the input unit (hours)
+    day = lambda text: float((pd.Timestamp(text) - pd.Timestamp("1960-01-01")).days)  # noqa: E731
+    dm = pd.DataFrame({"BRTHDT": [day("1990-06-15"), day("1990-06-15"), np.nan],
+                       "RANDDT": [day("2020-06-14"), day("2020-06-15"), day("2020-01-01")]})
+    assert derive_vars_aage(dm)["AAGE"].tolist()[:2] == [29.0, 30.0]
+    assert derive_vars_aage(dm)["AAGEU"].tolist() == ["YEARS", "YEARS", ""]
+    assert derive_vars_aage(dm, age_unit="months")["AAGE"].tolist()[:2] == [359.0, 360.0]
+    assert derive_var_trtdurd(pd.DataFrame({"TRTSDT": [1.0], "TRTEDT": [1.0]}))["TRTDURD"].tolist() == [1.0]
+    with pytest.raises(DerivationError):
+        compute_duration(start, end, out_unit="fortnights")
+    with pytest.raises(DerivationError):
+        compute_duration(start, end, out_unit="years", type="interval")  # fractional calendar years: not defined

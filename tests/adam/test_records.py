@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.records import (
@@ -11,7 +12,9 @@ from cdiscflow.adam.records import (
     derive_locf_records,
     derive_summary_records,
     derive_var_locf,
+    derive_var_obs_number,
 )
+from cdiscflow.errors import DerivationError
 
 NAN = np.nan
 
@@ -102,3 +105,12 @@ def test_locf_after_last_only_leaves_intermediate_gaps() -> None:
     assert_frame_equal(got, expected)
     every = derive_locf_records(df, visits, ["USUBJID", "PARAMCD"], "AVISITN")
     assert every[every["USUBJID"] == "S1"]["AVISITN"].tolist() == [0.0, 4.0, 8.0, 16.0]
+
+
+def test_obs_number_with_and_without_groups() -> None:
+    df = pd.DataFrame({"USUBJID": ["2", "1", "1"], "ADT": [3.0, 9.0, 1.0]})
+    assert_frame_equal(derive_var_obs_number(df, "USUBJID", ["-ADT"]),
+                       pd.DataFrame({"USUBJID": ["1", "1", "2"], "ADT": [9.0, 1.0, 3.0], "ASEQ": [1, 2, 1]}))
+    assert derive_var_obs_number(df, None, ["ADT"], "N")["N"].tolist() == [1, 2, 3]
+    with pytest.raises(DerivationError):
+        derive_var_obs_number(df.assign(ADT=1.0), "USUBJID", ["ADT"], check_unique=True)
