@@ -13,6 +13,7 @@ from cdiscflow.adam.duration import (
     derive_var_duration,
     derive_var_trtdurd,
     derive_vars_aage,
+    derive_vars_duration,
     sas_round,
 )
 from cdiscflow.errors import DerivationError
@@ -64,6 +65,9 @@ def test_compute_duration_as_admiral() -> None:
     assert derive_vars_aage(dm)["AAGEU"].tolist() == ["YEARS", "YEARS", ""]
     assert derive_vars_aage(dm, age_unit="months")["AAGE"].tolist()[:2] == [359.0, 360.0]
     assert derive_var_trtdurd(pd.DataFrame({"TRTSDT": [1.0], "TRTEDT": [1.0]}))["TRTDURD"].tolist() == [1.0]
+    weeks = derive_vars_duration(pd.DataFrame({"A": [0.0, 0.0], "B": [13.0, np.nan]}), "D", "A", "B",
+                                 new_var_unit="DU", out_unit="wk")
+    assert weeks["D"].tolist()[:1] == [2.0] and weeks["DU"].tolist() == ["WEEKS", ""]
     with pytest.raises(DerivationError):
         compute_duration(start, end, out_unit="fortnights")
     with pytest.raises(DerivationError):

@@ -10,6 +10,7 @@ from pandas.testing import assert_frame_equal
 from cdiscflow.adam.compute import compute_map, compute_qtc
 from cdiscflow.adam.params import (
     derive_param_bmi,
+    derive_param_bsa,
     derive_param_computed,
     derive_param_map,
     derive_param_qtc,
@@ -93,6 +94,9 @@ def test_computed_vital_sign_parameters() -> None:
     assert bmi.loc[bmi["PARAMCD"] == "BMI", ["AVISIT", "AVAL"]].values.tolist() == [["BL", 20.0], ["W4", 25.0]]
     with pytest.raises(DerivationError, match="HEIGHT is in in"):
         derive_param_bmi(vs.assign(AVALU=vs["AVALU"].replace("cm", "in")), "USUBJID", unit_var="AVALU")
+    bsa = derive_param_bsa(vs, ["USUBJID", "AVISIT"], method="DuBois-DuBois", constant_by="USUBJID")
+    assert bsa.loc[bsa["PARAMCD"] == "BSA", "AVAL"].round(4).tolist() == [
+        round(0.007184 * 200**0.725 * w**0.425, 4) for w in (80.0, 100.0)]
     with_hr = derive_param_map(vs, ["USUBJID", "AVISIT"], hr_code="PULSE", paramcd="MAPHR")
     assert with_hr["AVAL"].iloc[-1] == pytest.approx(compute_map([85.0], [130.0], [70.0]).iloc[0])
     eg = pd.DataFrame({"USUBJID": ["1", "1", "1"], "PARAMCD": ["QT", "RR", "HR"], "AVAL": [350.0, 860.0, 60.0]})
