@@ -1,4 +1,4 @@
-"""CDISC pilot (CDISCPILOT01) ADaM programs: ADSL, ADAE and ADQSADAS re-derived from the pilot's SDTM.
+"""CDISC pilot (CDISCPILOT01) ADaM programs: ADSL, ADAE, ADQSADAS and ADTTE re-derived from the pilot's SDTM.
 
 Each program follows the derivation text of the pilot's ADaM define.xml (imported into
 ``specs/adam/*.yaml``; the method text is kept with each variable) and its data guide. Study constants
@@ -14,11 +14,12 @@ import pandas as pd
 from cdiscflow.adam.baseline import derive_var_base, derive_var_chg, derive_var_pchg
 from cdiscflow.adam.categorize import derive_var_decode, derive_vars_cat
 from cdiscflow.adam.dates import derive_vars_dt, derive_vars_dy, sas_date
-from cdiscflow.adam.duration import derive_var_duration, sas_round
+from cdiscflow.adam.duration import derive_var_duration, derive_vars_duration, sas_round
 from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_flag_condition, derive_var_trtemfl
 from cdiscflow.adam.merge import derive_var_merged_exist_flag, derive_var_merged_summary, derive_vars_merged
 from cdiscflow.adam.records import derive_locf_records, derive_var_locf
+from cdiscflow.adam.tte import Var, censor_source, derive_param_tte, event_source
 from cdiscflow.adam.visits import derive_var_anl_flag, derive_vars_window, windows_frame
 from cdiscflow.registry import register
 
@@ -187,3 +188,25 @@ def adqsadas(ctx: AdamContext) -> pd.DataFrame:
     df = derive_var_chg(df, filter="AVISITN > 0")
     df = derive_var_pchg(df, filter="AVISITN > 0")
     return df.sort_values(["USUBJID", "PARAMN", "AVISITN", "ADT"], kind="mergesort")
+
+
+@register("adam", "cdiscpilot01_adtte")
+def adtte(ctx: AdamContext) -> pd.DataFrame:
+    """ADTTE (define): time to the first treatment-emergent dermatologic AE (ADAE.ASTDT, CNSR 0), censored at
+    the study completion date (ADSL.RFENDT, CNSR 1); STARTDT from RFSTDTC; AVAL = ADT − STARTDT + 1."""
+    st = ctx.settings
+    adsl = ctx.needs("ADSL")
+    adsl = adsl.assign(RFSTDT=sas_date(adsl["RFSTDTC"]))
+    event = event_source("adae", "ASTDT", filter=st["event"]["filter"], order=["AESEQ"], set_values_to={
+        "EVNTDESC": st["event"]["EVNTDESC"], "SRCDOM": "ADAE", "SRCVAR": "ASTDT", "SRCSEQ": Var("AESEQ")})
+    censor = censor_source("adsl", "RFENDT", set_values_to={
+        "EVNTDESC": st["censor"]["EVNTDESC"], "SRCDOM": "ADSL", "SRCVAR": "RFENDT"})
+    df = derive_param_tte(None, adsl, {"adsl": adsl, "adae": ctx.needs("ADAE")}, event_conditions=[event],
+                          censor_conditions=[censor], start_date="RFSTDT", set_values_to=st["parameter"],
+                          subject_keys=["STUDYID", "USUBJID"])
+    df = derive_vars_duration(df, "AVAL", "STARTDT", "ADT")
+    df = derive_vars_merged(df, adsl, "USUBJID", new_vars={
+        "SITEID": "SITEID", "AGE": "AGE", "AGEGR1": "AGEGR1", "AGEGR1N": "AGEGR1N", "RACE": "RACE",
+        "RACEN": "RACEN", "SEX": "SEX", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT", "TRTDUR": "TRTDUR",
+        "TRTP": "TRT01P", "TRTA": "TRT01A", "TRTAN": "TRT01AN", "SAFFL": "SAFFL"})
+    return df.sort_values("USUBJID", kind="mergesort")
