@@ -1,4 +1,4 @@
-"""CDISC pilot (CDISCPILOT01) ADaM programs: ADSL, ADAE, ADQSADAS and ADTTE re-derived from the pilot's SDTM.
+"""CDISC pilot (CDISCPILOT01) ADaM programs: ADSL, ADAE, ADQSADAS, ADTTE and ADVS re-derived from the pilot's SDTM.
 
 Each program follows the derivation text of the pilot's ADaM define.xml (imported into
 ``specs/adam/*.yaml``; the method text is kept with each variable) and its data guide. Study constants
@@ -18,7 +18,7 @@ from cdiscflow.adam.duration import derive_var_duration, derive_vars_duration, s
 from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_flag_condition, derive_var_trtemfl
 from cdiscflow.adam.merge import derive_var_merged_exist_flag, derive_var_merged_summary, derive_vars_merged
-from cdiscflow.adam.records import derive_locf_records, derive_var_locf
+from cdiscflow.adam.records import derive_extreme_records, derive_locf_records, derive_var_locf
 from cdiscflow.adam.tte import Var, censor_source, derive_param_tte, event_source
 from cdiscflow.adam.visits import derive_var_anl_flag, derive_vars_window, windows_frame
 from cdiscflow.registry import register
@@ -210,3 +210,35 @@ def adtte(ctx: AdamContext) -> pd.DataFrame:
         "RACEN": "RACEN", "SEX": "SEX", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT", "TRTDUR": "TRTDUR",
         "TRTP": "TRT01P", "TRTA": "TRT01A", "TRTAN": "TRT01AN", "SAFFL": "SAFFL"})
     return df.sort_values("USUBJID", kind="mergesort")
+
+
+@register("adam", "cdiscpilot01_advs")
+def advs(ctx: AdamContext) -> pd.DataFrame:
+    """ADVS (define): every VS record with AVAL = VSSTRESN; AVISIT/AVISITN for the scheduled visits (other
+    visits are not in the per-visit analysis, ANL01FL blank); BASE from the VSBLFL record per parameter and
+    time point, CHG and PCHG on every record; plus an "End of Treatment" copy of the last analysed visit from
+    week 4 on (spec settings)."""
+    st = ctx.settings
+    vs = ctx.sdtm("VS")
+    df = derive_vars_merged(vs, ctx.needs("ADSL"), "USUBJID", new_vars={
+        "SITEID": "SITEID", "AGE": "AGE", "AGEGR1": "AGEGR1", "AGEGR1N": "AGEGR1N", "RACE": "RACE",
+        "RACEN": "RACEN", "SEX": "SEX", "SAFFL": "SAFFL", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT",
+        "TRTP": "TRT01P", "TRTPN": "TRT01PN", "TRTA": "TRT01A", "TRTAN": "TRT01AN"})
+    params, visits = st["parameters"], st["visits"]
+    df = df.assign(PARAMCD=df["VSTESTCD"], AVAL=df["VSSTRESN"], ATPT=df["VSTPT"], ADY=df["VSDY"],
+                   ABLFL=df["VSBLFL"])
+    df = derive_vars_dt(df, "A", "VSDTC")
+    df = derive_var_decode(df, "PARAMCD", "PARAM", {k: v[0] for k, v in params.items()})
+    df = derive_var_decode(df, "PARAMCD", "PARAMN", {k: v[1] for k, v in params.items()})
+    df = derive_var_decode(df, "ATPT", "ATPTN", st["timepoints"])
+    df = derive_var_decode(df, "VISIT", "AVISIT", {k: v[0] for k, v in visits.items()}, strict=False)
+    df = derive_var_decode(df, "VISIT", "AVISITN", {k: v[1] for k, v in visits.items()}, strict=False)
+    df = derive_var_flag_condition(df, "ANL01FL", "present(AVISIT)")
+    eot = st["end_of_treatment"]
+    df = derive_extreme_records(df, ["USUBJID", "PARAMCD", "ATPT"], ["AVISITN", "ADT"], mode="last",
+                                filter=eot["from"], set_values={"AVISIT": eot["avisit"], "AVISITN": eot["avisitn"]})
+    df = derive_var_base(df, ["USUBJID", "PARAMCD", "ATPT"])
+    df = derive_var_chg(df)
+    df = derive_var_pchg(df)
+    return df.sort_values(["USUBJID", "PARAMN", "ATPTN", "AVISITN", "ADT", "VSSEQ"], kind="mergesort",
+                          na_position="first")

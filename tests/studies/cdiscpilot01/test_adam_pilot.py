@@ -1,4 +1,4 @@
-"""The CDISC pilot's ADSL, ADAE, ADQSADAS and ADTTE re-derived from its SDTM match the published ADaM datasets.
+"""The CDISC pilot's ADSL, ADAE, ADQSADAS, ADTTE and ADVS re-derived from its SDTM match the published ADaM datasets.
 
 Runs ``cdiscflow adam --study cdiscpilot01 --sdtm <pilot sdtm> --out DIR`` and compares the written XPT files
 by key with the pilot's XPT files. Expected per-variable match counts are exact so that a regression fails;
@@ -16,12 +16,13 @@ from cdiscflow.compare import compare_frames
 from cdiscflow.io.datasets import read_dataset
 
 KEYS = {"adsl": ["USUBJID"], "adae": ["USUBJID", "AESEQ"],
-        "adqsadas": ["USUBJID", "PARAMCD", "AVISITN", "ADT", "DTYPE"], "adtte": ["USUBJID", "PARAMCD"]}
-RECORDS = {"adsl": 254, "adae": 1191, "adqsadas": 12463, "adtte": 254}
+        "adqsadas": ["USUBJID", "PARAMCD", "AVISITN", "ADT", "DTYPE"], "adtte": ["USUBJID", "PARAMCD"],
+        "advs": ["USUBJID", "PARAMCD", "ATPT", "AVISITN", "VSSEQ"]}
+RECORDS = {"adsl": 254, "adae": 1191, "adqsadas": 12463, "adtte": 254, "advs": 32139}
 # variable -> number of differing values. ADSL.BMIBLGR1 of 01-702-1082 (BMIBL missing, no weight at visit 3):
 # the define says "BMIBLGR1=Normal if . < BMIBL < 25", i.e. blank when BMIBL is missing; the pilot file has
 # "<25" (SAS treats missing as smaller than any number when the ". <" guard is left out). We follow the define.
-EXPECTED_DIFFS = {"adsl": {"BMIBLGR1": 1}, "adae": {}, "adqsadas": {}, "adtte": {}}
+EXPECTED_DIFFS = {"adsl": {"BMIBLGR1": 1}, "adae": {}, "adqsadas": {}, "adtte": {}, "advs": {}}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def derived(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out / "cdiscpilot01" / "adam"
 
 
-@pytest.mark.parametrize("name", ["adsl", "adae", "adqsadas", "adtte"])
+@pytest.mark.parametrize("name", list(KEYS))
 def test_pilot_match(derived: Path, shared_data: Path, name: str) -> None:
     assert (derived / f"{name}.json").is_file()
     comp, _ = read_dataset(derived / f"{name}.xpt")
