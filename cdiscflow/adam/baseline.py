@@ -15,6 +15,7 @@ import pandas as pd
 
 from cdiscflow.adam._util import as_list, char, condition, duplicated_keys, require
 from cdiscflow.adam.flags import derive_var_extreme_flag
+from cdiscflow.errors import DerivationError
 
 
 def derive_var_ablfl(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *,
@@ -65,16 +66,24 @@ def derive_var_pchg(df: pd.DataFrame, *, source: str = "AVAL", base: str = "BASE
     return df.assign(**{new_var: pchg.astype("float64")})
 
 
-def derive_var_basetype(df: pd.DataFrame, basetypes: dict[str, str | None], new_var: str = "BASETYPE") -> pd.DataFrame:
-    """BASETYPE: one copy of the records meeting each condition, labelled with the BASETYPE name.
+def derive_basetype_records(df: pd.DataFrame, basetypes: dict[str, str]) -> pd.DataFrame:
+    """BASETYPE records (admiral ``derive_basetype_records``; ADaM IG §4.2.1).
 
-    ADaM IG: when several baseline definitions exist, each record is repeated per definition it belongs to
-    (e.g. ``{"LAST": None, "FIRST": "AVISITN <= 0"}``; ``None`` takes every record). Order: by BASETYPE
-    definition, then input order.
+    For each ``{BASETYPE: condition}`` the records meeting the condition are copied with that BASETYPE;
+    records meeting none of the conditions are kept once with BASETYPE blank, first. E.g.
+    ``{"LAST": "AVISITN <= 0 or AVISITN >= 1", "FIRST": "AVISITN != -1"}``.
+
+    >>> df = pd.DataFrame({"AVISITN": [-1.0, 0.0, 1.0]})
+    >>> derive_basetype_records(df, {"RUN-IN": "AVISITN <= 0", "DOUBLE-BLIND": "AVISITN >= 0"}).values.tolist()
+    [[-1.0, 'RUN-IN'], [0.0, 'RUN-IN'], [0.0, 'DOUBLE-BLIND'], [1.0, 'DOUBLE-BLIND']]
     """
-    parts = [df[condition(df, cond)].assign(**{new_var: name}) for name, cond in basetypes.items()]
+    if not basetypes:
+        raise DerivationError("no BASETYPE given", variable="BASETYPE", expected="{BASETYPE: condition, ...}")
+    masks = {name: condition(df, cond) for name, cond in basetypes.items()}
+    covered = np.logical_or.reduce([m.to_numpy() for m in masks.values()])
+    parts = [df[~covered].assign(BASETYPE="")] + [df[m].assign(BASETYPE=name) for name, m in masks.items()]
     out = pd.concat(parts, ignore_index=True)
-    out[new_var] = out[new_var].astype("str")
+    out["BASETYPE"] = out["BASETYPE"].astype("str")
     return out
 
 

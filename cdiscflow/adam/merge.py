@@ -76,14 +76,14 @@ def derive_vars_merged(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[s
 
 def derive_var_merged_exist_flag(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], new_var: str, *,
                                  condition_text: str | None = None, filter: str | None = None,
-                                 true_value: str = "Y", false_value: str = "N",
+                                 true_value: str = "Y", false_value: str = "",
                                  missing_value: str = "") -> pd.DataFrame:
     """Flag whether ``add`` has a record per ``by`` (after ``filter``) meeting ``condition_text``.
 
     Population flags such as "Y if the subject has at least one QS record with VISITNUM > 3". Subjects
     with records none of which meet the condition get ``false_value``; subjects without any record in
-    ``add`` (after ``filter``) get ``missing_value`` (admiral semantics; pass ``missing_value="N"`` when
-    "no record" also means "no").
+    ``add`` (after ``filter``) get ``missing_value``. Both default to blank, admiral's ``NA`` (pass
+    ``false_value="N", missing_value="N"`` for Y/N flags).
     """
     by = as_list(by)
     require(df, by, "derive_var_merged_exist_flag")

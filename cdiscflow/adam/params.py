@@ -6,6 +6,8 @@
 * :func:`derive_param_bmi`, :func:`derive_param_bsa`, :func:`derive_param_map`, :func:`derive_param_qtc`,
   :func:`derive_param_rr` — admiral's computed vital-sign/ECG parameters: :func:`derive_param_computed` with
   the :mod:`cdiscflow.adam.compute` formula, after checking each source parameter's unit.
+* :func:`derive_param_doseint`, :func:`derive_param_exposure`, :func:`derive_param_exist_flag` — admiral's
+  dose-intensity, exposure-summary and existence-flag parameters.
 * :func:`derive_param_slope` — slope of AVAL over time per group (ordinary least squares or between the
   first and last point), scaled per time unit; e.g. ALSFRS-R points per month.
 * :func:`derive_param_rate_from_base` — a "slope from baseline" parameter with one record per post-baseline
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, condition, require
+from cdiscflow.adam.merge import derive_var_merged_exist_flag
 from cdiscflow.adam.compute import compute_bmi, compute_bsa, compute_map, compute_qtc, compute_rr
 from cdiscflow.adam.records import _concat
 from cdiscflow.errors import DerivationError
@@ -173,6 +176,92 @@ def derive_param_rr(df: pd.DataFrame, by: str | Sequence[str], *, paramcd: str =
     _check_units(df, {hr_code: ("beats/min",)}, unit_var, paramcd)
     return derive_param_computed(df, by, [hr_code], lambda t: compute_rr(t[hr_code]), paramcd, filter=filter,
                                  **kwargs)
+
+
+def derive_param_doseint(df: pd.DataFrame, by: str | Sequence[str], *, paramcd: str = "TNDOSINT",
+                         tadm_code: str = "TNDOSE", tpadm_code: str = "TSNDOSE", zero_doses: str = "Inf",
+                         filter: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Dose intensity (%) = administered / planned × 100 per ``by`` group (admiral ``derive_param_doseint``).
+
+    A planned dose of 0 gives ∞ (or NaN for 0/0) with ``zero_doses="Inf"``; with ``"100"``, 100 when some
+    dose was given and 0 when none.
+
+    >>> ex = pd.DataFrame({"USUBJID": ["1", "1", "2", "2"], "PARAMCD": ["TNDOSE", "TSNDOSE"] * 2,
+    ...                    "AVAL": [90.0, 100.0, 5.0, 0.0]})
+    >>> derive_param_doseint(ex, "USUBJID", zero_doses="100")["AVAL"].tolist()[-2:]
+    [90.0, 100.0]
+    """
+    if zero_doses not in ("Inf", "100"):
+        raise DerivationError(f"zero_doses {zero_doses!r}", variable=paramcd, expected='"Inf" or "100"')
+
+    def intensity(t: pd.DataFrame) -> pd.Series:
+        given, planned = t[tadm_code], t[tpadm_code]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = given / planned * 100.0
+        if zero_doses == "100":
+            value = value.mask((planned == 0) & (given > 0), 100.0).mask((planned == 0) & (given == 0), 0.0)
+        return value
+
+    return derive_param_computed(df, by, [tadm_code, tpadm_code], intensity, paramcd, filter=filter, **kwargs)
+
+
+def derive_param_exposure(df: pd.DataFrame | None, add: pd.DataFrame, by: str | Sequence[str], input_code: str, *,
+                          paramcd: str, summaries: dict[str, str], filter: str | None = None,
+                          set_values: dict[str, Any] | None = None) -> pd.DataFrame:
+    """An exposure-summary parameter from the ``input_code`` records of ``add`` per ``by`` group (admiral
+    ``derive_param_exposure``): ``summaries`` (``{"AVAL": "sum"}``; any pandas aggregation name) and the
+    period ASTDT = first start, AENDT = last end (or start, when the end is missing), likewise ASTDTM/AENDTM.
+
+    >>> adex = pd.DataFrame({"USUBJID": "1", "PARAMCD": "DOSE", "AVAL": [10.0, 20.0], "ASTDT": [1.0, 8.0],
+    ...                      "AENDT": [7.0, np.nan]})
+    >>> derive_param_exposure(None, adex, "USUBJID", "DOSE", paramcd="TDOSE", summaries={"AVAL": "sum"}
+    ...                       )[["PARAMCD", "AVAL", "ASTDT", "AENDT"]].values.tolist()
+    [['TDOSE', 30.0, 1.0, 8.0]]
+    """
+    by = as_list(by)
+    require(add, [*by, "PARAMCD", *summaries], f"derive_param_exposure({paramcd})")
+    sel = add[(add["PARAMCD"] == input_code) & condition(add, filter)]
+    target = add if df is None else df
+    periods = [(s, e) for s, e in (("ASTDTM", "AENDTM"), ("ASTDT", "AENDT"))
+               if s in target.columns and e in target.columns and s in sel.columns and e in sel.columns]
+    if not periods:
+        raise DerivationError(f"derive_param_exposure({paramcd}) needs ASTDT/AENDT or ASTDTM/AENDTM",
+                              variable="ASTDT", expected="start and end dates of the exposure records")
+    work = sel.assign(**{f"__end_{e}": sel[e].fillna(sel[s]) for s, e in periods})
+    aggregations = {**{k: (k, fun) for k, fun in summaries.items()},
+                    **{s: (s, "min") for s, _ in periods}, **{e: (f"__end_{e}", "max") for _, e in periods}}
+    try:
+        new = work.groupby(by, sort=True, dropna=False).agg(**aggregations).reset_index()
+    except (AttributeError, TypeError) as exc:
+        raise DerivationError(f"derive_param_exposure({paramcd}): summaries {summaries}: {exc}",
+                              variable=", ".join(summaries), expected="aggregation names such as sum, mean, max") from None
+    new = new.assign(PARAMCD=paramcd, **(set_values or {}))
+    return new if df is None else _concat(df, new)
+
+
+def derive_param_exist_flag(df: pd.DataFrame | None, ref: pd.DataFrame, add: pd.DataFrame, condition_text: str, *,
+                            paramcd: str, by: str | Sequence[str] = ("STUDYID", "USUBJID"), true_value: str = "Y",
+                            false_value: str = "", missing_value: str = "", filter: str | None = None,
+                            set_values: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One record per subject of ``ref`` with AVALC telling whether ``add`` has a record meeting
+    ``condition_text`` (admiral ``derive_param_exist_flag``; e.g. a "measurable disease at baseline" flag).
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
+    >>> tu = pd.DataFrame({"USUBJID": ["1", "2"], "TUSTRESC": ["TARGET", "NON-TARGET"]})
+    >>> derive_param_exist_flag(None, adsl, tu, "TUSTRESC == 'TARGET'", paramcd="MDIS", by="USUBJID",
+    ...                         false_value="N")["AVALC"].tolist()
+    ['Y', 'N', '']
+    """
+    by = as_list(by)
+    require(ref, by, f"derive_param_exist_flag({paramcd})")
+    new = derive_var_merged_exist_flag(ref[by].drop_duplicates(), add, by, "AVALC", condition_text=condition_text,
+                                       filter=filter, true_value=true_value, false_value=false_value,
+                                       missing_value=missing_value)
+    new = new.assign(PARAMCD=paramcd, **(set_values or {}))
+    if df is not None and "PARAMCD" in df.columns and paramcd in set(df["PARAMCD"]):
+        raise DerivationError(f"parameter {paramcd} already in the input dataset", variable="PARAMCD",
+                              expected="a new PARAMCD")
+    return new if df is None else _concat(df, new)
 
 
 def derive_param_slope(df: pd.DataFrame, by: str | Sequence[str], paramcd: str, *, param: str | None = None,

@@ -8,10 +8,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.baseline import (
+    derive_basetype_records,
     derive_var_ablfl,
     derive_var_analysis_ratio,
     derive_var_base,
-    derive_var_basetype,
     derive_var_chg,
     derive_var_pchg,
     derive_var_shift,
@@ -54,10 +54,12 @@ def test_two_baselines_are_an_error() -> None:
         derive_var_base(df, ["USUBJID", "PARAMCD"])
 
 
-def test_basetype_repeats_records() -> None:
-    df = pd.DataFrame({"ADT": [1.0, 2.0]})
-    got = derive_var_basetype(df, {"LAST": None, "FIRST": "ADT < 2"})
-    assert_frame_equal(got, pd.DataFrame({"ADT": [1.0, 2.0, 1.0], "BASETYPE": ["LAST", "LAST", "FIRST"]}))
+def test_basetype_records_repeat_and_keep_the_rest() -> None:
+    df = pd.DataFrame({"ADT": [1.0, 2.0, 3.0]})
+    got = derive_basetype_records(df, {"LAST": "ADT <= 2", "FIRST": "ADT < 2"})
+    assert_frame_equal(got, pd.DataFrame({"ADT": [3.0, 1.0, 2.0, 1.0], "BASETYPE": ["", "LAST", "LAST", "FIRST"]}))
+    with pytest.raises(DerivationError):
+        derive_basetype_records(df, {})
 
 
 def test_shift_text() -> None:

@@ -47,9 +47,12 @@ def test_merge_refuses_duplicates() -> None:
 
 def test_exist_flag_population() -> None:
     qs = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "VISITNUM": [3.0, 4.0, 3.0]})
-    got = derive_var_merged_exist_flag(ADSL, qs, "USUBJID", "EFF", condition_text="VISITNUM > 3")
+    got = derive_var_merged_exist_flag(ADSL, qs, "USUBJID", "EFF", condition_text="VISITNUM > 3", false_value="N")
     assert_frame_equal(got, ADSL.assign(EFF=["Y", "N", ""]))
-    got = derive_var_merged_exist_flag(ADSL, qs, "USUBJID", "EFF", condition_text="VISITNUM > 3", missing_value="N")
+    assert derive_var_merged_exist_flag(ADSL, qs, "USUBJID", "EFF", condition_text="VISITNUM > 3")["EFF"].tolist() == [
+        "Y", "", ""]  # admiral's defaults: NA for both "no matching record" and "no record"
+    got = derive_var_merged_exist_flag(ADSL, qs, "USUBJID", "EFF", condition_text="VISITNUM > 3", false_value="N",
+                                       missing_value="N")
     assert got["EFF"].tolist() == ["Y", "N", "N"]
 
 

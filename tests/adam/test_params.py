@@ -12,6 +12,9 @@ from cdiscflow.adam.params import (
     derive_param_bmi,
     derive_param_bsa,
     derive_param_computed,
+    derive_param_doseint,
+    derive_param_exist_flag,
+    derive_param_exposure,
     derive_param_map,
     derive_param_qtc,
     derive_param_rate_from_base,
@@ -106,3 +109,34 @@ def test_computed_vital_sign_parameters() -> None:
     assert derive_param_rr(eg, "USUBJID")["AVAL"].iloc[-1] == 1000.0
     incomplete = derive_param_map(vs[vs["PARAMCD"] != "DIABP"], "USUBJID")
     assert "MAP" not in set(incomplete["PARAMCD"])
+
+
+def test_dose_intensity_exposure_and_existence_parameters() -> None:
+    ex = pd.DataFrame({"USUBJID": ["1", "1", "2", "2", "3", "3"], "PARAMCD": ["TNDOSE", "TSNDOSE"] * 3,
+                       "AVAL": [90.0, 100.0, 5.0, 0.0, 0.0, 0.0]})
+    inf = derive_param_doseint(ex, "USUBJID")
+    assert inf.loc[inf["PARAMCD"] == "TNDOSINT", "AVAL"].tolist()[:2] == [90.0, np.inf]
+    assert np.isnan(inf["AVAL"].iloc[-1])
+    hundred = derive_param_doseint(ex, "USUBJID", zero_doses="100")
+    assert hundred["AVAL"].tolist()[-3:] == [90.0, 100.0, 0.0]
+    with pytest.raises(DerivationError):
+        derive_param_doseint(ex, "USUBJID", zero_doses="0")
+
+    adex = pd.DataFrame({"USUBJID": ["1", "1", "2", "1"], "PARAMCD": ["DOSE", "DOSE", "DOSE", "OTHER"],
+                         "AVAL": [10.0, 20.0, 5.0, 99.0], "ASTDT": [1.0, 8.0, 3.0, 0.0],
+                         "AENDT": [7.0, np.nan, 4.0, 50.0]})
+    got = derive_param_exposure(adex, adex, "USUBJID", "DOSE", paramcd="TDOSE",
+                                summaries={"AVAL": "sum"}, set_values={"PARCAT1": "OVERALL"})
+    new = got[got["PARAMCD"] == "TDOSE"]
+    assert new[["USUBJID", "AVAL", "ASTDT", "AENDT", "PARCAT1"]].values.tolist() == [
+        ["1", 30.0, 1.0, 8.0, "OVERALL"], ["2", 5.0, 3.0, 4.0, "OVERALL"]]
+    assert len(got) == len(adex) + 2
+
+    adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2", "3"]})
+    tu = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "1", "2"], "TUSTRESC": ["NON-TARGET", "TARGET", "NON-TARGET"]})
+    flags = derive_param_exist_flag(None, adsl, tu, "TUSTRESC == 'TARGET'", paramcd="MDIS", false_value="N",
+                                    missing_value="N")
+    assert flags[["USUBJID", "PARAMCD", "AVALC"]].values.tolist() == [["1", "MDIS", "Y"], ["2", "MDIS", "N"],
+                                                                    ["3", "MDIS", "N"]]
+    with pytest.raises(DerivationError):
+        derive_param_exist_flag(flags, adsl, tu, "TUSTRESC == 'TARGET'", paramcd="MDIS")

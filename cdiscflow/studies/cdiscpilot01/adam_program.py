@@ -96,7 +96,7 @@ def adsl(ctx: AdamContext) -> pd.DataFrame:
     qs = ctx.sdtm("QS")
     for flag, cat in st["efficacy_questionnaires"].items():
         df = derive_var_merged_exist_flag(df, qs, "USUBJID", flag, condition_text=f"QSCAT == {cat!r} and VISITNUM > 3",
-                                          missing_value="N")
+                                          false_value="N", missing_value="N")
     df = derive_var_flag_condition(df, "EFFFL", " and ".join(["SAFFL == 'Y'", *[f"{f} == 'Y'" for f in
                                                                               st["efficacy_questionnaires"]]]),
                                    false_value="N")
