@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, condition, require
-from cdiscflow.adam.merge import derive_var_merged_exist_flag
 from cdiscflow.adam.compute import compute_bmi, compute_bsa, compute_map, compute_qtc, compute_rr
+from cdiscflow.adam.merge import derive_var_merged_exist_flag
 from cdiscflow.adam.records import _concat
 from cdiscflow.errors import DerivationError
 from cdiscflow.expr import parse
