@@ -1,9 +1,11 @@
 """Reference ranges and range indicators (ADaM BDS: ANRLO, ANRHI, ANRIND, BNRIND).
 
-ADaM IG: ANRIND classifies AVAL against the analysis range: ``LOW`` when AVAL < ANRLO, ``HIGH`` when
-AVAL > ANRHI, ``NORMAL`` otherwise (a missing bound never triggers); with ``low_low``/``high_high`` columns
-(e.g. A1LO/A1HI or panic limits) the extreme classes ``LOW LOW``/``HIGH HIGH`` are added (admiral
-``derive_var_anrind``). Missing AVAL gives a blank. BNRIND is ANRIND of the baseline record
+:func:`derive_var_anrind` is admiral's ``derive_var_anrind``: values are compared after rounding to
+``signif_dig`` significant digits (admiral's default 15, so that 0.1 + 0.2 equals 0.3), and the first case
+that applies decides — ``NORMAL`` when ANRLO ≤ AVAL ≤ ANRHI or one bound is missing and the other holds;
+``LOW`` when AVAL < ANRLO; ``HIGH`` when AVAL > ANRHI; with ``use_a1hia1lo`` the A1LO/A1HI limits make
+``LOW LOW``/``HIGH HIGH`` beyond them (and LOW/HIGH only within them). Otherwise — missing AVAL, or both
+bounds missing — blank. BNRIND is ANRIND of the baseline record
 (:func:`cdiscflow.adam.baseline.derive_var_base` with ``source="ANRIND"``); shifts use
 :func:`cdiscflow.adam.baseline.derive_var_shift`.
 """
@@ -14,23 +16,39 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import char, require
+from cdiscflow.errors import DerivationError
 
 
-def derive_var_anrind(df: pd.DataFrame, *, source: str = "AVAL", low: str = "ANRLO", high: str = "ANRHI",
-                      low_low: str | None = None, high_high: str | None = None,
+def signif(values: pd.Series, digits: int) -> pd.Series:
+    """``values`` rounded to ``digits`` significant digits (R ``signif``)."""
+    x = values.astype("float64").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
+        out = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
+    return pd.Series(out, index=values.index)
+
+
+def derive_var_anrind(df: pd.DataFrame, *, signif_dig: int = 15, use_a1hia1lo: bool = False, source: str = "AVAL",
+                      low: str = "ANRLO", high: str = "ANRHI", a1lo: str = "A1LO", a1hi: str = "A1HI",
                       new_var: str = "ANRIND") -> pd.DataFrame:
-    """ANRIND from AVAL and the analysis range (see module docstring)."""
-    require(df, [c for c in (source, low, high, low_low, high_high) if c], f"derive_var_anrind({new_var})")
-    v = df[source]
-    conds = []
-    values = []
-    if low_low:
-        conds.append(v < df[low_low])
-        values.append("LOW LOW")
-    if high_high:
-        conds.append(v > df[high_high])
-        values.append("HIGH HIGH")
-    conds += [v < df[low], v > df[high], v.notna()]
-    values += ["LOW", "HIGH", "NORMAL"]
+    """ANRIND from AVAL and the analysis range (see module docstring).
+
+    >>> lb = pd.DataFrame({"AVAL": [1.0, 5.0, 0.1 + 0.2, 12.0, 5.0], "ANRLO": [3.0, 3.0, 0.3, 3.0, np.nan],
+    ...                    "ANRHI": [10.0, 10.0, 1.0, 10.0, np.nan]})
+    >>> derive_var_anrind(lb)["ANRIND"].tolist()
+    ['LOW', 'NORMAL', 'NORMAL', 'HIGH', '']
+    """
+    if isinstance(signif_dig, bool) or not isinstance(signif_dig, (int, np.integer)) or signif_dig < 1:
+        raise DerivationError(f"signif_dig {signif_dig!r}", variable=new_var, expected="a positive whole number")
+    cols = [source, low, high, *([a1lo, a1hi] if use_a1hia1lo else [])]
+    require(df, cols, f"derive_var_anrind({new_var})")
+    v, lo, hi = (signif(df[c], signif_dig) for c in (source, low, high))
+    normal = ((v >= lo) & hi.isna()) | ((v <= hi) & lo.isna()) | ((v >= lo) & (v <= hi))
+    if use_a1hia1lo:
+        lo1, hi1 = signif(df[a1lo], signif_dig), signif(df[a1hi], signif_dig)
+        conds = [normal, (v < lo) & (lo1.isna() | (v >= lo1)), (v > hi) & (hi1.isna() | (v <= hi1)), v < lo1, v > hi1]
+        values = ["NORMAL", "LOW", "HIGH", "LOW LOW", "HIGH HIGH"]
+    else:
+        conds, values = [normal, v < lo, v > hi], ["NORMAL", "LOW", "HIGH"]
     ind = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conds], values, default="")
     return df.assign(**{new_var: char(ind, df.index)})

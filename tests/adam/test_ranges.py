@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.ranges import derive_var_anrind
+from cdiscflow.errors import DerivationError
 
 NAN = np.nan
 
@@ -17,6 +19,17 @@ def test_anrind_with_extremes() -> None:
                        "ANRHI": [10.0, 10.0, 10.0, 10.0, 10.0, 10.0, NAN],
                        "A1LO": [2.0] * 7, "A1HI": [20.0] * 7})
     got = derive_var_anrind(df)
-    assert_frame_equal(got, df.assign(ANRIND=["LOW", "NORMAL", "NORMAL", "HIGH", "HIGH", "", "NORMAL"]))
-    got = derive_var_anrind(df, low_low="A1LO", high_high="A1HI")
-    assert got["ANRIND"].tolist() == ["LOW LOW", "NORMAL", "NORMAL", "HIGH", "HIGH HIGH", "", "NORMAL"]
+    # admiral: no range at all gives a blank, not NORMAL
+    assert_frame_equal(got, df.assign(ANRIND=["LOW", "NORMAL", "NORMAL", "HIGH", "HIGH", "", ""]))
+    got = derive_var_anrind(df, use_a1hia1lo=True)
+    assert got["ANRIND"].tolist() == ["LOW LOW", "NORMAL", "NORMAL", "HIGH", "HIGH HIGH", "", ""]
+
+
+def test_anrind_one_bound_and_floating_point() -> None:
+    """admiral's cases: a missing bound is NORMAL when the other holds; 0.1 + 0.2 is not above 0.3."""
+    df = pd.DataFrame({"AVAL": [5.0, 5.0, 1.0, 0.1 + 0.2], "ANRLO": [NAN, 3.0, NAN, 0.0],
+                       "ANRHI": [10.0, NAN, 0.5, 0.3]})
+    assert derive_var_anrind(df)["ANRIND"].tolist() == ["NORMAL", "NORMAL", "HIGH", "NORMAL"]
+    assert derive_var_anrind(df, signif_dig=17)["ANRIND"].tolist()[3] == "HIGH"
+    with pytest.raises(DerivationError):
+        derive_var_anrind(df, signif_dig=0)
