@@ -1,0 +1,66 @@
+"""derive_vars_joined: the cases of admiral's documentation (windows, nadir before, last dose before an
+event), the tie rule of before/after, and that small batches give the same answer as one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from cdiscflow.adam.joined import derive_vars_joined
+from cdiscflow.errors import DerivationError
+
+NAN = np.nan
+
+
+def test_visit_windows_with_join_type_all() -> None:
+    adbds = pd.DataFrame({"USUBJID": ["1", "1", "1", "2"], "ADY": [-3.0, 14.0, 30.0, 70.0]})
+    windows = pd.DataFrame({"AVISIT": ["BASELINE", "WEEK 1", "WEEK 4"], "AWLO": [-30.0, 1.0, 15.0],
+                            "AWHI": [1.0, 14.0, 42.0]})
+    got = derive_vars_joined(adbds, windows, by=None, join_type="all", new_vars=["AVISIT", "AWLO", "AWHI"],
+                             filter_join="AWLO <= ADY and ADY <= AWHI")
+    assert got["AVISIT"].tolist() == ["BASELINE", "WEEK 1", "WEEK 4", ""]
+    assert np.isnan(got["AWLO"].iloc[3])
+
+
+def test_nadir_before_and_exist_flag() -> None:
+    lb = pd.DataFrame({"USUBJID": ["1", "1", "1", "1", "2"], "ADY": [1.0, 8.0, 15.0, 22.0, 1.0],
+                       "AVAL": [5.0, 3.0, 4.0, 2.0, 9.0]})
+    got = derive_vars_joined(lb, lb, by="USUBJID", order=["AVAL"], mode="first", join_type="all",
+                             join_vars=["ADY"], filter_join="ADY_join < ADY", new_vars={"NADIR": "AVAL"},
+                             exist_flag="HASPRE", false_value="N")
+    assert_frame_equal(got, lb.assign(NADIR=[NAN, 5.0, 3.0, 3.0, NAN], HASPRE=["N", "Y", "Y", "Y", "N"]))
+
+
+def test_last_dose_before_event_and_ties() -> None:
+    ae = pd.DataFrame({"USUBJID": ["1", "1", "1"], "ASTDT": [5.0, 10.0, 0.0]})
+    ex = pd.DataFrame({"USUBJID": ["1", "1", "1"], "ASTDT": [1.0, 5.0, 9.0], "EXDOSE": [10.0, 20.0, 30.0]})
+    got = derive_vars_joined(ae, ex, by="USUBJID", order=["ASTDT"], mode="last", join_type="before",
+                             new_vars={"LDOSE": "EXDOSE", "LDOSEDT": "ASTDT"}, missing_values={"LDOSE": 0.0})
+    # the dose on the AE's own day (5) is neither before nor after it
+    assert got["LDOSE"].tolist() == [10.0, 30.0, 0.0]
+    assert got["LDOSEDT"].tolist()[:2] == [1.0, 9.0]
+    after = derive_vars_joined(ae, ex, by="USUBJID", order=["ASTDT"], mode="first", join_type="after",
+                               new_vars={"NDOSE": "EXDOSE"})
+    assert_frame_equal(after, ae.assign(NDOSE=[30.0, NAN, 10.0]))
+
+
+def test_batches_do_not_change_the_answer() -> None:
+    rng = np.random.default_rng(7)
+    n = 400
+    lb = pd.DataFrame({"USUBJID": rng.integers(0, 30, n).astype(str), "ADY": rng.integers(-10, 100, n).astype(float),
+                       "AVAL": rng.normal(size=n).round(3)})
+    kwargs = {"by": "USUBJID", "order": ["AVAL", "ADY"], "mode": "last", "join_type": "all", "join_vars": ["ADY"],
+              "filter_join": "ADY_join <= ADY", "new_vars": {"MAXSOFAR": "AVAL"}}
+    assert_frame_equal(derive_vars_joined(lb, lb, **kwargs), derive_vars_joined(lb, lb, **kwargs, max_pairs=50))
+
+
+def test_joined_errors() -> None:
+    df = pd.DataFrame({"USUBJID": ["1", "1"], "ADY": [1.0, 2.0], "AVAL": [1.0, 2.0]})
+    with pytest.raises(DerivationError, match="several joined records"):
+        derive_vars_joined(df, df, by="USUBJID", join_type="all", new_vars={"X": "AVAL"})
+    with pytest.raises(DerivationError, match="already in the dataset"):
+        derive_vars_joined(df, df, by="USUBJID", join_type="all", new_vars=["AVAL"])
+    with pytest.raises(DerivationError, match="needs order"):
+        derive_vars_joined(df, df, by="USUBJID", join_type="before", new_vars={"X": "AVAL"})
