@@ -1,0 +1,51 @@
+"""derive_extreme_event / derive_vars_extreme_event: best overall response by event priority, last known
+alive date over sources, per-event selection and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from cdiscflow.adam.events import derive_extreme_event, derive_vars_extreme_event, event
+from cdiscflow.adam.tte import Var
+from cdiscflow.errors import DerivationError
+
+OVR = pd.DataFrame({"USUBJID": ["1", "1", "1", "2", "2", "3"], "ADT": [10.0, 20.0, 30.0, 10.0, 20.0, 10.0],
+                    "AVALC": ["SD", "PR", "PD", "NE", "SD", "NE"], "PARAMCD": "OVR"})
+PRIORITY = [event(condition=f"AVALC == '{r}'", set_values_to={"AVAL": n}) for r, n in
+            (("CR", 1), ("PR", 2), ("SD", 3), ("PD", 4), ("NE", 5))]
+
+
+def test_best_overall_response_by_priority_then_date() -> None:
+    got = derive_extreme_event(OVR, "USUBJID", PRIORITY, order=["__nr", "ADT"], mode="first",
+                               tmp_event_nr_var="__nr", set_values={"PARAMCD": "BOR"},
+                               keep_source_vars=["ADT", "AVALC"])
+    new = got[got["PARAMCD"] == "BOR"].reset_index(drop=True)
+    assert_frame_equal(new, pd.DataFrame({"USUBJID": ["1", "2", "3"], "ADT": [20.0, 20.0, 10.0],
+                                          "AVALC": ["PR", "SD", "NE"], "PARAMCD": "BOR", "AVAL": [2.0, 3.0, 5.0]})
+                       [["USUBJID", "ADT", "AVALC", "PARAMCD", "AVAL"]], check_dtype=False)
+    assert len(got) == len(OVR) + 3
+
+
+def test_last_known_alive_over_sources_and_event_modes() -> None:
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
+    ae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AENDT": [40.0, np.nan, 5.0], "AESEQ": [1.0, 2.0, 1.0]})
+    lb = pd.DataFrame({"USUBJID": ["1", "2", "2"], "ADT": [30.0, 12.0, 14.0]})
+    events = [event("ae", condition="present(AENDT)", set_values_to={"LSTALVDT": Var("AENDT"), "SRC": "AE"}),
+              event("lb", condition="present(ADT)", mode="last", order=["ADT"],
+                    set_values_to={"LSTALVDT": Var("ADT"), "SRC": "LB"})]
+    got = derive_vars_extreme_event(adsl, "USUBJID", events, order=["LSTALVDT"], mode="last",
+                                    new_vars=["LSTALVDT", "SRC"], source_datasets={"ae": ae, "lb": lb})
+    assert got["LSTALVDT"].tolist()[:2] == [40.0, 14.0] and np.isnan(got["LSTALVDT"].iloc[2])
+    assert got["SRC"].tolist() == ["AE", "LB", ""]
+
+
+def test_event_errors() -> None:
+    with pytest.raises(DerivationError):
+        event(mode="best")
+    with pytest.raises(DerivationError, match="not given"):
+        derive_extreme_event(OVR, "USUBJID", [event("adrs")], order=["ADT"], mode="first")
+    with pytest.raises(DerivationError):
+        derive_extreme_event(OVR, "USUBJID", [], order=["ADT"], mode="first")
