@@ -202,3 +202,68 @@ def compute_age_years(age: ArrayLike, age_unit: ArrayLike | str) -> pd.Series:
         raise DerivationError(f"age unit(s) {', '.join(map(repr, unknown))}", variable="age_unit",
                               expected=f"one of {', '.join(AGE_UNIT_SECONDS)}")
     return values * units.map(AGE_UNIT_SECONDS) / AGE_UNIT_SECONDS["years"]
+
+
+def compute_scale(source: ArrayLike, source_range: tuple[float, float] | None = None,
+                  target_range: tuple[float, float] | None = None, *, flip_direction: bool = False,
+                  min_n: int = 1) -> float:
+    """The mean of ``source`` (a questionnaire's item scores) if at least ``min_n`` are present, optionally
+    moved linearly from ``source_range`` onto ``target_range`` (reversed with ``flip_direction``); a mean
+    outside ``source_range`` gives NaN (admiral ``compute_scale`` / ``transform_range``). Used per group:
+    ``df.groupby(keys)["AVAL"].agg(compute_scale, (1, 5), (0, 100))``.
+
+    >>> compute_scale([1.0, 3.0, np.nan], (1, 5), (0, 100))
+    25.0
+    >>> compute_scale([1.0, 3.0], (1, 5), (0, 100), flip_direction=True)
+    75.0
+    """
+    if (source_range is None) != (target_range is None):
+        raise DerivationError("source_range and target_range go together", variable="source_range",
+                              expected="both or neither")
+    values = _num(source, "source")
+    if values.notna().sum() < min_n:
+        return float("nan")
+    mean = float(values.mean())
+    if source_range is None or target_range is None:
+        return mean
+    (s_lo, s_hi), (t_lo, t_hi) = source_range, target_range
+    if not s_lo <= mean <= s_hi:
+        return float("nan")
+    share = (mean - s_lo) / (s_hi - s_lo)
+    return float(t_hi - share * (t_hi - t_lo) if flip_direction else t_lo + share * (t_hi - t_lo))
+
+
+def compute_qual_imputation_dec(character_value_decimal: ArrayLike | str) -> pd.Series:
+    """One unit of the last decimal place of a number written as text (``"0.05"`` → 0.01, ``"5"`` → 1).
+
+    >>> compute_qual_imputation_dec(pd.Series(["<0.05", "> 12", "3"])).tolist()
+    [0.01, 1.0, 1.0]
+    """
+    text = pd.Series([character_value_decimal]) if isinstance(character_value_decimal, str) else pd.Series(
+        character_value_decimal).astype("string")
+    text = text.str.strip()
+    decimals = (text.str.len() - text.str.find(".") - 1).where(text.str.contains(".", regex=False), 0)
+    return (1.0 / 10.0 ** decimals.astype("float64")).astype("float64")
+
+
+def compute_qual_imputation(character_value: ArrayLike | str, imputation_type: int = 1,
+                            factor: float = 0.0) -> pd.Series:
+    """A number from a qualified lab result (admiral ``compute_qual_imputation``): ``"<0.5"`` → 0.5 − ``factor``
+    (type 1) or − one unit of its last decimal (type 2); ``">10"`` likewise upwards; ``"<=0.5"``/``">=10"`` as
+    they stand; text with letters → NaN.
+
+    >>> compute_qual_imputation(pd.Series(["<0.5", ">=10", "1.25", "NEG"]), imputation_type=2).tolist()
+    [0.4, 10.0, 1.25, nan]
+    """
+    if imputation_type not in (1, 2):
+        raise DerivationError(f"imputation_type {imputation_type!r}", variable="imputation_type", expected="1 or 2")
+    text = pd.Series([character_value]) if isinstance(character_value, str) else pd.Series(
+        character_value).astype("string")
+    cleaned = text.where(~text.str.contains(r"[A-Za-z]", regex=True, na=False))
+    number = pd.to_numeric(cleaned.str.replace(r"[=<>]", "", regex=True).str.strip(), errors="coerce")
+    step = factor if imputation_type == 1 else compute_qual_imputation_dec(text.fillna(""))
+    strict = ~text.str.contains("=", regex=False, na=False)
+    above = text.str.contains(">", regex=False, na=False) & strict
+    below = text.str.contains("<", regex=False, na=False) & strict
+    result = number.where(~above, number + step).where(~below, number - step)
+    return result.astype("float64")

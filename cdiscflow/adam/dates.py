@@ -246,3 +246,12 @@ def derive_vars_dy(df: pd.DataFrame, reference_date: str, source_vars: dict[str,
         diff = days(col) - ref
         new[name] = diff.where(diff < 0, diff + 1)
     return df.assign(**new)
+
+
+def derive_vars_dtm_to_tm(df: pd.DataFrame, source_vars: Sequence[str]) -> pd.DataFrame:
+    """``--TM`` (SAS time, seconds since midnight, TIME8.) from each ``--DTM`` (admiral ``derive_vars_dtm_to_tm``).
+
+    >>> derive_vars_dtm_to_tm(pd.DataFrame({"ASTDTM": [86400.0 + 3723.0, np.nan]}), ["ASTDTM"])["ASTTM"].tolist()
+    [3723.0, nan]
+    """
+    return df.assign(**{v.replace("DTM", "TM"): np.mod(df[v], 86400.0) for v in source_vars})

@@ -97,6 +97,41 @@ def derive_var_merged_exist_flag(df: pd.DataFrame, add: pd.DataFrame, by: str | 
     return df.assign(**{new_var: pd.Series(values, index=df.index, dtype="str")})
 
 
+def derive_vars_transposed(df: pd.DataFrame, merge: pd.DataFrame, by: str | Sequence[str], key_var: str,
+                           value_var: str, *, id_vars: Sequence[str] = (), filter: str | None = None) -> pd.DataFrame:
+    """Columns named by ``key_var``'s values holding ``value_var``, from ``merge`` transposed per ``by`` (+
+    ``id_vars``), merged to ``df`` (admiral ``derive_vars_transposed``; e.g. SUPPxx QNAMs, or the FACM
+    dose-form fields). A duplicate ``by`` + ``id_vars`` + ``key_var`` in ``merge`` is an error.
+
+    >>> dm = pd.DataFrame({"USUBJID": ["1", "2"]})
+    >>> supp = pd.DataFrame({"USUBJID": ["1", "1", "2"], "QNAM": ["RACE1", "RACE2", "RACE1"],
+    ...                      "QVAL": ["WHITE", "ASIAN", "BLACK"]})
+    >>> derive_vars_transposed(dm, supp, "USUBJID", "QNAM", "QVAL").values.tolist()
+    [['1', 'WHITE', 'ASIAN'], ['2', 'BLACK', '']]
+    """
+    by = as_list(by)
+    keys = [*by, *id_vars, key_var]
+    require(merge, [*keys, value_var], "derive_vars_transposed (dataset to merge)")
+    require(df, by, "derive_vars_transposed")
+    sel = merge[condition(merge, filter)]
+    dup = sel.duplicated(keys, keep=False)
+    if dup.any():
+        raise DerivationError(f"derive_vars_transposed: several records per {', '.join(keys)}", variable=key_var,
+                              row=", ".join(str(i + 1) for i in sel.index[dup][:5]), expected="one value per key")
+    wide = sel.pivot(index=[*by, *id_vars], columns=key_var, values=value_var).reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    clash = [c for c in wide.columns if c in df.columns and c not in by]
+    if clash:
+        raise DerivationError(f"transposed variable(s) {', '.join(clash)} already in the dataset", variable=clash[0],
+                              expected="new variable names")
+    out = df.merge(wide, on=by, how="left")
+    out.index = df.index if len(out) == len(df) else out.index
+    for col in wide.columns:
+        if col not in by and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].fillna("").astype("str")
+    return out
+
+
 def derive_var_merged_summary(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], new_var: str,
                               source: str, fun: str, *, filter: str | None = None,
                               order: Sequence[str] | None = None) -> pd.DataFrame:

@@ -16,7 +16,10 @@ from cdiscflow.adam.compute import (
     compute_framingham,
     compute_map,
     compute_qtc,
+    compute_qual_imputation,
+    compute_qual_imputation_dec,
     compute_rr,
+    compute_scale,
 )
 from cdiscflow.errors import DerivationError
 
@@ -82,3 +85,19 @@ def test_age_years_units() -> None:
     assert np.isnan(got.iloc[3])
     with pytest.raises(DerivationError):
         compute_age_years([1.0], "fortnights")
+
+
+def test_scale_and_qualified_results() -> None:
+
+    assert compute_scale([2.0, 4.0], (1, 5), (0, 100)) == 50.0
+    assert compute_scale([2.0, 4.0], (1, 5), (0, 100), flip_direction=True) == 50.0
+    assert compute_scale([5.0], (1, 5), (0, 10), flip_direction=True) == 0.0
+    assert np.isnan(compute_scale([np.nan, 2.0], min_n=2))
+    assert np.isnan(compute_scale([9.0], (1, 5), (0, 100)))  # outside the source range
+    with pytest.raises(DerivationError):
+        compute_scale([1.0], (1, 5))
+    values = pd.Series(["<0.05", ">12", "<=3", "7.5", "POSITIVE", None])
+    assert compute_qual_imputation(values, factor=0.01).tolist()[:4] == pytest.approx([0.04, 12.01, 3.0, 7.5])
+    assert compute_qual_imputation(values).iloc[4:].isna().all()
+    assert compute_qual_imputation(values, imputation_type=2).tolist()[:2] == pytest.approx([0.04, 13.0])
+    assert compute_qual_imputation_dec(pd.Series(["1.005"])).tolist() == pytest.approx([0.001])

@@ -11,6 +11,7 @@ from cdiscflow.adam.dates import (
     derive_vars_dt,
     derive_vars_dtm,
     derive_vars_dtm_to_dt,
+    derive_vars_dtm_to_tm,
     derive_vars_dy,
     sas_date,
 )
@@ -117,3 +118,11 @@ def test_relative_day_has_no_day_zero() -> None:
     assert_frame_equal(got, df.assign(ASTDY=[1.0, -1.0, 11.0, NAN]))
     got = derive_vars_dy(df, "TRTSDT", {"ADY": "ASTDT"})
     assert got["ADY"].tolist()[:3] == [1.0, -1.0, 11.0]
+
+
+def test_dtm_to_tm() -> None:
+
+    df = pd.DataFrame({"ASTDTM": [0.0, 86399.0, 90000.0], "AENDTM": [np.nan, 3600.0, 7200.0]})
+    got = derive_vars_dtm_to_tm(df, ["ASTDTM", "AENDTM"])
+    assert got["ASTTM"].tolist() == [0.0, 86399.0, 3600.0]
+    assert got["AENTM"].tolist()[1:] == [3600.0, 7200.0]

@@ -11,6 +11,7 @@ from cdiscflow.adam.merge import (
     derive_var_merged_exist_flag,
     derive_var_merged_summary,
     derive_vars_merged,
+    derive_vars_transposed,
     derive_vars_trt_dates,
 )
 from cdiscflow.errors import DerivationError
@@ -78,3 +79,16 @@ def test_treatment_dates_from_ex() -> None:
         TRTEDTM=[21750 * day, 21740 * day + 20 * 3600, NAN], TRTETMF=["H", "", ""],  # S1 ends at its last start
         TRTSDT=[21748.0, 21735.0, NAN], TRTEDT=[21750.0, 21740.0, NAN])
     assert_frame_equal(got, expected)
+
+
+def test_transposed_variables() -> None:
+
+    adcm = pd.DataFrame({"USUBJID": ["1", "1", "2"], "CMSEQ": [1.0, 2.0, 1.0]})
+    facm = pd.DataFrame({"USUBJID": ["1", "1", "1", "2"], "FASPID": [1.0, 1.0, 2.0, 1.0],
+                         "FATESTCD": ["CMATC1CD", "CMATC2CD", "CMATC1CD", "CMATC1CD"],
+                         "FASTRESC": ["A", "A01", "B", "C"]})
+    got = derive_vars_transposed(adcm.assign(FASPID=adcm["CMSEQ"]), facm, ["USUBJID", "FASPID"], "FATESTCD",
+                                 "FASTRESC")
+    assert got[["CMATC1CD", "CMATC2CD"]].values.tolist() == [["A", "A01"], ["B", ""], ["C", ""]]
+    with pytest.raises(DerivationError, match="several records"):
+        derive_vars_transposed(adcm, pd.concat([facm, facm]), "USUBJID", "FATESTCD", "FASTRESC", id_vars=["FASPID"])
