@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, char, condition, require
+from cdiscflow.adam.compute import compute_age_years
 from cdiscflow.errors import DerivationError
 
 _DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -169,3 +170,22 @@ def derive_vars_aage(df: pd.DataFrame, start_date: str = "BRTHDT", end_date: str
     """
     return derive_vars_duration(df, "AAGE", start_date, end_date, new_var_unit="AAGEU", out_unit=age_unit,
                                 add_one=False, trunc_out=True, type=type)
+
+
+def derive_var_age_years(df: pd.DataFrame, age_var: str, new_var: str, *, age_unit: str | None = None) -> pd.DataFrame:
+    """``new_var`` = ``age_var`` in years (admiral ``derive_var_age_years``): the unit from ``<age_var>U``
+    (e.g. AGEU) or, without that column, from ``age_unit``.
+
+    >>> derive_var_age_years(pd.DataFrame({"AGE": [24.0], "AGEU": ["MONTHS"]}), "AGE", "AAGE")["AAGE"].tolist()
+    [2.0]
+    """
+    require(df, [age_var], f"derive_var_age_years({new_var})")
+    unit_col = f"{age_var}U"
+    if unit_col in df.columns:
+        units = df[unit_col]
+    elif age_unit is not None:
+        units = age_unit
+    else:
+        raise DerivationError(f"no {unit_col} column and no age_unit", variable=unit_col,
+                              expected=f"a {unit_col} column or age_unit")
+    return df.assign(**{new_var: compute_age_years(df[age_var], units).to_numpy()})

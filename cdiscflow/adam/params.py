@@ -264,6 +264,33 @@ def derive_param_exist_flag(df: pd.DataFrame | None, ref: pd.DataFrame, add: pd.
     return new if df is None else _concat(df, new)
 
 
+def derive_param_wbc_abs(df: pd.DataFrame, by: str | Sequence[str], *, paramcd: str, diff_code: str,
+                         wbc_code: str = "WBC", wbc_unit: str = "10^9/L", diff_type: str = "fraction",
+                         unit_var: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Absolute differential counts (e.g. LYMPH from WBC × LYMLE) for the ``by`` groups that have no
+    ``paramcd`` record yet (admiral ``derive_param_wbc_abs``); ``diff_type`` ``"fraction"`` or ``"percent"``.
+
+    >>> lb = pd.DataFrame({"USUBJID": "1", "AVISIT": ["W1", "W1", "W2", "W2", "W2"],
+    ...                    "PARAMCD": ["WBC", "LYMLE", "WBC", "LYMLE", "LYMPH"], "AVAL": [5.0, 0.3, 6.0, 0.2, 1.0]})
+    >>> out = derive_param_wbc_abs(lb, ["USUBJID", "AVISIT"], paramcd="LYMPH", diff_code="LYMLE")
+    >>> out.loc[out["PARAMCD"] == "LYMPH", ["AVISIT", "AVAL"]].values.tolist()
+    [['W2', 1.0], ['W1', 1.5]]
+    """
+    if diff_type not in ("fraction", "percent"):
+        raise DerivationError(f"diff_type {diff_type!r}", variable=paramcd, expected="fraction or percent")
+    by = as_list(by)
+    _check_units(df, {wbc_code: (wbc_unit,)}, unit_var, paramcd)
+    require(df, [*by, "PARAMCD", "AVAL"], f"derive_param_wbc_abs({paramcd})")
+    existing = df.loc[df["PARAMCD"] == paramcd, by].drop_duplicates().assign(__has__=True)
+    inputs = df[df["PARAMCD"].isin([wbc_code, diff_code])]
+    inputs = inputs.merge(existing, on=by, how="left")
+    inputs = inputs[inputs["__has__"].isna()].drop(columns="__has__")
+    scale = 1.0 if diff_type == "fraction" else 100.0
+    new = derive_param_computed(inputs, by, [wbc_code, diff_code],
+                                lambda t: t[wbc_code] * t[diff_code] / scale, paramcd, **kwargs)
+    return _concat(df, new[new["PARAMCD"] == paramcd])
+
+
 def derive_param_slope(df: pd.DataFrame, by: str | Sequence[str], paramcd: str, *, param: str | None = None,
                        x: str = "ADY", y: str = "AVAL", filter: str | None = None, method: str = "ols",
                        per: float = 1.0, min_points: int = 2, set_values: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.duration import (
     compute_duration,
+    derive_var_age_years,
     derive_var_count,
     derive_var_duration,
     derive_var_trtdurd,
@@ -72,3 +73,13 @@ def test_compute_duration_as_admiral() -> None:
         compute_duration(start, end, out_unit="fortnights")
     with pytest.raises(DerivationError):
         compute_duration(start, end, out_unit="years", type="interval")  # fractional calendar years: not defined
+
+
+def test_age_years_from_unit_column_or_argument() -> None:
+
+    df = pd.DataFrame({"AGE": [18.0, 730.5], "AGEU": ["MONTHS", "DAYS"]})
+    assert derive_var_age_years(df, "AGE", "AAGE")["AAGE"].tolist() == pytest.approx([1.5, 2.0])
+    assert derive_var_age_years(df.drop(columns="AGEU"), "AGE", "A", age_unit="weeks")["A"].iloc[0] == pytest.approx(
+        18 * 7 / 365.25)
+    with pytest.raises(DerivationError):
+        derive_var_age_years(df.drop(columns="AGEU"), "AGE", "A")

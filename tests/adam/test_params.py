@@ -20,6 +20,7 @@ from cdiscflow.adam.params import (
     derive_param_rate_from_base,
     derive_param_rr,
     derive_param_slope,
+    derive_param_wbc_abs,
 )
 from cdiscflow.errors import DerivationError
 
@@ -140,3 +141,13 @@ def test_dose_intensity_exposure_and_existence_parameters() -> None:
                                                                     ["3", "MDIS", "N"]]
     with pytest.raises(DerivationError):
         derive_param_exist_flag(flags, adsl, tu, "TUSTRESC == 'TARGET'", paramcd="MDIS")
+
+
+def test_wbc_absolute_counts_only_where_missing() -> None:
+    lb = pd.DataFrame({"USUBJID": "1", "AVISIT": ["W1", "W1", "W2", "W2", "W2", "W3", "W3"],
+                       "PARAMCD": ["WBC", "LYMLE", "WBC", "LYMLE", "LYMPH", "WBC", "LYMLE"],
+                       "AVAL": [5.0, 30.0, 6.0, 20.0, 1.0, 4.0, np.nan]})
+    got = derive_param_wbc_abs(lb, ["USUBJID", "AVISIT"], paramcd="LYMPH", diff_code="LYMLE", diff_type="percent")
+    assert got.loc[got["PARAMCD"] == "LYMPH", ["AVISIT", "AVAL"]].values.tolist() == [["W2", 1.0], ["W1", 1.5]]
+    with pytest.raises(DerivationError):
+        derive_param_wbc_abs(lb, "USUBJID", paramcd="LYMPH", diff_code="LYMLE", diff_type="ratio")
