@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "define": ("cdiscflow.submission.define_command", "write define.xml 2.1 for SDTM and ADaM"),
     "package": ("cdiscflow.submission.package_command", "assemble the submission package"),
     "compare": ("cdiscflow.compare", "PROC COMPARE-style comparison of two datasets"),
+    "ars": ("cdiscflow.ars.command", "run a CDISC ARS v1 reporting event on ADaM datasets"),
 }
 
 
@@ -90,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("package", help=COMMANDS["package"][1])
     _common(p)
+
+    p = sub.add_parser("ars", help=COMMANDS["ars"][1])
+    p.add_argument("event", help="ARS reporting event (JSON or YAML)")
+    p.add_argument("--adam", required=True, help="folder with the ADaM datasets")
+    p.add_argument("--out", required=True, help="output folder (results.json, ard.csv, ard.json)")
 
     p = sub.add_parser("compare", help=COMMANDS["compare"][1])
     p.add_argument("base", help="base dataset (xpt, json, csv, sas7bdat)")
