@@ -20,7 +20,7 @@ def write_study(tmp_path: Path, sex: str) -> tuple[Path, Path]:
     sdtm.mkdir()
     data = base_datasets()
     data["DM"].loc[0, "SEX"] = sex
-    for name in ("DM", "AE", "EX", "TA", "TV"):
+    for name in ("DM", "AE", "EX", "TA", "TS", "TV"):
         pyreadstat.write_xport(data[name], str(sdtm / f"{name.lower()}.xpt"), table_name=name,
                                file_format_version=5)
     return study, sdtm
