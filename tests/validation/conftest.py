@@ -110,4 +110,5 @@ def base_meta() -> dict[str, DatasetMeta]:
 def study(shared_data) -> dict[str, Any]:
     """Inputs of ``cdiscflow.validation.validate`` for the clean study (needs the NCI CT in shared data)."""
     datasets = base_datasets()
-    return {"datasets": datasets, "specs": base_specs(), "meta": base_meta(), "studyid": "S1"}
+    return {"datasets": datasets, "specs": base_specs(), "meta": base_meta(), "studyid": "S1",
+            "define_sources": {"SDTM": "specs", "ADAM": "specs"}}

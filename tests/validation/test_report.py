@@ -109,7 +109,8 @@ def _validate(study: dict) -> Report:
     from tests.validation.conftest import standards
 
     return validate(study["datasets"], standards(study["datasets"]), specs=study["specs"], meta=study["meta"],
-                    studyid=study["studyid"], rules=load_rules(), suites=False)
+                    studyid=study["studyid"], rules=load_rules(), suites=False,
+                    define_sources=study["define_sources"])
 
 
 def test_a_clean_run_lists_every_rule_with_zero_findings(study: dict) -> None:

@@ -23,7 +23,8 @@ RULES = {r.id: r for r in load_rules()}
 def run(study: dict[str, Any], rule_ids: list[str] | None = None) -> Report:
     rules = list(RULES.values()) if rule_ids is None else [RULES[r] for r in rule_ids]
     return validate(study["datasets"], standards(study["datasets"]), specs=study["specs"], meta=study["meta"],
-                    codelists=study.get("codelists"), studyid=study["studyid"], rules=rules, suites=False)
+                    codelists=study.get("codelists"), studyid=study["studyid"], rules=rules, suites=False,
+                    define_sources=study["define_sources"])
 
 
 def rows_by_variable(report: Report, rule_id: str) -> dict[tuple[str, str | None], list[int]]:
@@ -151,6 +152,8 @@ CASES: list[tuple[str, Callable[[dict], None], dict[tuple[str, str | None], list
     ("FDA.TS_SSTDTC", setv("TS", "TSVAL", 1, "2024-01"), {("TS", "TSVAL"): [1]}),
     ("FDA.DM_PRESENT", drop("DM"), {("DM", None): []}),
     ("FDA.ADSL_PRESENT", drop("ADSL"), {("ADSL", None): []}),
+    ("FDA.SDTM_DEFINE", lambda s: s["define_sources"].pop("SDTM"), {("DEFINE", None): []}),
+    ("FDA.ADAM_DEFINE", lambda s: s["define_sources"].pop("ADAM"), {("DEFINE", None): []}),
     # two rows of a 3 GB character column (as a file's lengths would declare it) are 6 GB as XPT
     ("FDA.DATASET_SIZE", lengths("VS", VSORRES=3 * 1024**3), {("VS", None): []}),
 ]

@@ -1,7 +1,8 @@
 """FDA technical rejection criteria (TRC) and dataset size limits, as study-level checks.
 
 TRC 1734: a Trial Summary (TS) dataset with the study start date (``TSPARMCD = SSTDTC``, a complete ISO 8601
-date) must be present; TRC 1736: DM (SDTM) and ADSL (ADaM) must be present. The FDA Study Data Technical
+date) must be present; TRC 1736: DM (SDTM) and ADSL (ADaM) must be present, each with a define.xml (one given
+to the validation, or the study's specs of that standard, from which ``cdiscflow define`` builds it). The FDA Study Data Technical
 Conformance Guide asks for datasets no larger than 5 GB; the size is the XPT v5 file's, computed from the
 frame (80-byte header records, one fixed-length record per row: character lengths from the file, else the
 longest value, 8 bytes per number).
@@ -32,6 +33,14 @@ def dataset_present(t: Target, standard: str) -> list[Hit]:
     if not _standard_present(t, standard) or t.name in t.study.datasets:
         return []
     return [dataset_hit(None, f"no {t.name} among the {standard.upper()} datasets")]
+
+
+@check("define_present", study_level=True)
+def define_present(t: Target, standard: str) -> list[Hit]:
+    """A define.xml must accompany the datasets of ``standard`` (when there are any)."""
+    if not _standard_present(t, standard) or t.study.define_sources.get(standard.upper()):
+        return []
+    return [dataset_hit(None, f"no define.xml and no {standard.upper()} specs to build one from")]
 
 
 @check("ts_parameter", study_level=True)
