@@ -269,7 +269,8 @@ def test_adam_groups_classes_and_predecessors(study_dir: Path) -> None:
     origin = age.find("def:Origin", NS)
     assert (origin.get("Type"), origin.find("odm:Description/odm:TranslatedText", NS).text) == ("Predecessor", "DM.AGE")
     assert (age.get("DataType"), age.get(f"{DEF}DisplayFormat")) == ("integer", "3.")
-    assert root.find(".//odm:ItemDef[@OID='IT.ADSL.TRTSDT']", NS).get("DataType") == "date"
+    trtsdt = root.find(".//odm:ItemDef[@OID='IT.ADSL.TRTSDT']", NS)  # a SAS date: integer + its format (2.1)
+    assert (trtsdt.get("DataType"), trtsdt.get(f"{DEF}DisplayFormat")) == ("integer", "DATE9.")
     types = {m.get("OID"): m.get("Type") for m in root.iterfind(".//odm:MethodDef", NS)}
     assert (types["MT.ADSL.TRTSDT"], types["MT.ADTTE.ADT"], types["MT.ADVS.BASE"]) == (
         "Imputation", "Imputation", "Computation")
@@ -429,9 +430,9 @@ def test_builtin_study_specs_give_valid_define(name: str, standard: str) -> None
     (Variable("VSSTRESN", "Result", type="Num", significant_digits=2), "SDTM", "float"),
     (Variable("AGE", "Age", type="Num", format="3."), "SDTM", "integer"),
     (Variable("AVAL", "Value", type="Num", format="8.2"), "ADaM", "float"),
-    (Variable("TRTSDT", "Date", type="Num", format="DATE9."), "ADaM", "date"),
-    (Variable("TRTSDTM", "Datetime", type="Num", format="DATETIME20."), "ADaM", "datetime"),
-    (Variable("ATM", "Time", type="Num", format="TIME5."), "ADaM", "time"),
+    (Variable("TRTSDT", "Date", type="Num", format="DATE9."), "ADaM", "integer"),
+    (Variable("TRTSDTM", "Datetime", type="Num", format="DATETIME20."), "ADaM", "integer"),
+    (Variable("ATM", "Time", type="Num", format="TIME5."), "ADaM", "integer"),
     (Variable("TRT01PN", "Treatment (N)", type="Num"), "ADaM", "integer"),
     (Variable("AVISITN", "Visit (N)", type="Num"), "ADaM", "float"),  # no AVISIT beside it
 ])
