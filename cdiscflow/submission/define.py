@@ -25,7 +25,7 @@ from lxml import etree
 
 from cdiscflow.errors import SpecError
 from cdiscflow.io.xmlsafe import safe_parser
-from cdiscflow.provenance import run_stamp
+from cdiscflow.provenance import data_cutoff, run_stamp
 from cdiscflow.specs.ct import data_dir, load_terminology
 from cdiscflow.specs.datatypes import define_type
 from cdiscflow.specs.model import Codelist, Dataset, ValueLevel, Variable
@@ -39,6 +39,7 @@ NSMAP = {None: ODM_NS, "def": DEF_NS, "xlink": XLINK_NS}
 DEFINE_VERSION = "2.1.0"
 SCHEMA = "define-xml-2.1/schema/cdisc-define-2.1/define2-1-0.xsd"
 STANDARDS = ("sdtm", "adam")
+STYLESHEET = "define2-1.xsl"  # shipped beside every define.xml (cdiscflow/submission/templates/define2-1.xsl)
 ACRF_FILE = "acrf.pdf"  # the generated annotated CRF, beside the SDTM define.xml
 
 #: Short names for ADaM classes used in specs → Define-XML General Observation Class (C103329).
@@ -219,6 +220,7 @@ class DefineDoc:
     codelists: list[CodeListDef]
     methods: list[TextDef]
     comments: list[TextDef]
+    comment_oid: str | None = None  # def:CommentOID of the MetaDataVersion (the data cut-off)
 
     @property
     def items(self) -> list[Item]:
@@ -728,10 +730,14 @@ def build_define(study: Study, standard: str, data: Mapping[str, pd.DataFrame] |
     docs += [d for d in documents if d.id not in {x.id for x in docs}]
     ident = study.studyid
     label = "ADaM" if b.adam else "SDTM"
+    cutoff = data_cutoff(study.meta, meta_file)
+    created = run_stamp()
+    mdv_comment = b.comments.add(f"Data cut-off {cutoff}; metadata created {created} (UTC)" if cutoff else None,
+                                 "DATA_CUTOFF")
+    description = str(study.meta.get("title") or ident) + (f" (data cut-off {cutoff})" if cutoff else "")
     return DefineDoc(
         standard=standard, file_oid=f"{_oid_part(ident)}.{label}.Define-XML_{DEFINE_VERSION}",
-        created=run_stamp(), studyid=ident, study_name=ident,
-        description=str(study.meta.get("title") or ident), protocol=str(study.meta.get("protocol") or ident),
+        created=created, studyid=ident, study_name=ident, description=description, comment_oid=mdv_comment, protocol=str(study.meta.get("protocol") or ident),
         mdv_oid=f"MDV.{_oid_part(ident)}.{_oid_part(ig.name)}.{_oid_part(ig.version)}",
         mdv_name=f"Study {ident}, {label} Data Definitions",
         standards=[ig, *sorted((s for s in standards.values() if s is not ig), key=lambda s: s.oid)],
@@ -839,7 +845,8 @@ def to_xml(doc: DefineDoc) -> etree._ElementTree:
     _sub(gv, _odm("StudyDescription"), text=doc.description)
     _sub(gv, _odm("ProtocolName"), text=doc.protocol)
     mdv = _sub(study, _odm("MetaDataVersion"), {"OID": doc.mdv_oid, "Name": doc.mdv_name,
-                                                 "Description": doc.mdv_name, _def("DefineVersion"): DEFINE_VERSION})
+                                                 "Description": doc.mdv_name, _def("DefineVersion"): DEFINE_VERSION,
+                                                 _def("CommentOID"): doc.comment_oid})
     stds = _sub(mdv, _def("Standards"))
     for s in doc.standards:
         _sub(stds, _def("Standard"), {"OID": s.oid, "Name": s.name, "Type": s.type,
@@ -896,7 +903,8 @@ def xml_bytes(doc: DefineDoc | etree._ElementTree) -> bytes:
     """The document as UTF-8 bytes with an XML declaration (deterministic for the same specs and stamp)."""
     tree = to_xml(doc) if isinstance(doc, DefineDoc) else doc
     body = etree.tostring(tree, encoding="UTF-8", pretty_print=True)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            + f'<?xml-stylesheet type="text/xsl" href="{STYLESHEET}"?>\n'.encode() + body)
 
 
 # -- schema -----------------------------------------------------------------------------------------------

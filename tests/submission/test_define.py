@@ -289,7 +289,8 @@ def test_output_is_deterministic(study_dir: Path, monkeypatch: pytest.MonkeyPatc
     study = Study.load(str(study_dir))
     first = xml_bytes(build_define(study, "sdtm"))
     assert first == xml_bytes(build_define(Study.load(str(study_dir)), "sdtm"))
-    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<ODM ')
+    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                            b'<?xml-stylesheet type="text/xsl" href="define2-1.xsl"?>\n<ODM ')
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
     assert xml_bytes(build_define(study, "sdtm")) != first
 
