@@ -30,6 +30,7 @@ from cdiscflow.specs.ct import data_dir, load_terminology
 from cdiscflow.specs.datatypes import define_type
 from cdiscflow.specs.model import Codelist, Dataset, ValueLevel, Variable
 from cdiscflow.study import Study
+from cdiscflow.submission.define_arm import ARM_NS, ARM_SCHEMA, ArmResult, analysis_results, code_context
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -221,6 +222,8 @@ class DefineDoc:
     methods: list[TextDef]
     comments: list[TextDef]
     comment_oid: str | None = None  # def:CommentOID of the MetaDataVersion (the data cut-off)
+    results: list[ArmResult] = field(default_factory=list)  # analysis results metadata (ADaM)
+    result_leaves: list[Leaf] = field(default_factory=list)  # the results' ARD files
 
     @property
     def items(self) -> list[Item]:
@@ -728,6 +731,15 @@ def build_define(study: Study, standard: str, data: Mapping[str, pd.DataFrame] |
             for i, d in enumerate(study.meta.get("documents") or [], start=1)
             if not isinstance(d, dict) or d.get("standard", standard) == standard]
     docs += [d for d in documents if d.id not in {x.id for x in docs}]
+    results = analysis_results(study, specs) if b.adam else []
+    where_clauses = {w.oid: w for w in b.where.values()}
+    for r in results:
+        for d in r.datasets:
+            if d.checks:
+                where_clauses[f"WC.{_oid_part(r.id)}.{d.name}"] = WhereClause(
+                    oid=f"WC.{_oid_part(r.id)}.{d.name}",
+                    checks=[RangeCheck(item_oid=f"IT.{d.name}.{v}", variable=v, comparator=op, values=vals)
+                            for v, op, vals in d.checks])
     ident = study.studyid
     label = "ADaM" if b.adam else "SDTM"
     cutoff = data_cutoff(study.meta, meta_file)
@@ -743,7 +755,9 @@ def build_define(study: Study, standard: str, data: Mapping[str, pd.DataFrame] |
         standards=[ig, *sorted((s for s in standards.values() if s is not ig), key=lambda s: s.oid)],
         acrf=acrf, documents=docs, groups=groups,
         value_lists={oid: b.value_lists[oid] for g in groups for i in g.items if (oid := i.value_list_oid)},
-        where_clauses={w.oid: w for w in b.where.values()}, codelists=codelists,
+        where_clauses=where_clauses, codelists=codelists, results=results,
+        result_leaves=[Leaf(id=f"LF.ARD.{_oid_part(r.id)}", href=r.ard_href, title=f"{r.id}.ard.json")
+                       for r in results],
         methods=b.methods.defs, comments=b.comments.defs,
     )
 
@@ -833,8 +847,8 @@ def _code_list(mdv: etree._Element, cl: CodeListDef) -> None:
 
 
 def to_xml(doc: DefineDoc) -> etree._ElementTree:
-    """The Define-XML 2.1 document (element order as in define2-1-0.xsd)."""
-    root = etree.Element(_odm("ODM"), nsmap=NSMAP)
+    """The Define-XML 2.1 document (element order as in define2-1-0.xsd; ARM as in arm1-0-0.xsd)."""
+    root = etree.Element(_odm("ODM"), nsmap={**NSMAP, "arm": ARM_NS} if doc.results else NSMAP)
     for k, v in {"FileOID": doc.file_oid, "FileType": "Snapshot", "ODMVersion": "1.3.2",
                  "CreationDateTime": doc.created, "Originator": "cdiscflow", "SourceSystem": "cdiscflow",
                  _def("Context"): "Submission"}.items():
@@ -894,9 +908,41 @@ def to_xml(doc: DefineDoc) -> etree._ElementTree:
         _description(el, m.text)
     for c in doc.comments:
         _description(_sub(mdv, _def("CommentDef"), {"OID": c.oid}), c.text)
-    for leaf in ([doc.acrf] if doc.acrf else []) + doc.documents:
+    for leaf in ([doc.acrf] if doc.acrf else []) + doc.documents + doc.result_leaves:
         _leaf_el(mdv, leaf)
+    if doc.results:
+        _results(mdv, doc)
     return etree.ElementTree(root)
+
+
+def _arm(tag: str) -> str:
+    return f"{{{ARM_NS}}}{tag}"
+
+
+def _results(mdv: etree._Element, doc: DefineDoc) -> None:
+    """arm:AnalysisResultDisplays (ARM 1.0): one display per result, linked to its ARD."""
+    displays = _sub(mdv, _arm("AnalysisResultDisplays"))
+    for r in doc.results:
+        rd = _sub(displays, _arm("ResultDisplay"), {"OID": f"RD.{_oid_part(r.id)}", "Name": r.name})
+        _description(rd, r.title)
+        ar = _sub(rd, _arm("AnalysisResult"), {"OID": f"AR.{_oid_part(r.id)}.1", "ParameterOID": r.parameter_oid,
+                                              "AnalysisReason": r.reason, "AnalysisPurpose": r.purpose})
+        _description(ar, f"{r.title} ({r.population})" if r.population else r.title)
+        sets = _sub(ar, _arm("AnalysisDatasets"))
+        for d in r.datasets:
+            ds = _sub(sets, _arm("AnalysisDataset"), {"ItemGroupOID": d.group_oid})
+            if d.checks:
+                _sub(ds, _def("WhereClauseRef"), {"WhereClauseOID": f"WC.{_oid_part(r.id)}.{d.name}"})
+            for v in d.variables:
+                _sub(ds, _arm("AnalysisVariable"), {"ItemOID": f"IT.{d.name}.{v}"})
+        unexpressed = [f"{d.name} where {d.condition}" for d in r.datasets if d.condition and not d.checks]
+        doc_el = _sub(ar, _arm("Documentation"))
+        _description(doc_el, f"Program {r.program}; population {r.population or 'all records'}"
+                     + (f"; {'; '.join(unexpressed)}" if unexpressed else "")
+                     + f". Every number of the display is in its analysis results dataset {r.id}.ard.json.")
+        _doc_ref(doc_el, f"LF.ARD.{_oid_part(r.id)}")
+        code = _sub(ar, _arm("ProgrammingCode"), {"Context": code_context()})
+        _sub(code, _arm("Code"), text=f"cdiscflow tlf --only {r.id}  # program {r.program}")
 
 
 def xml_bytes(doc: DefineDoc | etree._ElementTree) -> bytes:
@@ -908,10 +954,10 @@ def xml_bytes(doc: DefineDoc | etree._ElementTree) -> bytes:
 
 
 # -- schema -----------------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def define_schema() -> etree.XMLSchema:
-    """The Define-XML 2.1 XSD from the shared data folder (imports are local files only)."""
-    path = data_dir() / SCHEMA
+@lru_cache(maxsize=2)
+def define_schema(arm: bool = False) -> etree.XMLSchema:
+    """The Define-XML 2.1 XSD (``arm``: with Analysis Results Metadata 1.0) from the shared data folder."""
+    path = data_dir() / (ARM_SCHEMA if arm else SCHEMA)
     if not path.is_file():
         raise SpecError("Define-XML 2.1 schema not found", file=str(path), expected="the CDISC define2-1-0.xsd")
     return etree.XMLSchema(etree.parse(str(path), safe_parser()))
@@ -919,7 +965,7 @@ def define_schema() -> etree.XMLSchema:
 
 def schema_errors(tree: etree._ElementTree) -> list[str]:
     """XSD validation messages (empty when the document is valid)."""
-    schema = define_schema()
+    schema = define_schema(arm=next(tree.iter(f"{{{ARM_NS}}}*"), None) is not None)
     if schema.validate(tree):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
@@ -931,6 +977,7 @@ _REFERENCES = {
     "MethodOID": ("MethodDef",), f"{{{DEF_NS}}}CommentOID": ("CommentDef",), "leafID": ("leaf",),
     "WhereClauseOID": ("WhereClauseDef",), "ValueListOID": ("ValueListDef",),
     f"{{{DEF_NS}}}StandardOID": ("Standard",), f"{{{DEF_NS}}}ArchiveLocationID": ("leaf",),
+    "ItemGroupOID": ("ItemGroupDef",), "ParameterOID": ("ItemDef",),
 }
 
 
@@ -956,4 +1003,19 @@ def reference_errors(tree: etree._ElementTree) -> list[str]:
                 errors.append(f"{etree.QName(el).localname} refers to {kinds[0]} {ref}, which is not defined")
     errors += [f"ItemDef {oid} is not referenced" for oid, kind in defined.items()
                if kind == "ItemDef" and oid not in used]
+    return errors
+
+
+def leaf_errors(define_path: Path | str) -> list[str]:
+    """Every ``def:leaf`` href of a define.xml that does not resolve to a file beside it (inside its folder):
+    what a reviewer opening the package would find broken."""
+    path = Path(define_path)
+    tree = etree.parse(str(path), safe_parser())
+    folder = path.parent.resolve()
+    errors = []
+    for leaf in tree.iter(f"{{{DEF_NS}}}leaf"):
+        href = leaf.get(f"{{{XLINK_NS}}}href") or ""
+        target = (folder / href.split("#", 1)[0]).resolve()
+        if folder not in target.parents or not target.is_file():
+            errors.append(f"def:leaf {leaf.get('ID')} links to {href}, which is not a file beside {path.name}")
     return errors

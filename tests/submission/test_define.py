@@ -571,3 +571,44 @@ def test_creation_date_and_data_cutoff(study_dir: Path, monkeypatch: pytest.Monk
     assert comment.find("odm:Description/odm:TranslatedText", NS).text == (
         "Data cut-off 2025-11-30; metadata created 2026-01-01T00:00:00 (UTC)")
     assert root.find(".//odm:StudyDescription", NS).text.endswith("(data cut-off 2025-11-30)")
+
+
+def test_analysis_results_metadata_of_the_builtin_key_displays(tmp_path: Path) -> None:
+    """Tables 1-3 and the slope LS-means table as ARM: valid against the ARM 1.0 schema, every OID resolves,
+    each result linked to its ARD under the name the TLF engine writes."""
+    import pandas as pd
+
+    from cdiscflow.submission.define_arm import ARD_HREF
+    from cdiscflow.tlf.ard import write_ard
+
+    study = Study.load("msc_ntf_als")
+    tree = to_xml(build_define(study, "adam"))
+    assert schema_errors(tree) == [] and reference_errors(tree) == []
+    root = tree.getroot()
+    arm = {"arm": "http://www.cdisc.org/ns/arm/v1.0", **NS}
+    displays = root.findall(".//arm:ResultDisplay", arm)
+    assert [(d.get("OID"), d.get("Name")) for d in displays] == [
+        ("RD.t-1", "Table 1"), ("RD.t-2", "Table 2"), ("RD.t-3", "Table 3"), ("RD.t-slope", "Table 5")]
+    leaves = {lf.get("ID"): lf.get(f"{{{NS['xlink']}}}href") for lf in root.iterfind(".//def:leaf", NS)}
+    _, json_path = write_ard(pd.DataFrame(), tmp_path / "t-1", {})
+    assert leaves["LF.ARD.t-1"] == ARD_HREF.format(id="t-1") and leaves["LF.ARD.t-1"].endswith("/" + json_path.name)
+    slope = root.find(".//arm:AnalysisResult[@OID='AR.t-slope.1']", arm)
+    assert (slope.get("ParameterOID"), slope.get("AnalysisPurpose")) == ("IT.ADQSFRS.PARAMCD",
+                                                                        "SECONDARY OUTCOME MEASURE")
+    ref = slope.find("arm:AnalysisDatasets/arm:AnalysisDataset[@ItemGroupOID='IG.ADQSFRS']/def:WhereClauseRef", arm)
+    checks = [(rc.get(f"{DEF}ItemOID"), rc.get("Comparator"), [v.text for v in rc])
+              for rc in root.find(f".//def:WhereClauseDef[@OID='{ref.get('WhereClauseOID')}']", NS)]
+    assert checks == [("IT.ADQSFRS.PARAMCD", "EQ", ["FRSSLOPE"]), ("IT.ADQSFRS.AVISITN", "GT", ["0"]),
+                      ("IT.ADQSFRS.ANL01FL", "EQ", ["Y"])]
+    assert root.find(".//arm:AnalysisResult[@OID='AR.t-2.1']", arm).get("AnalysisPurpose") == "PRIMARY OUTCOME MEASURE"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('PARAMCD == "X" and AVISITN > 0', [("PARAMCD", "EQ", ["X"]), ("AVISITN", "GT", ["0"])]),
+    ('ARM in ["A", "B"]', [("ARM", "IN", ["A", "B"])]),
+    ('A == "x" or B == "y"', None), ("missing(DTYPE)", None), (None, []),
+])
+def test_conditions_that_a_where_clause_can_say(text: str | None, expected: list | None) -> None:
+    from cdiscflow.submission.define_arm import conjunction
+
+    assert conjunction(text) == expected

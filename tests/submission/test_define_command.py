@@ -70,6 +70,23 @@ def test_data_decide_types_and_dictionary_versions(tmp_path: Path) -> None:
     assert (items["IT.VS.VSSTRESN"], items["IT.VS.VISITNUM"]) == ("integer", "integer")  # whole numbers only
 
 
+def test_every_leaf_resolves_once_its_files_are_beside_it(tmp_path: Path) -> None:
+    import shutil as sh
+
+    from cdiscflow.submission.define import leaf_errors
+
+    define_command.run(_args(tmp_path / "out", "sdtm"))
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    sh.copy(tmp_path / "out" / "defstudy" / "define" / "sdtm" / "define.xml", folder)
+    missing = leaf_errors(folder / "define.xml")
+    assert "def:leaf LF.acrf links to acrf.pdf, which is not a file beside define.xml" in missing
+    assert len(missing) == 4 + 2  # dm, suppdm, vs, xa + the aCRF and the cSDRG
+    for err in missing:
+        (folder / err.split(" links to ")[1].split(",")[0]).write_bytes(b"x")
+    assert leaf_errors(folder / "define.xml") == []
+
+
 def test_one_standard(tmp_path: Path) -> None:
     define_command.run(_args(tmp_path, "adam"))
     folder = tmp_path / "defstudy" / "define"
