@@ -431,7 +431,11 @@ def dictionary_versions(study: Study, data: Mapping[str, pd.DataFrame]) -> dict[
     if not isinstance(declared, dict):
         raise SpecError("dictionaries must be a mapping", file=str(study.root / "study.yaml"),
                         expected="dictionaries: {MedDRA: '26.0', WHODrug: 'GLOBAL B3 Mar 2023'}")
-    return {**found, **{str(k): str(v) for k, v in declared.items() if k in DICTIONARY_VARIABLES}}
+    unknown = sorted(set(map(str, declared)) - set(DICTIONARY_VARIABLES))
+    if unknown:
+        raise SpecError(f"dictionaries: unknown dictionary {unknown[0]!r}", file=str(study.root / "study.yaml"),
+                        expected=", ".join(DICTIONARY_VARIABLES))
+    return {**found, **{str(k): str(v) for k, v in declared.items()}}
 
 
 class _Builder:
