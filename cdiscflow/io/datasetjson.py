@@ -27,7 +27,7 @@ from cdiscflow.errors import DataError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.xpt import XptMeta
 from cdiscflow.provenance import run_stamp
-from cdiscflow.specs.conform import SAS_EPOCH, conform, format_kind, spec_from_frame
+from cdiscflow.specs.conform import SAS_EPOCH, conform, spec_from_frame
 from cdiscflow.specs.datatypes import json_type
 from cdiscflow.specs.model import Dataset, Variable
 

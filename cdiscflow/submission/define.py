@@ -14,10 +14,10 @@ or from a dataset's ``settings: {define: {...}}`` (``subclass``, ``non_standard`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
