@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", default=None, metavar="ID", help="run these steps and what they need")
     p.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
     p.add_argument("--force", action="store_true", help="re-run every step even if up to date")
+    p.add_argument("--reproducible", action="store_true",
+                   help="date outputs by SOURCE_DATE_EPOCH (default 2026-01-01) for byte-identical reruns")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:port)")
     p.add_argument("--raw", default=None, help="read raw extracts from DIR instead of simulating")
     p.add_argument("--seed", type=int, default=None, help="simulation seed")

@@ -1,11 +1,16 @@
-"""Run stamps and hashes: reproducible timestamps via ``SOURCE_DATE_EPOCH`` and sha256 of files."""
+"""Run stamps and hashes: the run's date (the clock, or ``SOURCE_DATE_EPOCH`` for reproducible builds), the
+study's data cut-off (``study.yaml`` ``data_cutoff: YYYY-MM-DD``) and sha256 of files."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from cdiscflow.errors import SpecError
 
 
 def run_datetime() -> datetime:
@@ -19,6 +24,29 @@ def run_datetime() -> datetime:
 def run_stamp() -> str:
     """ISO 8601 run stamp, e.g. ``2026-11-26T06:22:18``."""
     return run_datetime().strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def data_cutoff(study_meta: Mapping[str, Any], file: str | None = None) -> str | None:
+    """The study's data cut-off date (ISO 8601 ``YYYY-MM-DD``) from ``study.yaml``, or None when not given."""
+    value = study_meta.get("data_cutoff")
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):  # YAML reads 2026-03-31 as a date
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise SpecError(f"data_cutoff is {value!r}", file=file, variable="data_cutoff",
+                    expected="a date YYYY-MM-DD, e.g. data_cutoff: 2026-03-31")
+
+
+def dates_line(study_meta: Mapping[str, Any]) -> str:
+    """The dates a reader expects under a display: ``Run 2026-12-02T19:40:00 · Data cut-off 2026-03-31``."""
+    cutoff = data_cutoff(study_meta)
+    return f"Run {run_stamp()}" + (f" · Data cut-off {cutoff}" if cutoff else "")
 
 
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:

@@ -27,11 +27,11 @@ from cdiscflow.errors import DataError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.xpt import XptMeta
 from cdiscflow.provenance import run_stamp
-from cdiscflow.specs.conform import SAS_EPOCH, conform, format_kind, spec_from_frame
+from cdiscflow.specs.conform import SAS_EPOCH, conform, spec_from_frame
+from cdiscflow.specs.datatypes import json_type
 from cdiscflow.specs.model import Dataset, Variable
 
 VERSION = "1.1.0"
-MAX_EXACT_INT = 2**53
 ISO_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "time": "%H:%M:%S"}
 NUMERIC_TYPES = ("integer", "decimal", "float", "double", "boolean")
 
@@ -51,18 +51,16 @@ def _column(var: Variable, values: pd.Series, dataset: str, keys: list[str]) -> 
             raise DataError(f"dataset {dataset}: infinite number", row=pos + 1, variable=var.name,
                             expected="a finite number or missing (JSON has no infinity)")
         present = values.notna()
-        whole = bool(((values[present] % 1) == 0).all() and (values[present].abs() < MAX_EXACT_INT).all())
-        kind = format_kind(var.format)
-        if kind and whole:
-            col["dataType"], col["targetDataType"] = kind, "integer"
+        col["dataType"], target = json_type(var, values)  # shared with define.xml (cdiscflow.specs.datatypes)
+        kind = col["dataType"]
+        if target:
+            col["targetDataType"] = target
             unit = "D" if kind == "date" else "s"
             stamps = SAS_EPOCH + pd.to_timedelta(values, unit=unit)
             out = stamps.dt.strftime(ISO_FORMATS[kind]).to_numpy(dtype=object)
-        elif whole:
-            col["dataType"] = "integer"
+        elif kind == "integer":
             out = np.array(values.fillna(0).astype("int64").tolist(), dtype=object)
         else:
-            col["dataType"] = "double"
             out = np.array(values.tolist(), dtype=object)
         out[~present.to_numpy()] = None
     if var.format:

@@ -16,8 +16,9 @@
   a Dask cluster (optional extra ``cdiscflow[dask]``; workers must see the same ``--out`` folder). Each step
   writes into a staging folder and is published with ``os.replace`` only on success; its prints and logging go
   to ``out/<study>/logs/<step>.log``.
-* **Determinism**: ``SOURCE_DATE_EPOCH`` is pinned for the run: the environment's, else study.yaml
-  ``source_date_epoch``, else 1767225600 (2026-01-01T00:00:00Z). Two runs of the same inputs give byte-identical
+* **Dates and determinism**: ``SOURCE_DATE_EPOCH`` is pinned for the run: the clock at its start by default;
+  with ``--reproducible`` the environment's, else study.yaml ``source_date_epoch``, else 1767225600
+  (2026-01-01T00:00:00Z); a ``SOURCE_DATE_EPOCH`` in the environment is always used. Two reproducible runs give byte-identical
   outputs, ``manifest.json`` (every input and output with sha256, spec and code versions, the command line —
   which is left out when runs are compared), ``package.zip`` and ``index.html``.
 * After the run: ``out/<study>/manifest.json`` and ``out/<study>/index.html`` (:mod:`cdiscflow.submission.index`).

@@ -2,7 +2,8 @@
 
 Builds the step graph (:mod:`cdiscflow.runner.plan`), runs what is not up to date with ``-j N`` local processes
 or on a Dask cluster (``--scheduler tcp://host:port``, or ``$CDISCFLOW_SCHEDULER``), then writes ``manifest.json`` and ``index.html`` and
-prints a summary. ``SOURCE_DATE_EPOCH`` is pinned for the whole run (see
+prints a summary. ``SOURCE_DATE_EPOCH`` is pinned for the whole run: the clock at its start, or with
+``--reproducible`` (or ``SOURCE_DATE_EPOCH`` in the environment) a fixed stamp for byte-identical outputs (see
 :func:`cdiscflow.runner.hashing.source_date_epoch`). Exit status: 0 when every step is ok, 1 otherwise.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 from cdiscflow.runner.execute import StepContext
@@ -33,7 +35,7 @@ def command_line(args: argparse.Namespace) -> list[str]:
             argv += [f"--{flag}", str(value)]
     if args.only:
         argv += ["--only", *args.only]
-    argv += [f"--{f}" for f in ("force", "dry_run") if getattr(args, f, False)]
+    argv += [f"--{f}" for f in ("force", "dry_run", "reproducible") if getattr(args, f, False)]
     return [a.replace("_", "-") if a.startswith("--") else a for a in argv if a != ""]
 
 
@@ -69,14 +71,29 @@ def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the study; ``SOURCE_DATE_EPOCH`` is pinned for the run and restored afterwards (a caller's own setting
+    stays what it was, and a clock-dated run does not turn the next one in this process into a pinned one)."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        return _run(args)
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def _run(args: argparse.Namespace) -> int:
     out_root = Path(args.out).resolve()
     study = Study.load(args.study, out=out_root)
-    epoch = source_date_epoch(study.meta)
+    pinned = source_date_epoch(study.meta, getattr(args, "reproducible", False))
+    epoch = pinned if pinned is not None else int(time.time())
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     raw = str(Path(args.raw).resolve()) if args.raw else None
     graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects))
     selected = graph.closure(graph.resolve(args.only)) if args.only else graph
-    ctx = StepContext(str(study.root), str(out_root), study.name, raw_dir=raw, epoch=epoch)
+    ctx = StepContext(str(study.root), str(out_root), study.name, raw_dir=raw, epoch=epoch,
+                      reproducible=pinned is not None)
     state = State(study.out_dir)
     prints = Fingerprints(ctx, study.root)
     if args.dry_run:

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class StepContext:
     raw_dir: str | None = None
     epoch: int = 0
     staging: str = ""
+    reproducible: bool = True  # False: ``epoch`` is the clock at the start of the run, not part of fingerprints
 
     @property
     def out_dir(self) -> Path:
@@ -124,7 +125,7 @@ def execute_step(step: Step, ctx: StepContext) -> StepResult:
     root = out_dir / STAGING / step.log_name.removesuffix(".log")
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    ctx = StepContext(ctx.study_ref, ctx.out_root, ctx.study_name, ctx.raw_dir, ctx.epoch, str(root))
+    ctx = replace(ctx, staging=str(root))
     staging = root / ctx.study_name
     os.environ["SOURCE_DATE_EPOCH"] = str(ctx.epoch)
     start = time.perf_counter()

@@ -2,8 +2,9 @@
 
 A step's fingerprint is the sha256 of: its id, action and parameters; the code version (``cdiscflow.__version__``
 plus the sha256 of every source file the step's ``code`` names); the sha256 of every input file (specs, study
-programs, raw extracts, and the outputs of the steps it needs); and the run's ``SOURCE_DATE_EPOCH`` (outputs
-carry the run stamp, so a different stamp is a different output).
+programs, raw extracts, and the outputs of the steps it needs); and, in a reproducible run, its
+``SOURCE_DATE_EPOCH`` (outputs carry the run stamp, so a different stamp is a different output). A run on the
+clock (the default) leaves the date out, so its outputs stay up to date with the date they were made.
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ from cdiscflow.provenance import sha256_file
 
 PACKAGE_DIR = Path(cdiscflow.__file__).resolve().parent
 
-#: ``SOURCE_DATE_EPOCH`` used when neither the environment nor study.yaml (``source_date_epoch:``) sets one:
-#: 2026-01-01T00:00:00Z. A constant (not the clock, not a hash) so that two runs of the same inputs carry the
-#: same run stamp; set ``SOURCE_DATE_EPOCH=$(date +%s)`` for a wall-clock stamp.
+#: ``SOURCE_DATE_EPOCH`` of ``cdiscflow run --reproducible`` when neither the environment nor study.yaml
+#: (``source_date_epoch:``) sets one: 2026-01-01T00:00:00Z. A constant (not the clock, not a hash) so that two
+#: reproducible runs of the same inputs carry the same run stamp.
 DEFAULT_SOURCE_DATE_EPOCH = 1767225600
 
 
-def source_date_epoch(study_meta: Mapping[str, Any]) -> int:
-    """The run's pinned epoch: ``$SOURCE_DATE_EPOCH``, else study.yaml ``source_date_epoch``, else the default."""
+def source_date_epoch(study_meta: Mapping[str, Any], reproducible: bool = False) -> int | None:
+    """The run's pinned epoch: ``$SOURCE_DATE_EPOCH``, else study.yaml ``source_date_epoch``, else the default
+    when ``reproducible``; None (the run is dated by the clock) otherwise."""
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env:
         return int(env)
     value = study_meta.get("source_date_epoch")
-    return int(value) if value is not None else DEFAULT_SOURCE_DATE_EPOCH
+    if value is not None:
+        return int(value)
+    return DEFAULT_SOURCE_DATE_EPOCH if reproducible else None
 
 
 def canonical_json(data: Any) -> str:
@@ -81,7 +85,7 @@ class FileHashes:
 
 
 def fingerprint(step_id: str, action: str, params: Mapping[str, Any], code: str,
-                inputs: Mapping[str, str], epoch: int) -> str:
+                inputs: Mapping[str, str], epoch: int | None) -> str:
     """sha256 of everything a step's outputs depend on (``inputs``: name → sha256)."""
     payload = {"id": step_id, "action": action, "params": params, "code": code,
                "inputs": dict(sorted(inputs.items())), "source_date_epoch": epoch}

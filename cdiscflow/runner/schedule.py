@@ -56,7 +56,8 @@ class Fingerprints:
         inputs.update({rel: sha for rel, sha in dep_outputs.items()
                        if not step.reads or any(fnmatch(rel, pat) for pat in step.reads)})
         return fingerprint(step.id, step.action, {"params": step.params, "salt": step.salt},
-                           self._code[step.code], inputs, self.ctx.epoch)
+                           self._code[step.code], inputs,
+                           self.ctx.epoch if self.ctx.reproducible else None)
 
     def outputs_intact(self, outputs: dict[str, str]) -> bool:
         return all(self.hashes(self.ctx.out_dir / rel) == sha for rel, sha in outputs.items())

@@ -100,7 +100,7 @@ def define(ctx: StepContext, *, standards: list[str]) -> None:
     """define.xml 2.1 (XSD-checked) and define.html per standard → ``define/<standard>/``."""
     write_define = stage_function("define")
     for standard in standards:
-        print(f"define: {write_define(ctx.staged_study, standard)}")
+        print(f"define: {write_define(ctx.staged_study, standard, data_root=ctx.out_dir)}")
 
 
 def tlf(ctx: StepContext, *, output: str, formats: list[str]) -> None:

@@ -14,19 +14,23 @@ or from a dataset's ``settings: {define: {...}}`` (``subclass``, ``non_standard`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from lxml import etree
 
 from cdiscflow.errors import SpecError
 from cdiscflow.io.xmlsafe import safe_parser
-from cdiscflow.provenance import run_stamp
+from cdiscflow.provenance import data_cutoff, run_stamp
 from cdiscflow.specs.ct import data_dir, load_terminology
+from cdiscflow.specs.datatypes import define_type
 from cdiscflow.specs.model import Codelist, Dataset, ValueLevel, Variable
 from cdiscflow.study import Study
+from cdiscflow.submission.define_arm import ARM_NS, ARM_SCHEMA, ArmResult, analysis_results, code_context
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -36,6 +40,8 @@ NSMAP = {None: ODM_NS, "def": DEF_NS, "xlink": XLINK_NS}
 DEFINE_VERSION = "2.1.0"
 SCHEMA = "define-xml-2.1/schema/cdisc-define-2.1/define2-1-0.xsd"
 STANDARDS = ("sdtm", "adam")
+STYLESHEET = "define2-1.xsl"  # shipped beside every define.xml (cdiscflow/submission/templates/define2-1.xsl)
+ACRF_FILE = "acrf.pdf"  # the generated annotated CRF, beside the SDTM define.xml
 
 #: Short names for ADaM classes used in specs → Define-XML General Observation Class (C103329).
 CLASS_ALIASES = {"ADSL": "SUBJECT LEVEL ANALYSIS DATASET", "BDS": "BASIC DATA STRUCTURE",
@@ -57,6 +63,15 @@ ISO_CHAR_TYPES = ("date", "datetime", "time", "partialDate", "partialTime", "par
                   "incompleteDatetime", "durationDatetime", "intervalDatetime")
 DATA_TYPES = ("text", "integer", "float", *ISO_CHAR_TYPES)
 SAS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,7}$")
+#: Variables coded with an external dictionary (SDTMIG): ``--`` prefix domains → variable suffixes.
+DICTIONARY_VARIABLES = {
+    "MedDRA": (("AE", "MH", "CE"), ("DECOD", "LLT", "LLTCD", "PTCD", "HLT", "HLTCD", "HLGT", "HLGTCD", "BODSYS",
+                                   "BDSYCD", "SOC", "SOCCD")),
+    "WHODrug": (("CM", "AG", "EC"), ("DECOD", "CLAS", "CLASCD")),
+}
+DICTIONARY_HREF = {"MedDRA": "https://www.meddra.org/", "WHODrug": "https://www.who-umc.org/whodrug/"}
+#: SUPPQUAL QNAMs that carry a dictionary's version, and TS's TSVCDREF spellings of the dictionaries.
+VERSION_QNAMS = {"MedDRA": ("MEDDRAV", "MEDDRAVR", "AEDICTV"), "WHODrug": ("WHODRUGV", "WHODDV", "CMDICTV")}
 
 
 # -- the document as plain data ---------------------------------------------------------------------------
@@ -206,6 +221,9 @@ class DefineDoc:
     codelists: list[CodeListDef]
     methods: list[TextDef]
     comments: list[TextDef]
+    comment_oid: str | None = None  # def:CommentOID of the MetaDataVersion (the data cut-off)
+    results: list[ArmResult] = field(default_factory=list)  # analysis results metadata (ADaM)
+    result_leaves: list[Leaf] = field(default_factory=list)  # the results' ARD files
 
     @property
     def items(self) -> list[Item]:
@@ -249,6 +267,15 @@ def _href(value: Any, where: str, file: str | None) -> str:
         raise SpecError(f"{where}: href {href!r} must be a relative path inside the package", file=file,
                         expected="a file name such as acrf.pdf")
     return href
+
+
+def _study_file(study: Study, leaf: Leaf, where: str) -> Leaf:
+    """A document the study brings: it must be a file in the study folder (the package copies it beside
+    define.xml), so that the define.xml never links to a file that is not there."""
+    if not study.inside(leaf.href).is_file():
+        raise SpecError(f"{where}: {leaf.href} is not a file of the study folder", file=str(study.root / "study.yaml"),
+                        expected=f"{study.root / leaf.href}, or no {where.split()[0]} entry")
+    return leaf
 
 
 def _leaf(entry: Any, default_id: str, default_title: str, where: str, file: str | None) -> Leaf:
@@ -330,40 +357,18 @@ def _class(ds: Dataset) -> tuple[str, str | None]:
     return cls, subclass
 
 
-def item_data_type(var: Variable, ds: Dataset) -> str:
-    """Define-XML DataType of a variable (spec override in ``settings.define.data_types`` wins).
-
-    Numeric: SAS date/time formats give date/datetime/time, decimals or significant digits give float;
-    ``w.`` formats, ``--SEQ``, ``--DY``, dictionary codes ``--xxCD`` and ADaM numeric codes ``xxxN`` of a
-    character ``xxx`` (ADaMIG) give integer; other numbers float. Character: ISO 8601 ``--DTC``
-    is date (length ≤ 10) or datetime, ``--DUR``/``--ELTM`` durationDatetime, else text.
-    """
+def item_data_type(var: Variable, ds: Dataset, values: pd.Series | None = None) -> str:
+    """Define-XML DataType of a variable: the spec's override (``settings.define.data_types``) wins, else
+    :func:`cdiscflow.specs.datatypes.define_type` — the function Dataset-JSON asks too — from the data when
+    ``values`` are given (integer when every value is whole), else from the spec. A numeric SAS date is integer
+    with its format as ``def:DisplayFormat``, as in CDISC's Define-XML 2.1 examples."""
     override = (define_settings(ds).get("data_types") or {}).get(var.name)
     if override is not None:
         if override not in DATA_TYPES:
             raise SpecError(f"dataset {ds.name}: data type {override!r} for {var.name}", file=ds.file,
                             variable=var.name, expected=", ".join(DATA_TYPES))
         return str(override)
-    fmt = (var.format or "").upper()
-    if not var.is_char:
-        if re.match(r"^(DATETIME|E8601DT|IS8601DT)", fmt):
-            return "datetime"
-        if re.match(r"^(DATE|E8601DA|IS8601DA|YYMMDD|MMDDYY|DDMMYY)", fmt):
-            return "date"
-        if re.match(r"^(TIME|E8601TM|IS8601TM|HHMM)", fmt):
-            return "time"
-        decimals = re.match(r"^\d*\.(\d+)$", fmt)
-        if var.significant_digits or (decimals and int(decimals.group(1)) > 0):
-            return "float"
-        if re.match(r"^\d+\.0?$", fmt) or var.name.endswith(("SEQ", "DY", "CD")) or (
-                ds.standard.upper() == "ADAM" and var.name.endswith("N") and ds.has(var.name[:-1])):
-            return "integer"
-        return "float"
-    if var.name.endswith("DTC"):
-        return "date" if var.length is not None and var.length <= 10 else "datetime"
-    if var.name.endswith(("DUR", "ELTM")):
-        return "durationDatetime"
-    return "text"
+    return define_type(var, ds, values)
 
 
 def _length(var: Variable | ValueLevel, data_type: str, where: str, file: str | None) -> int | None:
@@ -399,11 +404,49 @@ def _method_type(var_name: str, ds: Dataset) -> str:
     return "Imputation" if any(ds.has(f) for f in flags) else "Computation"
 
 
+def dictionary_versions(study: Study, data: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """Versions of the external dictionaries (MedDRA, WHODrug): ``study.yaml`` ``dictionaries: {MedDRA: '26.0'}``
+    first, else the trial summary (TS ``TSVCDREF``/``TSVCDVER``), else a SUPPQUAL version qualifier (``MEDDRAV``;
+    one distinct value). A dictionary without a known version is not written (a define.xml names its version)."""
+    found: dict[str, str] = {}
+    ts = data.get("TS")
+    if ts is not None and {"TSPARMCD", "TSVAL"} <= set(ts.columns):
+        refs = ts[ts["TSPARMCD"] == "TSVCDREF"].reset_index(drop=True)
+        vers = ts[ts["TSPARMCD"] == "TSVCDVER"].reset_index(drop=True)
+        by = ["TSGRPID"] if "TSGRPID" in ts.columns and refs["TSGRPID"].ne("").all() else None
+        pairs = (refs.merge(vers, on=by, suffixes=("", "_V"))[["TSVAL", "TSVAL_V"]] if by
+                 else pd.DataFrame({"TSVAL": refs["TSVAL"], "TSVAL_V": vers["TSVAL"]}) if len(refs) == len(vers)
+                 else pd.DataFrame(columns=["TSVAL", "TSVAL_V"]))
+        for ref, ver in pairs.itertuples(index=False):
+            name = next((d for d in DICTIONARY_VARIABLES if str(ref).upper().startswith(d.upper())), None)
+            if name and str(ver).strip():
+                found.setdefault(name, str(ver).strip())
+    for ds, df in data.items():
+        if ds.startswith("SUPP") and {"QNAM", "QVAL"} <= set(df.columns):
+            for name, qnams in VERSION_QNAMS.items():
+                values = df.loc[df["QNAM"].isin(qnams), "QVAL"].astype("string").str.strip().dropna().unique()
+                if len(values) == 1 and name not in found:
+                    found[name] = str(values[0])
+    declared = study.meta.get("dictionaries") or {}
+    if not isinstance(declared, dict):
+        raise SpecError("dictionaries must be a mapping", file=str(study.root / "study.yaml"),
+                        expected="dictionaries: {MedDRA: '26.0', WHODrug: 'GLOBAL B3 Mar 2023'}")
+    unknown = sorted(set(map(str, declared)) - set(DICTIONARY_VARIABLES))
+    if unknown:
+        raise SpecError(f"dictionaries: unknown dictionary {unknown[0]!r}", file=str(study.root / "study.yaml"),
+                        expected=", ".join(DICTIONARY_VARIABLES))
+    return {**found, **{str(k): str(v) for k, v in declared.items()}}
+
+
 class _Builder:
     """Collects codelists, methods, comments and where clauses while datasets are turned into groups."""
 
-    def __init__(self, study: Study, standard: str) -> None:
+    def __init__(self, study: Study, standard: str, data: Mapping[str, pd.DataFrame] | None = None,
+                 acrf_pages: Mapping[str, Sequence[int]] | None = None) -> None:
         self.study = study
+        self.data = data or {}
+        self.dictionaries = dictionary_versions(study, self.data)
+        self.dictionary_users: dict[str, tuple[str, str]] = {}
         self.standard = standard
         self.adam = standard == "adam"
         self.methods = _TextDefs("MT")
@@ -413,6 +456,8 @@ class _Builder:
         self.where: dict[tuple, WhereClause] = {}
         self.where_oids: set[str] = set()
         self.uses_pages = False
+        self.own_acrf = study.meta.get("acrf") is not None
+        self.acrf_pages = acrf_pages
         self.missing: list[tuple[str, str, str | None, str]] = []
 
     def raise_missing(self) -> None:
@@ -431,22 +476,70 @@ class _Builder:
                 for ref, u in users.items())
         raise SpecError(message, file=file, variable=variable, expected=f"codelists among: {known}")
 
+    def dictionary_oid(self, var: Variable, data_type: str) -> str | None:
+        """``CL.MedDRA`` (``CL.MedDRA.CODE`` for numeric codes) for a dictionary-coded variable whose
+        dictionary version the study gives; the code list itself is written by :meth:`dictionary_codelists`."""
+        for name, (domains, suffixes) in DICTIONARY_VARIABLES.items():
+            if var.name[:2] in domains and var.name[2:] in suffixes and name in self.dictionaries:
+                oid = f"CL.{name}" + ("" if data_type == "text" else ".CODE")
+                self.dictionary_users.setdefault(oid, (name, data_type))
+                return oid
+        return None
+
+    def dictionary_codelists(self) -> list[CodeListDef]:
+        return [CodeListDef(oid=oid, id=oid.removeprefix("CL."), data_type=dtype, code=None, standard_oid=None,
+                            name=f"{name}" + (" codes" if dtype != "text" else ""), extensible=False, items=[],
+                            dictionary=(name, self.dictionaries[name]))
+                for oid, (name, dtype) in sorted(self.dictionary_users.items())]
+
     def codelist_oid(self, ref: str | None, ds: Dataset, variable: str, where: str, data_type: str) -> str | None:
         if ref is None:
-            return None
+            return self.dictionary_oid(ds.variable(variable), data_type)
         if ref not in self.study.codelists:
             self.missing.append((ref, f"dataset {ds.name} {where}", ds.file, variable))
             return None
         self.codelist_users.setdefault(ref, []).append((f"{ds.name} {where}", data_type))
         return f"CL.{_oid_part(ref)}"
 
+    def values(self, ds: Dataset, name: str, rows: pd.Series | None = None) -> pd.Series | None:
+        """The data of a numeric variable (the ``rows`` where a where clause holds), or None without data."""
+        df = self.data.get(ds.name)
+        if df is None or name not in df.columns or not pd.api.types.is_numeric_dtype(df[name]):
+            return None
+        return df[name] if rows is None else df.loc[rows.to_numpy(), name]
+
+    def where_rows(self, ds: Dataset, wc: WhereClause) -> pd.Series | None:
+        df = self.data.get(ds.name)
+        if df is None or any(c.variable not in df.columns for c in wc.checks):
+            return None
+        keep = pd.Series(True, index=df.index)
+        for c in wc.checks:
+            col = df[c.variable]
+            text = col.astype("string").str.strip() if not pd.api.types.is_numeric_dtype(col) else col
+            wanted = c.values if not pd.api.types.is_numeric_dtype(col) else pd.to_numeric(
+                pd.Series(c.values), errors="coerce").tolist()
+            keep &= text.isin(wanted).fillna(False).astype(bool)
+        return keep
+
+    def origin(self, ds: Dataset, name: str, origin: str | None, spec_pages: list[int], predecessor: str | None,
+               method: str | None) -> Origin | None:
+        """def:Origin with the aCRF pages that exist: the spec's pages of the study's own aCRF, the pages of the
+        generated aCRF (``acrf_pages["DS.VAR"]``), or none when there is no aCRF (never a dangling reference)."""
+        org = _origin(origin, spec_pages, predecessor, method, self.adam)
+        if org is not None and org.pages and self.adam:  # the aCRF sits with SDTM, not beside ADaM's define.xml
+            org.pages = []
+        if org is not None and org.pages:
+            org.pages = (list(spec_pages) if self.own_acrf else [] if self.acrf_pages is None
+                         else [int(p) for p in self.acrf_pages.get(f"{ds.name}.{name}", ())])
+            self.uses_pages |= bool(org.pages)
+        return org
+
     def item(self, ds: Dataset, var: Variable, order: int) -> Item:
         where = f"variable {var.name}"
-        dtype = item_data_type(var, ds)
+        dtype = item_data_type(var, ds, self.values(ds, var.name))
         if not SAS_NAME.match(var.name):
             raise SpecError(f"dataset {ds.name}: variable name {var.name!r} is not a SAS V5 name", file=ds.file,
                             variable=var.name, expected="at most 8 letters, digits or _")
-        self.uses_pages |= bool(var.pages)
         method_oid = self.methods.add(var.method, f"{ds.name}.{var.name}", _method_type(var.name, ds))
         non_std = var.name in (define_settings(ds).get("non_standard_variables") or [])
         return Item(
@@ -454,7 +547,7 @@ class _Builder:
             length=_length(var, dtype, f"dataset {ds.name} {where}", ds.file),
             significant_digits=var.significant_digits, display_format=var.format,
             codelist_oid=self.codelist_oid(var.codelist, ds, var.name, where, dtype),
-            origin=_origin(var.origin, var.pages, var.predecessor, var.method, self.adam),
+            origin=self.origin(ds, var.name, var.origin, var.pages, var.predecessor, var.method),
             method_oid=method_oid, comment_oid=self.comments.add(var.comment, f"{ds.name}.{var.name}"),
             mandatory=var.core == "Req", order=order,
             key_sequence=ds.keys.index(var.name) + 1 if var.name in ds.keys else None,
@@ -508,10 +601,10 @@ class _Builder:
                 significant_digits=vl.significant_digits if vl.significant_digits is not None
                 else parent_var.significant_digits,
             )
-            dtype = item_data_type(merged, ds)
+            rows = self.where_rows(ds, wc)
+            dtype = item_data_type(merged, ds, self.values(ds, vl.variable, rows) if rows is not None else None)
             where = f"value_level {n} ({vl.variable} where {wc.text})"
             pages = vl.pages or parent_var.pages
-            self.uses_pages |= bool(pages)
             method = vl.method or parent_var.method
             vl_list = self.value_lists.setdefault(f"VL.{_oid_part(ds.name)}.{_oid_part(vl.variable)}", [])
             vl_list.append(Item(
@@ -519,7 +612,8 @@ class _Builder:
                 length=_length(merged, dtype, f"dataset {ds.name} {where}", ds.file),
                 significant_digits=merged.significant_digits, display_format=merged.format,
                 codelist_oid=self.codelist_oid(vl.codelist or parent_var.codelist, ds, vl.variable, where, dtype),
-                origin=_origin(vl.origin or parent_var.origin, pages, parent_var.predecessor, method, self.adam),
+                origin=self.origin(ds, vl.variable, vl.origin or parent_var.origin, pages, parent_var.predecessor,
+                                   method),
                 method_oid=self.methods.add(method, f"{ds.name}.{vl.variable}.{suffix}",
                                             _method_type(vl.variable, ds)),
                 comment_oid=self.comments.add(vl.comment, f"{ds.name}.{vl.variable}.{suffix}"),
@@ -601,8 +695,17 @@ class _Builder:
                            items=items)
 
 
-def build_define(study: Study, standard: str) -> DefineDoc:
-    """The define.xml content of ``standard`` (sdtm | adam) from the study's specs."""
+def build_define(study: Study, standard: str, data: Mapping[str, pd.DataFrame] | None = None,
+                 acrf_pages: Mapping[str, Sequence[int]] | None = None,
+                 documents: Sequence[Leaf] = ()) -> DefineDoc:
+    """The define.xml content of ``standard`` (sdtm | adam) from the study's specs.
+
+    ``data`` (dataset name → frame), when given, decide integer vs float and the dictionary versions.
+    ``acrf_pages`` (``"DS.VAR"`` → pages of the generated ``acrf.pdf``) link collected variables into it; without
+    it, and without the study's own aCRF (``acrf:`` in study.yaml, a file in the study folder), define.xml has
+    no aCRF at all. ``documents`` are further def:SupplementalDoc leaves (e.g. the reviewer's guide) that the
+    caller knows will sit beside define.xml; study.yaml ``documents`` must be files of the study folder.
+    """
     if standard not in STANDARDS:
         raise SpecError(f"unknown standard {standard!r}", expected="sdtm or adam")
     specs = study.sdtm_specs if standard == "sdtm" else study.adam_specs
@@ -615,30 +718,50 @@ def build_define(study: Study, standard: str) -> DefineDoc:
         raise SpecError(f"standards.{standard} is missing", file=meta_file,
                         expected="standards: {sdtm: SDTMIG 3.4, adam: ADaMIG 1.3}")
     ig = _parse_standard(std_text, standard, meta_file)
-    b = _Builder(study, standard)
+    b = _Builder(study, standard, data, acrf_pages)
     groups = sorted((b.group(ds, ig) for ds in specs.values()),
                     key=lambda g: (CLASS_ORDER.index(g.cls) if g.cls in CLASS_ORDER else len(CLASS_ORDER), g.name))
     b.raise_missing()
     standards: dict[str, Standard] = {ig.oid: ig}
     codelists = [b.codelist(study.codelists[cid], standards) for cid in sorted(b.codelist_users)]
+    codelists += b.dictionary_codelists()
     acrf = None
-    if b.uses_pages or (study.meta.get("acrf") is not None and not b.adam):
-        acrf = _leaf(study.meta.get("acrf", "acrf.pdf"), "acrf", "Annotated CRF", "acrf", meta_file)
-    docs = [_leaf(d, f"doc{i}", d.get("href", "") if isinstance(d, dict) else str(d), f"documents {i}", meta_file)
+    if b.own_acrf and (b.uses_pages or not b.adam):
+        acrf = _study_file(study, _leaf(study.meta["acrf"], "acrf", "Annotated CRF", "acrf", meta_file), "acrf")
+    elif b.uses_pages:
+        acrf = Leaf(id="LF.acrf", href=ACRF_FILE, title="Annotated CRF")
+    docs = [_study_file(study, _leaf(d, f"doc{i}", d.get("href", "") if isinstance(d, dict) else str(d),
+                                     f"documents {i}", meta_file), f"documents {i}")
             for i, d in enumerate(study.meta.get("documents") or [], start=1)
             if not isinstance(d, dict) or d.get("standard", standard) == standard]
+    docs += [d for d in documents if d.id not in {x.id for x in docs}]
+    results = analysis_results(study, specs) if b.adam else []
+    where_clauses = {w.oid: w for w in b.where.values()}
+    for r in results:
+        for d in r.datasets:
+            if d.checks:
+                where_clauses[f"WC.{_oid_part(r.id)}.{d.name}"] = WhereClause(
+                    oid=f"WC.{_oid_part(r.id)}.{d.name}",
+                    checks=[RangeCheck(item_oid=f"IT.{d.name}.{v}", variable=v, comparator=op, values=vals)
+                            for v, op, vals in d.checks])
     ident = study.studyid
     label = "ADaM" if b.adam else "SDTM"
+    cutoff = data_cutoff(study.meta, meta_file)
+    created = run_stamp()
+    mdv_comment = b.comments.add(f"Data cut-off {cutoff}; metadata created {created} (UTC)" if cutoff else None,
+                                 "DATA_CUTOFF")
+    description = str(study.meta.get("title") or ident) + (f" (data cut-off {cutoff})" if cutoff else "")
     return DefineDoc(
         standard=standard, file_oid=f"{_oid_part(ident)}.{label}.Define-XML_{DEFINE_VERSION}",
-        created=run_stamp(), studyid=ident, study_name=ident,
-        description=str(study.meta.get("title") or ident), protocol=str(study.meta.get("protocol") or ident),
+        created=created, studyid=ident, study_name=ident, description=description, comment_oid=mdv_comment, protocol=str(study.meta.get("protocol") or ident),
         mdv_oid=f"MDV.{_oid_part(ident)}.{_oid_part(ig.name)}.{_oid_part(ig.version)}",
         mdv_name=f"Study {ident}, {label} Data Definitions",
         standards=[ig, *sorted((s for s in standards.values() if s is not ig), key=lambda s: s.oid)],
         acrf=acrf, documents=docs, groups=groups,
         value_lists={oid: b.value_lists[oid] for g in groups for i in g.items if (oid := i.value_list_oid)},
-        where_clauses={w.oid: w for w in b.where.values()}, codelists=codelists,
+        where_clauses=where_clauses, codelists=codelists, results=results,
+        result_leaves=[Leaf(id=f"LF.ARD.{_oid_part(r.id)}", href=r.ard_href, title=f"{r.id}.ard.json")
+                       for r in results],
         methods=b.methods.defs, comments=b.comments.defs,
     )
 
@@ -721,14 +844,15 @@ def _code_list(mdv: etree._Element, cl: CodeListDef) -> None:
         if term.code:
             _sub(item, _odm("Alias"), {"Context": "nci:ExtCodeID", "Name": term.code})
     if cl.dictionary:
-        _sub(el, _odm("ExternalCodeList"), {"Dictionary": cl.dictionary[0], "Version": cl.dictionary[1]})
+        _sub(el, _odm("ExternalCodeList"), {"Dictionary": cl.dictionary[0], "Version": cl.dictionary[1],
+                                            "href": DICTIONARY_HREF.get(cl.dictionary[0])})
     if cl.code:
         _sub(el, _odm("Alias"), {"Context": "nci:ExtCodeID", "Name": cl.code})
 
 
 def to_xml(doc: DefineDoc) -> etree._ElementTree:
-    """The Define-XML 2.1 document (element order as in define2-1-0.xsd)."""
-    root = etree.Element(_odm("ODM"), nsmap=NSMAP)
+    """The Define-XML 2.1 document (element order as in define2-1-0.xsd; ARM as in arm1-0-0.xsd)."""
+    root = etree.Element(_odm("ODM"), nsmap={**NSMAP, "arm": ARM_NS} if doc.results else NSMAP)
     for k, v in {"FileOID": doc.file_oid, "FileType": "Snapshot", "ODMVersion": "1.3.2",
                  "CreationDateTime": doc.created, "Originator": "cdiscflow", "SourceSystem": "cdiscflow",
                  _def("Context"): "Submission"}.items():
@@ -739,7 +863,8 @@ def to_xml(doc: DefineDoc) -> etree._ElementTree:
     _sub(gv, _odm("StudyDescription"), text=doc.description)
     _sub(gv, _odm("ProtocolName"), text=doc.protocol)
     mdv = _sub(study, _odm("MetaDataVersion"), {"OID": doc.mdv_oid, "Name": doc.mdv_name,
-                                                 "Description": doc.mdv_name, _def("DefineVersion"): DEFINE_VERSION})
+                                                 "Description": doc.mdv_name, _def("DefineVersion"): DEFINE_VERSION,
+                                                 _def("CommentOID"): doc.comment_oid})
     stds = _sub(mdv, _def("Standards"))
     for s in doc.standards:
         _sub(stds, _def("Standard"), {"OID": s.oid, "Name": s.name, "Type": s.type,
@@ -787,23 +912,56 @@ def to_xml(doc: DefineDoc) -> etree._ElementTree:
         _description(el, m.text)
     for c in doc.comments:
         _description(_sub(mdv, _def("CommentDef"), {"OID": c.oid}), c.text)
-    for leaf in ([doc.acrf] if doc.acrf else []) + doc.documents:
+    for leaf in ([doc.acrf] if doc.acrf else []) + doc.documents + doc.result_leaves:
         _leaf_el(mdv, leaf)
+    if doc.results:
+        _results(mdv, doc)
     return etree.ElementTree(root)
+
+
+def _arm(tag: str) -> str:
+    return f"{{{ARM_NS}}}{tag}"
+
+
+def _results(mdv: etree._Element, doc: DefineDoc) -> None:
+    """arm:AnalysisResultDisplays (ARM 1.0): one display per result, linked to its ARD."""
+    displays = _sub(mdv, _arm("AnalysisResultDisplays"))
+    for r in doc.results:
+        rd = _sub(displays, _arm("ResultDisplay"), {"OID": f"RD.{_oid_part(r.id)}", "Name": r.name})
+        _description(rd, r.title)
+        ar = _sub(rd, _arm("AnalysisResult"), {"OID": f"AR.{_oid_part(r.id)}.1", "ParameterOID": r.parameter_oid,
+                                              "AnalysisReason": r.reason, "AnalysisPurpose": r.purpose})
+        _description(ar, f"{r.title} ({r.population})" if r.population else r.title)
+        sets = _sub(ar, _arm("AnalysisDatasets"))
+        for d in r.datasets:
+            ds = _sub(sets, _arm("AnalysisDataset"), {"ItemGroupOID": d.group_oid})
+            if d.checks:
+                _sub(ds, _def("WhereClauseRef"), {"WhereClauseOID": f"WC.{_oid_part(r.id)}.{d.name}"})
+            for v in d.variables:
+                _sub(ds, _arm("AnalysisVariable"), {"ItemOID": f"IT.{d.name}.{v}"})
+        unexpressed = [f"{d.name} where {d.condition}" for d in r.datasets if d.condition and not d.checks]
+        doc_el = _sub(ar, _arm("Documentation"))
+        _description(doc_el, f"Program {r.program}; population {r.population or 'all records'}"
+                     + (f"; {'; '.join(unexpressed)}" if unexpressed else "")
+                     + f". Every number of the display is in its analysis results dataset {r.id}.ard.json.")
+        _doc_ref(doc_el, f"LF.ARD.{_oid_part(r.id)}")
+        code = _sub(ar, _arm("ProgrammingCode"), {"Context": code_context()})
+        _sub(code, _arm("Code"), text=f"cdiscflow tlf --only {r.id}  # program {r.program}")
 
 
 def xml_bytes(doc: DefineDoc | etree._ElementTree) -> bytes:
     """The document as UTF-8 bytes with an XML declaration (deterministic for the same specs and stamp)."""
     tree = to_xml(doc) if isinstance(doc, DefineDoc) else doc
     body = etree.tostring(tree, encoding="UTF-8", pretty_print=True)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            + f'<?xml-stylesheet type="text/xsl" href="{STYLESHEET}"?>\n'.encode() + body)
 
 
 # -- schema -----------------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def define_schema() -> etree.XMLSchema:
-    """The Define-XML 2.1 XSD from the shared data folder (imports are local files only)."""
-    path = data_dir() / SCHEMA
+@lru_cache(maxsize=2)
+def define_schema(arm: bool = False) -> etree.XMLSchema:
+    """The Define-XML 2.1 XSD (``arm``: with Analysis Results Metadata 1.0) from the shared data folder."""
+    path = data_dir() / (ARM_SCHEMA if arm else SCHEMA)
     if not path.is_file():
         raise SpecError("Define-XML 2.1 schema not found", file=str(path), expected="the CDISC define2-1-0.xsd")
     return etree.XMLSchema(etree.parse(str(path), safe_parser()))
@@ -811,7 +969,7 @@ def define_schema() -> etree.XMLSchema:
 
 def schema_errors(tree: etree._ElementTree) -> list[str]:
     """XSD validation messages (empty when the document is valid)."""
-    schema = define_schema()
+    schema = define_schema(arm=next(tree.iter(f"{{{ARM_NS}}}*"), None) is not None)
     if schema.validate(tree):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
@@ -823,6 +981,7 @@ _REFERENCES = {
     "MethodOID": ("MethodDef",), f"{{{DEF_NS}}}CommentOID": ("CommentDef",), "leafID": ("leaf",),
     "WhereClauseOID": ("WhereClauseDef",), "ValueListOID": ("ValueListDef",),
     f"{{{DEF_NS}}}StandardOID": ("Standard",), f"{{{DEF_NS}}}ArchiveLocationID": ("leaf",),
+    "ItemGroupOID": ("ItemGroupDef",), "ParameterOID": ("ItemDef",),
 }
 
 
@@ -848,4 +1007,19 @@ def reference_errors(tree: etree._ElementTree) -> list[str]:
                 errors.append(f"{etree.QName(el).localname} refers to {kinds[0]} {ref}, which is not defined")
     errors += [f"ItemDef {oid} is not referenced" for oid, kind in defined.items()
                if kind == "ItemDef" and oid not in used]
+    return errors
+
+
+def leaf_errors(define_path: Path | str) -> list[str]:
+    """Every ``def:leaf`` href of a define.xml that does not resolve to a file beside it (inside its folder):
+    what a reviewer opening the package would find broken."""
+    path = Path(define_path)
+    tree = etree.parse(str(path), safe_parser())
+    folder = path.parent.resolve()
+    errors = []
+    for leaf in tree.iter(f"{{{DEF_NS}}}leaf"):
+        href = leaf.get(f"{{{XLINK_NS}}}href") or ""
+        target = (folder / href.split("#", 1)[0]).resolve()
+        if folder not in target.parents or not target.is_file():
+            errors.append(f"def:leaf {leaf.get('ID')} links to {href}, which is not a file beside {path.name}")
     return errors

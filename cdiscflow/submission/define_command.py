@@ -1,15 +1,22 @@
-"""``cdiscflow define``: write define.xml 2.1 (+ define.html) for SDTM and/or ADaM from the study's specs."""
+"""``cdiscflow define``: write define.xml 2.1 (+ its stylesheet and define.html) for SDTM and/or ADaM from the
+study's specs, with the data of ``out/<study>/{sdtm,adam}`` when they are there (integer vs float, dictionary
+versions)."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from cdiscflow.errors import SpecError
 from cdiscflow.io.atomic import write_bytes, write_text
+from cdiscflow.io.datasets import dataset_files, read_dataset
 from cdiscflow.study import Study
 from cdiscflow.submission.define import (
     STANDARDS,
+    STYLESHEET,
     build_define,
     reference_errors,
     schema_errors,
@@ -19,13 +26,32 @@ from cdiscflow.submission.define import (
 from cdiscflow.submission.define_html import render_html
 
 
-def write_define(study: Study, standard: str) -> Path:
-    """Write ``out/<study>/define/<standard>/define.xml`` and ``define.html``; return the XML path.
+def define_data(study: Study, standard: str, data_root: Path | None = None) -> dict[str, pd.DataFrame]:
+    """The datasets define.xml describes (``<data_root>/<standard>/``, default ``out/<study>``) plus SDTM's TS
+    and SUPP-- (dictionary versions); empty when there are none yet (define.xml then follows the specs)."""
+    root = Path(data_root) if data_root is not None else study.out_dir
+    specs = study.sdtm_specs if standard == "sdtm" else study.adam_specs
+    data: dict[str, pd.DataFrame] = {}
+    for stage, wanted in ((standard, set(specs)), ("sdtm", None)):
+        folder = root / stage
+        if not folder.is_dir():
+            continue
+        for name, path in dataset_files(folder).items():
+            if name not in data and (name in wanted if wanted is not None else name == "TS" or name.startswith("SUPP")):
+                data[name] = read_dataset(path)[0]
+    return data
 
+
+def write_define(study: Study, standard: str, data_root: Path | str | None = None,
+                 acrf_pages: Mapping[str, Sequence[int]] | None = None) -> Path:
+    """Write ``out/<study>/define/<standard>/define.xml``, its stylesheet and ``define.html``; return the XML path.
+
+    ``data_root`` holds the ``sdtm/`` and ``adam/`` data (default ``out/<study>``; the runner passes the run's).
     The document is first checked against the Define-XML 2.1 XSD and for dangling or duplicate OIDs; an
     invalid one raises :class:`SpecError` with the first messages and nothing is written.
     """
-    doc = build_define(study, standard)
+    data = define_data(study, standard, Path(data_root) if data_root is not None else None)
+    doc = build_define(study, standard, data=data, acrf_pages=acrf_pages)
     tree = to_xml(doc)
     errors = schema_errors(tree) + reference_errors(tree)
     if errors:
@@ -33,6 +59,7 @@ def write_define(study: Study, standard: str) -> Path:
                         file=str(study.specs_dir / standard), expected="specs that give a schema-valid define.xml")
     folder = study.stage_dir("define") / standard
     path = write_bytes(folder / "define.xml", xml_bytes(tree))
+    write_bytes(folder / STYLESHEET, (Path(__file__).parent / "templates" / STYLESHEET).read_bytes())
     write_text(folder / "define.html", render_html(doc))
     return path
 

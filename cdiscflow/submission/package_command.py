@@ -16,7 +16,9 @@ def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, out=args.out)
     if not study.out_dir.is_dir():
         raise CdiscflowError(f"no outputs in {study.out_dir}", expected="`cdiscflow run` first")
-    os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(study.meta))
+    epoch = source_date_epoch(study.meta)
+    if epoch is not None:  # else the zip is dated by the clock
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     zip_path = build_package(study, study.out_dir)
     root = study.out_dir / "package"
     count = sum(1 for p in Path(root).rglob("*") if p.is_file() and p.name != CHECKSUMS)

@@ -23,7 +23,7 @@ from cdiscflow import __version__
 from cdiscflow.errors import DataError, SpecError, TlfError
 from cdiscflow.expr import evaluate
 from cdiscflow.io.datasets import dataset_files, read_dataset
-from cdiscflow.provenance import run_stamp, sha256_file
+from cdiscflow.provenance import data_cutoff, dates_line, run_stamp, sha256_file
 from cdiscflow.registry import lookup
 from cdiscflow.study import BUILTIN_DIR, Study
 from cdiscflow.tlf.ard import ard_frame, write_ard
@@ -147,7 +147,8 @@ def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, note
                 "half_even": "ties round to the even digit",
                 "ieee": "the stored binary value rounded exactly, true ties to even (C printf / R sprintf, "
                         "as the CDISC pilot's published displays)"}[spec.rounding],
-            "inputs": inputs, "run_stamp": stamp, "cdiscflow": __version__, "notes": notes}
+            "inputs": inputs, "run_stamp": stamp, "data_cutoff": data_cutoff(study.meta), "cdiscflow": __version__,
+            "notes": notes}
 
 
 def _relative(path: str | None, root: Path) -> str | None:
@@ -171,11 +172,11 @@ def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | 
     import_study_programs(study)
     catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
     adam = AdamFolder(Path(adam_dir))
-    stamp = run_stamp()
+    stamp, footer = run_stamp(), dates_line(study.meta)  # footer: "Run <stamp> · Data cut-off <date>"
     summaries, pdf_sources = [], {}
     for spec in catalog.select(list(only) if only else None):
         t0 = time.perf_counter()
-        result, notes = run_output(spec, study, adam, stamp)
+        result, notes = run_output(spec, study, adam, footer)
         stem = out / spec.id
         files = [p.name for p in write_ard(result.ard, stem, _metadata(spec, study, adam, stamp, notes))]
         wanted = list(formats) if formats else list(spec.formats)
@@ -191,7 +192,7 @@ def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | 
         if log:
             log(f"{spec.id}: {', '.join(files)}")
     _pdf(out, pdf_sources, summaries, log)
-    render_index(out / "index.html", study.studyid, stamp, summaries)
+    render_index(out / "index.html", study.studyid, footer.removeprefix("Run "), summaries)
     return summaries
 
 

@@ -24,13 +24,14 @@ def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
              specs: dict[str, Dataset] | None = None, meta: dict[str, DatasetMeta] | None = None,
              codelists: dict[str, Codelist] | None = None, ct_version: str = "2025-03-28",
              studyid: str | None = None, study_name: str = "", rules: list[Rule] | None = None,
-             suites: bool = True, max_rows: int = 50, accepted: list[Acceptance] | None = None) -> Report:
+             suites: bool = True, max_rows: int = 50, accepted: list[Acceptance] | None = None,
+             define_sources: dict[str, str] | None = None) -> Report:
     """Validate in-memory datasets (``standards``: name → SDTM | ADAM) against rules, specs and CT; mark the
     findings ``accepted`` explains (see :mod:`cdiscflow.validation.accepted`)."""
     study = StudyData(datasets={k.upper(): v for k, v in datasets.items()},
                       standards={k.upper(): v.upper() for k, v in standards.items()},
                       specs=dict(specs or {}), meta=dict(meta or {}), codelists=dict(codelists or {}),
-                      ct_version=ct_version, studyid=studyid)
+                      ct_version=ct_version, studyid=studyid, define_sources=dict(define_sources or {}))
     report = Report(study=study_name, created=run_stamp(),
                     datasets={name: len(df) for name, df in study.datasets.items()})
     started = time.perf_counter()
@@ -41,6 +42,8 @@ def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
 
         started = time.perf_counter()
         run_suites(study, report, max_rows=max_rows)
+        # the suites as one rule row: every dataset with a spec is checked (failed expectations are GX.<kind>)
+        report.checked["GX"] = sorted(n for n in study.datasets if n in study.specs)
         report.timings["suites"] = time.perf_counter() - started
     used = apply_accepted(report.findings, list(accepted or []))
     report.acceptances = [{**a.to_dict(), "findings": n} for a, n in used.items()]
@@ -77,10 +80,12 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
     specs: dict[str, Dataset] = {}
     codelists: dict[str, Codelist] = {}
     plain: dict[str, list[Codelist]] = {}
+    sources: dict[str, str] = {}  # standard → its define.xml, or the specs it is built from
     for number, define in enumerate(defines or [], start=1):
         from cdiscflow.specs.define_import import import_define
 
         imported = import_define(define)
+        sources["ADAM" if "adam" in imported.standard.lower() else "SDTM"] = f"define.xml {define}"
         # codelist ids are only unique within one define: qualify them so SDTM and ADaM lists never mix
         for ds in imported.datasets.values():
             for v in ds.variables:
@@ -91,8 +96,11 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
             plain.setdefault(k, []).append(cl)
     # YAML specs may name a define's codelist by its plain id when only one define has that id
     codelists.update({k: cls[0] for k, cls in plain.items() if len(cls) == 1})
+    for standard, own in (("SDTM", study.sdtm_specs), ("ADAM", study.adam_specs)):
+        if own:
+            sources.setdefault(standard, f"specs {study.specs_dir / standard.lower()}")
     specs.update({**study.sdtm_specs, **study.adam_specs})
     codelists.update(study.codelists)
     return validate(datasets, standards, specs=specs, meta=meta, codelists=codelists,
                     ct_version=study.ct_version, studyid=study.studyid, study_name=study.name, rules=rules,
-                    suites=suites, accepted=load_accepted(study.inside(ACCEPTED)))
+                    suites=suites, accepted=load_accepted(study.inside(ACCEPTED)), define_sources=sources)

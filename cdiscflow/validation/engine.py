@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +12,12 @@ import pandas as pd
 from cdiscflow.errors import SpecError
 from cdiscflow.registry import lookup
 from cdiscflow.specs.loader import read_yaml
-from cdiscflow.validation.checks import NEEDS
+from cdiscflow.validation.checks import NEEDS, STUDY_LEVEL
 from cdiscflow.validation.context import StudyData, Target, match_names
 from cdiscflow.validation.model import Finding, Hit, Report, Rule
 
 RULES_DIR = Path(__file__).parent / "rules"
-RULE_FILES = ("spec", "ct", "sdtm", "adam", "xpt")
+RULE_FILES = ("spec", "ct", "sdtm", "adam", "xpt", "fda")
 # Variables that identify a record in a finding when the dataset has no spec keys (first four present).
 DEFAULT_KEYS = ("USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM", "--SEQ", "PARAMCD", "--TESTCD", "TSPARMCD",
                 "ETCD", "ARMCD", "VISITNUM", "AVISITN", "ADT", "TAETORD")
@@ -94,6 +94,11 @@ def run_rules(study: StudyData, rules: list[Rule], report: Report, max_rows: int
         fn = lookup("check", rule.check)
         started = time.perf_counter()
         missing: dict[str, list[str]] = {}
+        if rule.check in STUDY_LEVEL:
+            _run_once(rule, fn, study, report, max_rows)
+            report.rules[rule.id] = rule
+            report.timings[rule.id] = time.perf_counter() - started
+            continue
         for name in sorted(study.datasets):
             if not in_scope(rule, name, study):
                 continue
@@ -107,6 +112,7 @@ def run_rules(study: StudyData, rules: list[Rule], report: Report, max_rows: int
                 t.variables = t.resolve_all(rule.scope.variables)
                 if not t.variables:
                     continue
+            report.checked.setdefault(rule.id, []).append(name)
             for h in fn(t, **rule.params):
                 report.findings.append(to_finding(rule, t, h, max_rows))
         if missing:
@@ -116,6 +122,18 @@ def run_rules(study: StudyData, rules: list[Rule], report: Report, max_rows: int
         report.rules[rule.id] = rule
         report.timings[rule.id] = time.perf_counter() - started
     return report
+
+
+def _run_once(rule: Rule, fn: Callable[..., list[Hit]], study: StudyData, report: Report, max_rows: int) -> None:
+    """A study-level rule: once, on the first dataset its scope names, an empty frame when it is absent."""
+    if not rule.scope.domains:
+        raise SpecError(f"rule {rule.id}: a study-level check needs the dataset in scope.domains", file=rule.file,
+                        expected="scope: {domains: [TS]}")
+    name = rule.scope.domains[0]
+    t = Target(name, study.datasets.get(name, pd.DataFrame()), study, study.specs.get(name), study.meta.get(name), [])
+    report.checked.setdefault(rule.id, []).append(name)
+    for h in fn(t, **rule.params):
+        report.findings.append(to_finding(rule, t, h, max_rows))
 
 
 def _has(t: Target, need: str) -> bool:

@@ -2,7 +2,8 @@
 
 A :class:`Rule` is data (one entry of a ``rules/*.yaml`` file): an id, a severity, a scope (standard, class,
 domain, variables), a message, the name of a registered check and its parameters, and the ids of the same rule
-in CDISC CORE / Pinnacle 21 / the SDTMIG conformance rules when it is the same rule. A check returns
+in CDISC CORE / Pinnacle 21 / the SDTMIG conformance rules / FDA's technical rejection criteria (``fda_id``,
+e.g. ``TRC 1734``) when it is the same rule. A check returns
 :class:`Hit` objects (variable + offending row positions); the engine turns them into :class:`Finding` objects
 carrying the rows' keys and values, and a :class:`Report` collects them. A finding the study has accepted
 (``cdiscflow.validation.accepted``) carries the reason and counts apart from the open findings.
@@ -65,8 +66,10 @@ class Rule:
     p21_id: str | None = None
     cg_id: str | None = None
     file: str | None = None
+    fda_id: str | None = None
 
-    KEYS = {"id", "severity", "message", "check", "scope", "params", "core_id", "p21_id", "cg_id"}
+    KEYS = {"id", "severity", "message", "check", "scope", "params", "core_id", "p21_id", "cg_id", "fda_id"}
+    SOURCES = {"core_id": "CORE", "p21_id": "P21", "cg_id": "CG", "fda_id": "FDA"}
 
     @classmethod
     def from_dict(cls, data: Any, where: str, file: str | None = None) -> Rule:
@@ -88,11 +91,18 @@ class Rule:
             raise SpecError(f"{where}: params must be a mapping", file=file, expected="a mapping")
         return cls(id=data["id"], severity=sev, message=data["message"], check=data["check"],
                    scope=Scope.from_dict(data.get("scope"), where, file), params=dict(params),
-                   core_id=data.get("core_id"), p21_id=data.get("p21_id"), cg_id=data.get("cg_id"), file=file)
+                   core_id=data.get("core_id"), p21_id=data.get("p21_id"), cg_id=data.get("cg_id"), file=file,
+                   fda_id=data.get("fda_id"))
+
+    @property
+    def source(self) -> str:
+        """Where the same rule is published: ``CORE-000123 · P21 SD1002 · FDA TRC 1734`` (empty when nowhere)."""
+        return " · ".join(f"{label} {getattr(self, key)}" for key, label in self.SOURCES.items()
+                          if getattr(self, key))
 
     def to_dict(self) -> dict[str, Any]:
         out = {"id": self.id, "severity": self.severity, "check": self.check, "message": self.message}
-        for key in ("core_id", "p21_id", "cg_id"):
+        for key in self.SOURCES:
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
@@ -144,6 +154,7 @@ class Report:
     created: str = ""
     # the study's accepted-findings entries, each with the number of findings it accepted ("findings")
     acceptances: list[dict[str, Any]] = field(default_factory=list)
+    checked: dict[str, list[str]] = field(default_factory=dict)  # rule id → the datasets it was run on
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
@@ -177,8 +188,33 @@ class Report:
             return False
         return any(RANK[f.severity] <= RANK[fail_on] for f in self.open_findings())
 
+    def rule_rows(self) -> list[dict[str, Any]]:
+        """Every rule that ran (or was skipped), findings counted (zero included), worst severity first."""
+        open_, accepted = self.counts_by_rule(), self.counts_by_rule(accepted=True)
+        rows = []
+        for rid in sorted({*self.rules, *self.checked, *self.skipped, *open_, *accepted}):
+            rule = self.rules.get(rid)
+            rows.append({"id": rid, "severity": rule.severity if rule else None, "source": rule.source if rule else "",
+                         "message": rule.message if rule else "", "datasets": self.checked.get(rid, self.checked.get(rid.split(".")[0], [])),
+                         "findings": open_.get(rid, 0), "accepted": accepted.get(rid, 0),
+                         "skipped": self.skipped.get(rid)})
+        return sorted(rows, key=lambda r: (RANK.get(r["severity"], len(RANK)), r["id"]))
+
+    def groups(self, first: int = 10) -> list[dict[str, Any]]:
+        """Findings grouped by rule: the total, the count per dataset, each finding (no rows) and the first rows."""
+        out: dict[str, dict[str, Any]] = {}
+        for f in self.sorted_findings():
+            g = out.setdefault(f.rule_id, {"rule": f.rule_id, "severity": f.severity, "total": 0, "accepted": 0,
+                                           "datasets": {}, "findings": [], "rows": []})
+            g["accepted" if f.accepted is not None else "total"] += f.count
+            g["datasets"][f.dataset] = g["datasets"].get(f.dataset, 0) + f.count
+            g["findings"].append({k: v for k, v in f.to_dict().items() if k not in ("rule", "severity", "rows")})
+            room = first - len(g["rows"])
+            g["rows"] += [{"dataset": f.dataset, "variable": f.variable, "message": f.message, **row}
+                          for row in f.rows[:max(room, 0)]]
+        return sorted(out.values(), key=lambda g: (RANK[g["severity"]], g["rule"]))
+
     def to_dict(self) -> dict[str, Any]:
-        used = sorted({f.rule_id for f in self.findings})
         return {
             "study": self.study,
             "created": self.created,
@@ -186,7 +222,9 @@ class Report:
             "summary": {"by_severity": self.counts(), "by_rule": self.counts_by_rule(),
                         "accepted_by_rule": self.counts_by_rule(accepted=True)},
             "acceptances": self.acceptances,
-            "rules": {rid: self.rules[rid].to_dict() for rid in used if rid in self.rules},
+            "rules": {r["id"]: {**(self.rules[r["id"]].to_dict() if r["id"] in self.rules else {}), **r}
+                      for r in self.rule_rows()},
+            "by_rule": self.groups(),
             "skipped": dict(sorted(self.skipped.items())),
             "findings": [f.to_dict() for f in self.sorted_findings()],
         }

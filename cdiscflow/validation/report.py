@@ -1,5 +1,9 @@
-"""Write the validation report: JSON (deterministic ordering) and HTML (grouped by severity, dataset and rule,
-filterable, every value escaped by jinja2 autoescape)."""
+"""Write the validation report: JSON (deterministic ordering) and HTML (every value escaped by jinja2 autoescape).
+
+Both show their work: every rule that ran, with its id, where the same rule is published (CORE / P21 / CG / FDA),
+its severity, the datasets it checked and its count of findings — zero included — and the findings grouped by
+rule (worst severity first) with the total, the count per dataset and the first rows (``FIRST_ROWS``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from cdiscflow.io.atomic import write_text
 from cdiscflow.validation.model import Report
 
+FIRST_ROWS = 10  # rows shown per rule (report.json "by_rule" holds as many; "findings" holds up to max_rows)
+
 
 def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
@@ -20,13 +26,11 @@ def to_json(report: Report) -> str:
 def to_html(report: Report) -> str:
     env = Environment(loader=PackageLoader("cdiscflow.validation", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
-    findings = report.sorted_findings()
-    grouped = [(sev, [(ds, list(fs)) for ds, fs in itertools.groupby(group, key=lambda f: f.dataset)])
-               for sev, group in itertools.groupby(findings, key=lambda f: f.severity)]
+    grouped = [(sev, list(gs)) for sev, gs in itertools.groupby(report.groups(FIRST_ROWS), key=lambda g: g["severity"])]
     accepted = report.counts_by_rule(accepted=True)
     return env.get_template("report.html.j2").render(
         report=report, grouped=grouped, counts=report.counts(), accepted_total=sum(accepted.values()),
-        by_rule={rid: (open_, accepted.get(rid, 0)) for rid, open_ in _by_rule(report).items()})
+        rules=report.rule_rows())
 
 
 def _by_rule(report: Report) -> dict[str, int]:

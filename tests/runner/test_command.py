@@ -155,7 +155,7 @@ def test_logs_capture_prints_and_logging(study_dir, tmp_path, run_cli):
 def test_parallel_run_gives_the_same_bytes_as_a_serial_one(study_dir, tmp_path, run_cli):
     from test_determinism import tree
 
-    assert run_cli(str(study_dir), "--out", str(tmp_path / "a"), "-j", "1")[0] == 0
-    code, text = run_cli(str(study_dir), "--out", str(tmp_path / "b"), "-j", "2")
+    assert run_cli(str(study_dir), "--out", str(tmp_path / "a"), "-j", "1", "--reproducible")[0] == 0
+    code, text = run_cli(str(study_dir), "--out", str(tmp_path / "b"), "-j", "2", "--reproducible")
     assert code == 0, text
     assert tree(tmp_path / "a" / "teststudy") == tree(tmp_path / "b" / "teststudy")

@@ -28,8 +28,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_two_runs_are_byte_identical(study_dir, tmp_path, run_cli):
-    assert run_cli(str(study_dir), "--out", str(tmp_path / "a"))[0] == 0
-    assert run_cli(str(study_dir), "--out", str(tmp_path / "b"))[0] == 0
+    assert run_cli(str(study_dir), "--out", str(tmp_path / "a"), "--reproducible")[0] == 0
+    assert run_cli(str(study_dir), "--out", str(tmp_path / "b"), "--reproducible")[0] == 0
     a, b = tree(tmp_path / "a" / "teststudy"), tree(tmp_path / "b" / "teststudy")
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
@@ -37,13 +37,25 @@ def test_two_runs_are_byte_identical(study_dir, tmp_path, run_cli):
 
 
 def test_source_date_epoch_is_pinned_and_changes_the_outputs(study_dir, tmp_path, run_cli, monkeypatch):
-    run_cli(str(study_dir), "--out", str(tmp_path / "a"))
+    run_cli(str(study_dir), "--out", str(tmp_path / "a"), "--reproducible")
     manifest = json.loads((tmp_path / "a/teststudy/manifest.json").read_text())
     assert manifest["source_date_epoch"] == 1767225600  # the documented default
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     _, text = run_cli(str(study_dir), "--out", str(tmp_path / "a"))
     assert "Nothing to do" not in text  # a new run stamp is a change: every output carries it
     assert "epoch=1700000000" in (tmp_path / "a/teststudy/adam/adsl.xpt").read_text()
+
+
+def test_a_plain_run_is_dated_today_and_stays_up_to_date(study_dir, tmp_path, run_cli):
+    from datetime import UTC, datetime
+
+    before = int(datetime.now(tz=UTC).timestamp())
+    assert run_cli(str(study_dir), "--out", str(tmp_path / "a"))[0] == 0
+    manifest = json.loads((tmp_path / "a/teststudy/manifest.json").read_text())
+    assert before <= manifest["source_date_epoch"] <= int(datetime.now(tz=UTC).timestamp())
+    assert f"epoch={manifest['source_date_epoch']}" in (tmp_path / "a/teststudy/adam/adsl.xpt").read_text()
+    _, text = run_cli(str(study_dir), "--out", str(tmp_path / "a"))
+    assert "Nothing to do" in text  # the clock is not an input: a second plain run has nothing to redo
 
 
 #: LibreOffice's PDF writer emits font objects in an order that varies between processes (seen with the same
@@ -69,7 +81,7 @@ def test_builtin_study_two_full_runs_are_byte_identical(tmp_path, monkeypatch):
 
     study = Study.load(None)
     monkeypatch.setenv("CI", "true")
-    codes = [cli.main(["run", "--out", str(tmp_path / name), "-j", "2"]) for name in ("a", "b")]
+    codes = [cli.main(["run", "--out", str(tmp_path / name), "-j", "2", "--reproducible"]) for name in ("a", "b")]
     broken = {}
     for name in ("a", "b"):
         steps = json.loads((tmp_path / name / study.name / ".state.json").read_text())["steps"]

@@ -269,7 +269,8 @@ def test_adam_groups_classes_and_predecessors(study_dir: Path) -> None:
     origin = age.find("def:Origin", NS)
     assert (origin.get("Type"), origin.find("odm:Description/odm:TranslatedText", NS).text) == ("Predecessor", "DM.AGE")
     assert (age.get("DataType"), age.get(f"{DEF}DisplayFormat")) == ("integer", "3.")
-    assert root.find(".//odm:ItemDef[@OID='IT.ADSL.TRTSDT']", NS).get("DataType") == "date"
+    trtsdt = root.find(".//odm:ItemDef[@OID='IT.ADSL.TRTSDT']", NS)  # a SAS date: integer + its format (2.1)
+    assert (trtsdt.get("DataType"), trtsdt.get(f"{DEF}DisplayFormat")) == ("integer", "DATE9.")
     types = {m.get("OID"): m.get("Type") for m in root.iterfind(".//odm:MethodDef", NS)}
     assert (types["MT.ADSL.TRTSDT"], types["MT.ADTTE.ADT"], types["MT.ADVS.BASE"]) == (
         "Imputation", "Imputation", "Computation")
@@ -288,7 +289,8 @@ def test_output_is_deterministic(study_dir: Path, monkeypatch: pytest.MonkeyPatc
     study = Study.load(str(study_dir))
     first = xml_bytes(build_define(study, "sdtm"))
     assert first == xml_bytes(build_define(Study.load(str(study_dir)), "sdtm"))
-    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<ODM ')
+    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                            b'<?xml-stylesheet type="text/xsl" href="define2-1.xsl"?>\n<ODM ')
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
     assert xml_bytes(build_define(study, "sdtm")) != first
 
@@ -429,9 +431,9 @@ def test_builtin_study_specs_give_valid_define(name: str, standard: str) -> None
     (Variable("VSSTRESN", "Result", type="Num", significant_digits=2), "SDTM", "float"),
     (Variable("AGE", "Age", type="Num", format="3."), "SDTM", "integer"),
     (Variable("AVAL", "Value", type="Num", format="8.2"), "ADaM", "float"),
-    (Variable("TRTSDT", "Date", type="Num", format="DATE9."), "ADaM", "date"),
-    (Variable("TRTSDTM", "Datetime", type="Num", format="DATETIME20."), "ADaM", "datetime"),
-    (Variable("ATM", "Time", type="Num", format="TIME5."), "ADaM", "time"),
+    (Variable("TRTSDT", "Date", type="Num", format="DATE9."), "ADaM", "integer"),
+    (Variable("TRTSDTM", "Datetime", type="Num", format="DATETIME20."), "ADaM", "integer"),
+    (Variable("ATM", "Time", type="Num", format="TIME5."), "ADaM", "integer"),
     (Variable("TRT01PN", "Treatment (N)", type="Num"), "ADaM", "integer"),
     (Variable("AVISITN", "Visit (N)", type="Num"), "ADaM", "float"),  # no AVISIT beside it
 ])
@@ -439,3 +441,174 @@ def test_item_data_type(var: Variable, standard: str, expected: str) -> None:
     others = [Variable("TRT01P", "Treatment", length=20)]
     ds = Dataset(name="XX", label="x", standard=standard, variables=[var, *others])
     assert item_data_type(var, ds) == expected
+
+
+# -- data types shared with Dataset-JSON, dictionaries, documents, dates ------------------------------------
+def _no_own_documents(study_dir: Path) -> None:
+    _edit(study_dir / "study.yaml", lambda d: (d.pop("acrf"), d.pop("documents")))
+
+
+def test_types_from_the_data_agree_with_dataset_json(study_dir: Path, tmp_path: Path) -> None:
+    """One function decides integer vs float for define.xml and Dataset-JSON, from the data when given; the
+    value-level items are typed from the rows their where clause selects."""
+    import json
+
+    import pandas as pd
+
+    from cdiscflow.io.datasetjson import write_dataset_json
+
+    study = Study.load(str(study_dir), out=tmp_path)
+    vs = pd.DataFrame({"STUDYID": "DEFSTUDY01", "DOMAIN": "VS", "USUBJID": ["S-1"] * 3, "VSSEQ": [1.0, 2.0, 3.0],
+                       "VSTESTCD": ["SYSBP", "DIABP", "WEIGHT"], "VSORRES": ["120", "80", "70.5"],
+                       "VSORRESU": ["mmHg", "mmHg", "kg"], "VSSTRESN": [120.0, 80.0, 70.5], "VSBLFL": "Y",
+                       "VISITNUM": [1.0, 1.0, 1.0], "VSDTC": "2024-01-01", "VSDY": [1.0, 1.0, 1.0]})
+    doc = build_define(study, "sdtm", data={"VS": vs})
+    types = {i.oid: i.data_type for i in doc.items}
+    assert (types["IT.VS.VSSTRESN"], types["IT.VS.VISITNUM"], types["IT.VS.VSSEQ"]) == ("float", "integer", "integer")
+    assert types["IT.VS.VSSTRESN.VSTESTCD.SYSBP-DIABP"] == "integer"  # the BP rows are whole numbers
+    write_dataset_json(vs, tmp_path / "vs.json", study.sdtm_specs["VS"])
+    columns = json.loads((tmp_path / "vs.json").read_text())["columns"]
+    as_json = {c["name"]: c["dataType"] for c in columns}
+    numeric = [v.name for v in study.sdtm_specs["VS"].variables if not v.is_char]
+    assert {n: {"double": "float"}.get(as_json[n], as_json[n]) for n in numeric} == {
+        n: types[f"IT.VS.{n}"] for n in numeric}
+
+
+def test_numeric_dates_are_integers_with_their_format_in_both() -> None:
+    import pandas as pd
+
+    from cdiscflow.specs.datatypes import define_type, json_type
+
+    var = Variable("TRTSDT", "Date", type="Num", format="DATE9.")
+    days = pd.Series([23000.0, None])
+    assert (define_type(var, values=days), json_type(var, days)) == ("integer", ("date", "integer"))
+    assert json_type(Variable("AGE", "Age", type="Num"), pd.Series([50.0, 61.0])) == ("integer", None)
+    assert json_type(Variable("AVAL", "Value", type="Num"), pd.Series([1.5])) == ("double", None)
+
+
+@pytest.mark.parametrize("source", ["study.yaml", "TS", "SUPPAE"])
+def test_meddra_and_whodrug_are_external_code_lists_with_versions(study_dir: Path, source: str) -> None:
+    import pandas as pd
+
+    spec = {"dataset": "AE", "label": "Adverse Events", "class": "EVENTS", "structure": "One record per event",
+            "keys": ["USUBJID", "AESEQ"], "variables": [
+                {"name": "USUBJID", "label": "Unique Subject Identifier", "type": "Char", "length": 20},
+                {"name": "AESEQ", "label": "Sequence Number", "type": "Num"},
+                {"name": "AEDECOD", "label": "Dictionary-Derived Term", "type": "Char", "length": 100},
+                {"name": "AEPTCD", "label": "Preferred Term Code", "type": "Num"},
+                {"name": "AESEV", "label": "Severity", "type": "Char", "length": 8}]}
+    (study_dir / "specs" / "sdtm" / "ae.yaml").write_text(yaml.safe_dump(spec))
+    cm = {**spec, "dataset": "CM", "label": "Concomitant Medications", "class": "INTERVENTIONS",
+          "keys": ["USUBJID", "CMSEQ"], "variables": [
+              {"name": "USUBJID", "label": "Unique Subject Identifier", "type": "Char", "length": 20},
+              {"name": "CMSEQ", "label": "Sequence Number", "type": "Num"},
+              {"name": "CMDECOD", "label": "Standardized Medication Name", "type": "Char", "length": 100}]}
+    (study_dir / "specs" / "sdtm" / "cm.yaml").write_text(yaml.safe_dump(cm))
+    data: dict[str, pd.DataFrame] = {}
+    if source == "study.yaml":
+        _edit(study_dir / "study.yaml", lambda d: d.update(dictionaries={"MedDRA": "26.0", "WHODrug": "B3 2023"}))
+    elif source == "TS":
+        data["TS"] = pd.DataFrame({"TSPARMCD": ["TSVCDREF", "TSVCDVER", "TSVCDREF", "TSVCDVER"],
+                                   "TSGRPID": ["1", "1", "2", "2"],
+                                   "TSVAL": ["MedDRA", "26.0", "WHODrug Global", "B3 2023"]})
+    else:
+        data["SUPPAE"] = pd.DataFrame({"QNAM": ["MEDDRAV", "MEDDRAV", "AESTDISC"], "QVAL": ["26.0", "26.0", "N"]})
+    tree = to_xml(build_define(Study.load(str(study_dir)), "sdtm", data=data))
+    assert schema_errors(tree) == [] and reference_errors(tree) == []
+    root = tree.getroot()
+    ext = {c.get("OID"): (c.get("DataType"), c.find("odm:ExternalCodeList", NS).get("Dictionary"),
+                          c.find("odm:ExternalCodeList", NS).get("Version"))
+           for c in root.iterfind(".//odm:CodeList", NS) if c.find("odm:ExternalCodeList", NS) is not None}
+    expected = {"CL.MedDRA": ("text", "MedDRA", "26.0"), "CL.MedDRA.CODE": ("integer", "MedDRA", "26.0")}
+    if source != "SUPPAE":
+        expected["CL.WHODrug"] = ("text", "WHODrug", "B3 2023")
+    assert ext == expected
+    refs = {i.get("OID"): i.find("odm:CodeListRef", NS).get("CodeListOID")
+            for i in root.iterfind(".//odm:ItemDef", NS) if i.find("odm:CodeListRef", NS) is not None}
+    assert (refs["IT.AE.AEDECOD"], refs["IT.AE.AEPTCD"]) == ("CL.MedDRA", "CL.MedDRA.CODE")
+    assert refs.get("IT.CM.CMDECOD") == ("CL.WHODrug" if source != "SUPPAE" else None)
+    assert "IT.AE.AESEV" not in refs
+
+
+def test_without_an_acrf_there_is_no_link_to_one(study_dir: Path) -> None:
+    _no_own_documents(study_dir)
+    root = _tree(study_dir, "sdtm").getroot()
+    assert root.find(".//def:AnnotatedCRF", NS) is None
+    assert root.find(".//def:leaf[@ID='LF.acrf']", NS) is None
+    assert root.find(".//def:Origin/def:DocumentRef", NS) is None
+    sex = root.find(".//odm:ItemDef[@OID='IT.DM.SEX']/def:Origin", NS)
+    assert sex.get("Type") == "Collected"  # still collected, just no page to point at
+
+
+def test_generated_acrf_pages_come_from_the_mapping(study_dir: Path) -> None:
+    _no_own_documents(study_dir)
+    doc = build_define(Study.load(str(study_dir)), "sdtm", acrf_pages={"DM.SEX": [3], "VS.VSORRES": [7, 8]})
+    tree = to_xml(doc)
+    assert schema_errors(tree) == [] and reference_errors(tree) == []
+    root = tree.getroot()
+    assert root.find(".//def:leaf[@ID='LF.acrf']", NS).get(f"{{{NS['xlink']}}}href") == "acrf.pdf"
+    pages = {i.get("OID"): r.get("PageRefs") for i in root.iterfind(".//odm:ItemDef", NS)
+             for r in i.iterfind("def:Origin/def:DocumentRef/def:PDFPageRef", NS)}
+    assert pages == {"IT.DM.SEX": "3", "IT.VS.VSORRES": "7 8", "IT.VS.VSORRES.VSTESTCD.WEIGHT": "7 8",
+                     "IT.VS.VSORRES.VSTESTCD.SYSBP": "7 8", "IT.VS.VSORRES.VSTESTCD.DIABP": "7 8"}
+
+
+def test_a_study_document_that_is_not_there_is_an_error(study_dir: Path) -> None:
+    (study_dir / "csdrg.pdf").unlink()
+    with pytest.raises(SpecError, match="documents 1: csdrg.pdf is not a file of the study folder"):
+        build_define(Study.load(str(study_dir)), "sdtm")
+
+
+def test_creation_date_and_data_cutoff(study_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    _edit(study_dir / "study.yaml", lambda d: d.update(data_cutoff="2025-11-30"))
+    tree = _tree(study_dir, "sdtm")
+    assert schema_errors(tree) == [] and reference_errors(tree) == []
+    root = tree.getroot()
+    assert root.get("CreationDateTime") == "2026-01-01T00:00:00"
+    mdv = root.find(".//odm:MetaDataVersion", NS)
+    comment = root.find(f".//def:CommentDef[@OID='{mdv.get(DEF + 'CommentOID')}']", NS)
+    assert comment.find("odm:Description/odm:TranslatedText", NS).text == (
+        "Data cut-off 2025-11-30; metadata created 2026-01-01T00:00:00 (UTC)")
+    assert root.find(".//odm:StudyDescription", NS).text.endswith("(data cut-off 2025-11-30)")
+
+
+def test_analysis_results_metadata_of_the_builtin_key_displays(tmp_path: Path) -> None:
+    """Tables 1-3 and the slope LS-means table as ARM: valid against the ARM 1.0 schema, every OID resolves,
+    each result linked to its ARD under the name the TLF engine writes."""
+    import pandas as pd
+
+    from cdiscflow.submission.define_arm import ARD_HREF
+    from cdiscflow.tlf.ard import write_ard
+
+    study = Study.load("msc_ntf_als")
+    tree = to_xml(build_define(study, "adam"))
+    assert schema_errors(tree) == [] and reference_errors(tree) == []
+    root = tree.getroot()
+    arm = {"arm": "http://www.cdisc.org/ns/arm/v1.0", **NS}
+    displays = root.findall(".//arm:ResultDisplay", arm)
+    assert [(d.get("OID"), d.get("Name")) for d in displays] == [
+        ("RD.t-1", "Table 1"), ("RD.t-2", "Table 2"), ("RD.t-3", "Table 3"), ("RD.t-slope", "Table 5")]
+    leaves = {lf.get("ID"): lf.get(f"{{{NS['xlink']}}}href") for lf in root.iterfind(".//def:leaf", NS)}
+    _, json_path = write_ard(pd.DataFrame(), tmp_path / "t-1", {})
+    assert leaves["LF.ARD.t-1"] == ARD_HREF.format(id="t-1") and leaves["LF.ARD.t-1"].endswith("/" + json_path.name)
+    slope = root.find(".//arm:AnalysisResult[@OID='AR.t-slope.1']", arm)
+    assert (slope.get("ParameterOID"), slope.get("AnalysisPurpose")) == ("IT.ADQSFRS.PARAMCD",
+                                                                        "SECONDARY OUTCOME MEASURE")
+    ref = slope.find("arm:AnalysisDatasets/arm:AnalysisDataset[@ItemGroupOID='IG.ADQSFRS']/def:WhereClauseRef", arm)
+    checks = [(rc.get(f"{DEF}ItemOID"), rc.get("Comparator"), [v.text for v in rc])
+              for rc in root.find(f".//def:WhereClauseDef[@OID='{ref.get('WhereClauseOID')}']", NS)]
+    assert checks == [("IT.ADQSFRS.PARAMCD", "EQ", ["FRSSLOPE"]), ("IT.ADQSFRS.AVISITN", "GT", ["0"]),
+                      ("IT.ADQSFRS.ANL01FL", "EQ", ["Y"])]
+    assert root.find(".//arm:AnalysisResult[@OID='AR.t-2.1']", arm).get("AnalysisPurpose") == "PRIMARY OUTCOME MEASURE"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('PARAMCD == "X" and AVISITN > 0', [("PARAMCD", "EQ", ["X"]), ("AVISITN", "GT", ["0"])]),
+    ('ARM in ["A", "B"]', [("ARM", "IN", ["A", "B"])]),
+    ('A == "x" or B == "y"', None), ("missing(DTYPE)", None), (None, []),
+])
+def test_conditions_that_a_where_clause_can_say(text: str | None, expected: list | None) -> None:
+    from cdiscflow.submission.define_arm import conjunction
+
+    assert conjunction(text) == expected

@@ -101,3 +101,21 @@ def test_command_and_errors(mini: tuple[Study, Path], capsys: pytest.CaptureFixt
     shutil.rmtree(study.root / "tlf")
     with pytest.raises(SpecError, match="catalog not found"):
         run_catalog(study, adam)
+
+
+def test_footers_carry_the_run_date_and_the_data_cutoff(mini: tuple[Study, Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    study, adam = mini
+    (study.root / "study.yaml").write_text("name: mini\nstudyid: MINI01\ndata_cutoff: 2025-06-30\n")
+    study = Study.load(str(study.root), study.out_root)
+    out = study.stage_dir("tlf")
+    run_catalog(study, adam, out, only=["t-dm"], formats=["rtf", "html"])
+    from datetime import UTC, datetime
+
+    today = datetime.now(tz=UTC).date().isoformat()
+    for ext in ("rtf", "html"):
+        text = (out / f"t-dm.{ext}").read_text()
+        assert f"Run {today}T" in text and "Data cut-off 2025-06-30" in text, ext
+    meta = json.loads((out / "t-dm.ard.json").read_text())["metadata"]
+    assert meta["data_cutoff"] == "2025-06-30" and meta["run_stamp"].startswith(today)

@@ -42,6 +42,9 @@ def base_datasets() -> dict[str, pd.DataFrame]:
             "VSSTRESN": [120.0, 130.0], "VSSTRESU": ["mmHg", "mmHg"], "VISITNUM": [1.0, 2.1],
             "VISIT": ["BASELINE", "UNSCHEDULED 2.1"], "EPOCH": ["TREATMENT"] * 2,
             "VSDTC": ["2024-01-10", "2024-02-07"], "VSDY": [1.0, 29.0]}),
+        "TS": pd.DataFrame({"STUDYID": [s] * 2, "DOMAIN": ["TS"] * 2, "TSSEQ": [1.0, 1.0],
+                            "TSPARMCD": ["SSTDTC", "SENDTC"], "TSPARM": ["Study Start Date", "Study End Date"],
+                            "TSVAL": ["2024-01-05", "2024-03-02"]}),
         "TV": pd.DataFrame({"STUDYID": [s] * 2, "DOMAIN": ["TV"] * 2, "VISITNUM": [1.0, 2.0],
                             "VISIT": ["BASELINE", "WEEK 4"]}),
         "TA": pd.DataFrame({"STUDYID": [s] * 4, "DOMAIN": ["TA"] * 4, "ARMCD": ["A", "A", "B", "B"],
@@ -107,4 +110,5 @@ def base_meta() -> dict[str, DatasetMeta]:
 def study(shared_data) -> dict[str, Any]:
     """Inputs of ``cdiscflow.validation.validate`` for the clean study (needs the NCI CT in shared data)."""
     datasets = base_datasets()
-    return {"datasets": datasets, "specs": base_specs(), "meta": base_meta(), "studyid": "S1"}
+    return {"datasets": datasets, "specs": base_specs(), "meta": base_meta(), "studyid": "S1",
+            "define_sources": {"SDTM": "specs", "ADAM": "specs"}}

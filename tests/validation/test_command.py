@@ -14,15 +14,24 @@ from tests.validation.conftest import base_datasets
 
 def write_study(tmp_path: Path, sex: str) -> tuple[Path, Path]:
     study = tmp_path / "study"
-    (study / "specs").mkdir(parents=True)
+    (study / "specs" / "sdtm").mkdir(parents=True)
+    # a spec, so that a define.xml can be built for the SDTM datasets (FDA TRC 1736)
+    (study / "specs" / "sdtm" / "tv.yaml").write_text(
+        "dataset: TV\nlabel: Trial Visits\nkeys: [STUDYID, VISITNUM]\nvariables:\n"
+        "  - {name: STUDYID, label: Study Identifier, type: Char, length: 2, core: Req}\n"
+        "  - {name: DOMAIN, label: Domain Abbreviation, type: Char, length: 2, core: Req}\n"
+        "  - {name: VISITNUM, label: Visit Number, type: Num, length: 8, core: Req}\n"
+        "  - {name: VISIT, label: Visit Name, type: Char, length: 8, core: Perm}\n")
     (study / "study.yaml").write_text("name: tiny\nstudyid: S1\n")
     sdtm = tmp_path / "sdtm"
     sdtm.mkdir()
     data = base_datasets()
     data["DM"].loc[0, "SEX"] = sex
-    for name in ("DM", "AE", "EX", "TA", "TV"):
+    labels = {"TV": ["Study Identifier", "Domain Abbreviation", "Visit Number", "Visit Name"]}
+    for name in ("DM", "AE", "EX", "TA", "TS", "TV"):
         pyreadstat.write_xport(data[name], str(sdtm / f"{name.lower()}.xpt"), table_name=name,
-                               file_format_version=5)
+                               file_format_version=5, column_labels=labels.get(name), file_label="Trial Visits"
+                               if name == "TV" else "")
     return study, sdtm
 
 

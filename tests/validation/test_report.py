@@ -101,3 +101,45 @@ def test_fail_on_ignores_accepted_findings(fail_on: str, fails: bool) -> None:
     assert report.worst() is None
     report.findings[0].accepted = None
     assert report.fails(fail_on) is (fail_on != "error")
+
+
+def _validate(study: dict) -> Report:
+    from cdiscflow.validation import validate
+    from cdiscflow.validation.engine import load_rules
+    from tests.validation.conftest import standards
+
+    return validate(study["datasets"], standards(study["datasets"]), specs=study["specs"], meta=study["meta"],
+                    studyid=study["studyid"], rules=load_rules(), suites=False,
+                    define_sources=study["define_sources"])
+
+
+def test_a_clean_run_lists_every_rule_with_zero_findings(study: dict) -> None:
+    from cdiscflow.validation.engine import load_rules
+
+    report = _validate(study)
+    data = json.loads(to_json(report))
+    ids = [r.id for r in load_rules()]
+    assert sorted(data["rules"]) == sorted(ids)
+    assert {rid: r["findings"] for rid, r in data["rules"].items()} == dict.fromkeys(ids, 0)
+    assert data["rules"]["FDA.TS_SSTDTC"]["source"] == "FDA TRC 1734"
+    assert data["rules"]["FDA.TS_SSTDTC"]["datasets"] == ["TS"]
+    with_dates = sorted(n for n, df in study["datasets"].items() if n not in ("ADSL", "ADVS")
+                        and any(c.endswith("DTC") for c in df.columns))
+    assert data["rules"]["SDTM.ISO8601"]["datasets"] == with_dates == ["AE", "DM", "EX", "VS"]
+    assert data["by_rule"] == []
+    html = to_html(report)
+    assert all(f"<td>{rid}</td>" in html for rid in ids)  # a rule without findings is a row, not a link
+    assert html.count("<td>0</td>") >= len(ids)
+
+
+def test_a_planted_error_shows_its_group_with_first_rows_and_total(study: dict) -> None:
+    ae = study["datasets"]["AE"]
+    study["datasets"]["AE"] = ae.iloc[[0, 1, 2] * 5].reset_index(drop=True).assign(AESTDTC="2024-02-30",
+                                                                                    AESEQ=range(1, 16))
+    data = json.loads(to_json(_validate(study)))
+    group = next(g for g in data["by_rule"] if g["rule"] == "SDTM.ISO8601")
+    assert (group["total"], group["datasets"]) == (15, {"AE": 15})
+    assert [r["row"] for r in group["rows"]] == list(range(1, 11))  # the first 10 of 15
+    assert data["rules"]["SDTM.ISO8601"]["findings"] == 15
+    html = to_html(_validate(study))
+    assert "First 10 records of 15" in html and "5 more not shown." in html

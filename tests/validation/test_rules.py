@@ -23,7 +23,8 @@ RULES = {r.id: r for r in load_rules()}
 def run(study: dict[str, Any], rule_ids: list[str] | None = None) -> Report:
     rules = list(RULES.values()) if rule_ids is None else [RULES[r] for r in rule_ids]
     return validate(study["datasets"], standards(study["datasets"]), specs=study["specs"], meta=study["meta"],
-                    codelists=study.get("codelists"), studyid=study["studyid"], rules=rules, suites=False)
+                    codelists=study.get("codelists"), studyid=study["studyid"], rules=rules, suites=False,
+                    define_sources=study["define_sources"])
 
 
 def rows_by_variable(report: Report, rule_id: str) -> dict[tuple[str, str | None], list[int]]:
@@ -64,6 +65,19 @@ def meta(ds: str, label: str | None = None, **labels: str) -> Callable[[dict], N
 def add(ds: str, columns: dict[str, list]) -> Callable[[dict], None]:
     def mutate(study: dict) -> None:
         study["datasets"][ds] = pd.DataFrame(columns)
+    return mutate
+
+
+def drop(ds: str) -> Callable[[dict], None]:
+    def mutate(study: dict) -> None:
+        del study["datasets"][ds]
+    return mutate
+
+
+def lengths(ds: str, **by_variable: int) -> Callable[[dict], None]:
+    def mutate(study: dict) -> None:
+        old = study["meta"].get(ds) or DatasetMeta()
+        study["meta"][ds] = DatasetMeta(label=old.label, labels=old.labels, lengths={**old.lengths, **by_variable})
     return mutate
 
 
@@ -133,6 +147,15 @@ CASES: list[tuple[str, Callable[[dict], None], dict[tuple[str, str | None], list
     ("XPT.LABEL", meta("VS", VSTEST="Vital Signs Test Name, a label past forty chars"), {("VS", "VSTEST"): []}),
     ("XPT.VALUE_LENGTH", setv("VS", "VSORRES", 2, "9" * 201), {("VS", "VSORRES"): [2]}),
     ("XPT.ASCII", setv("AE", "AETERM", 1, "NAUS\u00c9E"), {("AE", "AETERM"): [1]}),
+    ("FDA.TS_SSTDTC", drop("TS"), {("TS", None): []}),
+    ("FDA.TS_SSTDTC", setv("TS", "TSPARMCD", 1, "SSTDT"), {("TS", "TSPARMCD"): []}),
+    ("FDA.TS_SSTDTC", setv("TS", "TSVAL", 1, "2024-01"), {("TS", "TSVAL"): [1]}),
+    ("FDA.DM_PRESENT", drop("DM"), {("DM", None): []}),
+    ("FDA.ADSL_PRESENT", drop("ADSL"), {("ADSL", None): []}),
+    ("FDA.SDTM_DEFINE", lambda s: s["define_sources"].pop("SDTM"), {("DEFINE", None): []}),
+    ("FDA.ADAM_DEFINE", lambda s: s["define_sources"].pop("ADAM"), {("DEFINE", None): []}),
+    # two rows of a 3 GB character column (as a file's lengths would declare it) are 6 GB as XPT
+    ("FDA.DATASET_SIZE", lengths("VS", VSORRES=3 * 1024**3), {("VS", None): []}),
 ]
 
 
@@ -145,7 +168,7 @@ def test_clean_study_has_no_findings(study: dict) -> None:
     assert [(f.rule_id, f.dataset, f.variable, f.message) for f in report.findings] == []
     # only the spec rules skip, for the datasets that have no spec (AE has one)
     assert sorted(report.skipped) == sorted(r for r in RULES if r.startswith("SPEC."))
-    assert report.skipped["SPEC.KEYS"] == "no spec for ADSL, ADVS, DM, EX, SUPPAE, SUPPDM, TA, TV, VS"
+    assert report.skipped["SPEC.KEYS"] == "no spec for ADSL, ADVS, DM, EX, SUPPAE, SUPPDM, TA, TS, TV, VS"
 
 
 @pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES,

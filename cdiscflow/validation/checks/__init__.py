@@ -2,7 +2,9 @@
 
 ``@check(name, needs=...)`` registers a function under ``cdiscflow.registry`` kind ``"check"`` and records what it
 needs: ``"spec"`` (a dataset spec), ``"meta"`` (transport-file metadata) or a dataset name (``"DM"``, ``"TV"``,
-``"ADSL"``); the engine skips a rule, saying why, when something it needs is absent.
+``"ADSL"``); the engine skips a rule, saying why, when something it needs is absent. A ``study_level`` check
+runs once per study, on the first dataset its rule's scope names — present or not (an empty frame then): it
+is how a rule says that a dataset is missing (FDA technical rejection criteria).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from cdiscflow.registry import register
 from cdiscflow.validation.model import Hit
 
 NEEDS: dict[str, tuple[str, ...]] = {}
+STUDY_LEVEL: set[str] = set()
 
 
-def check(name: str, needs: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def check(name: str, needs: tuple[str, ...] = (), study_level: bool = False
+          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         NEEDS[name] = needs
+        if study_level:
+            STUDY_LEVEL.add(name)
         return register("check", name)(fn)
 
     return deco
@@ -42,4 +48,4 @@ def dataset_hit(variable: str | None, detail: str) -> Hit:
     return Hit(variable, np.array([], dtype=int), detail)
 
 
-from cdiscflow.validation.checks import adam, ct, sdtm, spec, xpt  # noqa: E402,F401  (register the checks)
+from cdiscflow.validation.checks import adam, ct, fda, sdtm, spec, xpt  # noqa: E402,F401  (register the checks)

@@ -46,6 +46,7 @@ EXPECTED = {
     ("SPEC.KEYS", "MH", "STUDYID, USUBJID, MHTERM, MHSTDTC"): 2,
     ("SPEC.KEYS", "SV", "STUDYID, USUBJID, VISITNUM"): 2,
     ("XPT.ASCII", "TS", "TSVAL"): 3,               # curly apostrophe in Alzheimer's
+    ("FDA.TS_SSTDTC", "TS", "TSPARMCD"): 1,        # TRC 1734: the pilot's TS (2013) has no SSTDTC parameter
 }
 
 
