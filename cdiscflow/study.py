@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cdiscflow.errors import SpecError
+from cdiscflow.paths import safe_component
 from cdiscflow.specs.loader import load_codelists, load_datasets, read_yaml
 from cdiscflow.specs.model import Codelist, Dataset
 
@@ -41,7 +42,8 @@ class Study:
         meta = read_yaml(root / "study.yaml") or {}
         if not isinstance(meta, dict) or not isinstance(meta.get("studyid"), str):
             raise SpecError("'studyid' is missing", file=str(root / "study.yaml"), expected="studyid: TEXT")
-        return cls(name=meta.get("name", root.name), root=root.resolve(), meta=meta, out_root=Path(out))
+        name = safe_component(meta.get("name", root.resolve().name), source=str(root / "study.yaml"), field="name")
+        return cls(name=name, root=root.resolve(), meta=meta, out_root=Path(out))
 
     # -- identity -------------------------------------------------------------------------------------
     @property

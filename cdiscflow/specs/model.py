@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cdiscflow.errors import SpecError
+from cdiscflow.paths import safe_component
 
 VAR_TYPES = ("Char", "Num")
 CORE_VALUES = ("Req", "Exp", "Perm", "Cond")
@@ -268,6 +269,7 @@ class Dataset:
         name = data.get("dataset")
         if not isinstance(name, str) or not name:
             raise SpecError("'dataset' (the dataset name) is missing", file=file, expected="a name such as AE")
+        safe_component(name, source=file, field="dataset")
         if not isinstance(data.get("label"), str):
             raise SpecError(f"dataset {name}: 'label' is missing", file=file, expected="a dataset label")
         variables = data.get("variables")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from cdiscflow.errors import SpecError
+from cdiscflow.paths import safe_component
 from cdiscflow.specs.loader import read_yaml
 from cdiscflow.tlf.layout import PageSetup
 from cdiscflow.tlf.rounding import Rule, check_rule
@@ -113,7 +114,7 @@ def parse_catalog(data: Any, file: str | None = None) -> Catalog:
     for i, raw in enumerate(data["outputs"], start=1):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise SpecError("each output needs an 'id'", file=file, row=i)
-        oid = raw["id"]
+        oid = safe_component(raw["id"], source=file, field="id")
         unknown = set(raw) - _OUTPUT_KEYS
         if unknown:
             raise SpecError(f"output {oid}: unknown key(s) {', '.join(sorted(unknown))}", file=file, row=i,
