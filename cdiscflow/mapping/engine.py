@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import MappingError, SpecError
-from cdiscflow.expr import evaluate, parse
+from cdiscflow.expr import evaluate, expression_context, parse
 from cdiscflow.mapping import assign as _assign
 from cdiscflow.mapping import ct as _ct
 from cdiscflow.mapping import dates as _dates
@@ -134,7 +134,8 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     first_rejection = len(ctx.rejected)
     work = raw
     if spec.settings.get("where"):
-        keep = evaluate(spec.settings["where"], expr_frame(work))
+        with expression_context(file=spec.file, dataset=spec.name, variable="settings.where"):
+            keep = evaluate(spec.settings["where"], expr_frame(work))
         ctx.bad_values(work, ~keep, "", pd.Series("", index=work.index),
                        f"{EXCLUDED} ({spec.settings['where']})", "reject")
         work = work[keep]
@@ -157,7 +158,8 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     phases: dict[str, str] = {}
     for var, word, arg in entries:
         if word != "condition":
-            phases[var.name] = phase_of(word, arg, phases)
+            with expression_context(file=spec.file, dataset=spec.name, variable=var.name):
+                phases[var.name] = phase_of(word, arg, phases)
     values: dict[str, pd.Series] = {}
     ordered = sorted([*entries, *supp_entries], key=lambda e: e[1] == "condition")  # stable
     for phase in PHASES:
@@ -166,9 +168,10 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
             work, out = work[keep], out[keep]
             values = {k: v[keep] for k, v in values.items()}
         for var, word, arg in ordered:
-            if phase_of(word, arg, phases) != phase:
-                continue
-            result = _run(word, arg, work, out, ctx, var)
+            with expression_context(file=spec.file, dataset=spec.name, variable=var.name):
+                if phase_of(word, arg, phases) != phase:
+                    continue
+                result = _run(word, arg, work, out, ctx, var)
             if any(var is v for v, _, _ in supp_entries):
                 values[var.name] = result
             else:
@@ -179,7 +182,7 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
         pd.concat(ctx.rejected[first_rejection:], ignore_index=True)
     drop = rejected_mask(out, ctx, first_rejection)
     out = out[~drop]
-    sort = [k for k in spec.settings.get("sort", spec.keys) if k in out.columns]
+    sort = [k for k in sort_keys(spec) if k in out.columns]
     order = out.sort_values([*sort, ROW, REC], kind="stable").index if sort else out.index
     out = out.loc[order]
     data = conform(out.drop(columns=[ROW, REC, SRC]), spec, drop_extra=True).reset_index(drop=True)
@@ -192,6 +195,19 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
         result.supp[sspec.name] = MappingResult(
             data=sdata, lineage=lineage(sup.reset_index(drop=True), sdata, sspec), rejections=rejected.iloc[0:0])
     return result
+
+
+def sort_keys(spec: Dataset) -> list[str]:
+    """``settings.sort`` (default: the keys); each must be a variable of the dataset."""
+    sort = spec.settings.get("sort", spec.keys)
+    if not isinstance(sort, list) or not all(isinstance(k, str) for k in sort):
+        raise SpecError(f"dataset {spec.name}: settings.sort {sort!r}", file=spec.file, variable="settings.sort",
+                        expected="a list of variable names")
+    unknown = [k for k in sort if not spec.has(k)]
+    if unknown:
+        raise SpecError(f"dataset {spec.name}: settings.sort names {', '.join(unknown)}, not variables of the "
+                        "dataset", file=spec.file, variable="settings.sort", expected=", ".join(spec.names))
+    return sort
 
 
 def rejected_mask(out: pd.DataFrame, ctx: MapContext, first: int) -> pd.Series:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from cdiscflow import __version__
 from cdiscflow.errors import DataError, SpecError, TlfError
-from cdiscflow.expr import evaluate
+from cdiscflow.expr import evaluate, expression_context
 from cdiscflow.io.datasets import dataset_files, read_dataset
 from cdiscflow.provenance import run_stamp, sha256_file
 from cdiscflow.registry import lookup
@@ -127,7 +127,8 @@ def import_study_programs(study: Study) -> None:
 def run_output(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str) -> tuple[ProgramResult, list[str]]:
     program: Callable[[TlfContext], ProgramResult] = lookup("tlf", spec.program, file=spec.file, variable=spec.id)
     ctx = TlfContext(spec, study, adam, stamp)
-    result = program(ctx)
+    with expression_context(file=spec.file, dataset=spec.population.dataset, variable=f"output {spec.id}"):
+        result = program(ctx)
     if not isinstance(result, ProgramResult):
         raise TlfError(f"program {spec.program} returned {type(result).__name__}", file=spec.file,
                        expected="a ProgramResult(ard, output)")
