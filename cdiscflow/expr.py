@@ -20,15 +20,15 @@ Bounded and typed: a text longer than :data:`MAX_LENGTH`, nested deeper than :da
 :data:`MAX_NODES` parts, and literals beyond :data:`MAX_LITERAL` characters/elements or :data:`MAX_NUMBER` are
 refused when parsed. Before evaluating, types and arity are checked against the frame's columns (numbers,
 text, booleans): ``AETERM < 5``, ``"a" * 3``, ``missing()``, ``upper(AGE)``, ``1 / 0`` are errors naming the
-expression, never a Python exception. :func:`expression_context` adds the spec file, dataset and variable.
+expression, never a Python exception; :func:`cdiscflow.errors.located` adds the spec file, dataset and
+variable.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -330,20 +330,6 @@ def _column_type(values: pd.Series) -> str:
         return {"string": STR, "floating": NUM, "integer": NUM, "mixed-integer-float": NUM,
                 "boolean": BOOL}.get(kind, ANY)
     return ANY
-
-
-@contextmanager
-def expression_context(*, file: str | None, dataset: str | None = None, variable: str | None = None
-                       ) -> Iterator[None]:
-    """Re-raise an :class:`ExpressionError` from the block with the spec file, dataset and variable it came
-    from (unless it already names a file)."""
-    try:
-        yield
-    except ExpressionError as exc:
-        if exc.file:
-            raise
-        prefix = f"dataset {dataset}: " if dataset else ""
-        raise ExpressionError(prefix + exc.message, file=file, variable=variable, expected=exc.expected) from None
 
 
 def _as_bool(val: Any, df: pd.DataFrame) -> pd.Series:

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdiscflow.errors import MappingError, SpecError
-from cdiscflow.expr import evaluate, expression_context, parse
+from cdiscflow.errors import ExpressionError, MappingError, SpecError, located
+from cdiscflow.expr import evaluate, parse
 from cdiscflow.mapping import assign as _assign
 from cdiscflow.mapping import ct as _ct
 from cdiscflow.mapping import dates as _dates
@@ -31,7 +31,7 @@ from cdiscflow.mapping.condition import condition as _condition
 from cdiscflow.mapping.context import ROW, SRC, MapContext, expr_frame
 from cdiscflow.mapping.supp import supp as _supp
 from cdiscflow.mapping.supp import supp_settings
-from cdiscflow.registry import lookup
+from cdiscflow.registry import call_with_params, lookup
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset, Variable
 
@@ -50,6 +50,7 @@ DERIVED: dict[str, Callable[..., pd.Series]] = {
 }
 PHASES = ["row", "visit", "study_day", "epoch", "standardize", "baseline_flag", "seq"]
 OPTION_KEYS = {"on_unknown", "on_invalid"}
+SPEC_ERRORS = (SpecError, ExpressionError)  # errors from spec text; raised without a file, located here
 VOCABULARY = sorted([*ROW_LEVEL, *DERIVED, "condition", "derive"])
 
 
@@ -134,7 +135,7 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     first_rejection = len(ctx.rejected)
     work = raw
     if spec.settings.get("where"):
-        with expression_context(file=spec.file, dataset=spec.name, variable="settings.where"):
+        with located(file=spec.file, where=f"dataset {spec.name}", kinds=SPEC_ERRORS, variable="settings.where"):
             keep = evaluate(spec.settings["where"], expr_frame(work))
         ctx.bad_values(work, ~keep, "", pd.Series("", index=work.index),
                        f"{EXCLUDED} ({spec.settings['where']})", "reject")
@@ -158,7 +159,7 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     phases: dict[str, str] = {}
     for var, word, arg in entries:
         if word != "condition":
-            with expression_context(file=spec.file, dataset=spec.name, variable=var.name):
+            with located(file=spec.file, where=f"dataset {spec.name}", kinds=SPEC_ERRORS, variable=var.name):
                 phases[var.name] = phase_of(word, arg, phases)
     values: dict[str, pd.Series] = {}
     ordered = sorted([*entries, *supp_entries], key=lambda e: e[1] == "condition")  # stable
@@ -168,7 +169,7 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
             work, out = work[keep], out[keep]
             values = {k: v[keep] for k, v in values.items()}
         for var, word, arg in ordered:
-            with expression_context(file=spec.file, dataset=spec.name, variable=var.name):
+            with located(file=spec.file, where=f"dataset {spec.name}", kinds=SPEC_ERRORS, variable=var.name):
                 if phase_of(word, arg, phases) != phase:
                     continue
                 result = _run(word, arg, work, out, ctx, var)
@@ -236,9 +237,14 @@ def _run(word: str, arg: Any, work: pd.DataFrame, out: pd.DataFrame, ctx: MapCon
 
         return _condition(work, arg, ctx, var, frame=frame, run=run)
     if word == "derive":
-        name, params = (arg, {}) if isinstance(arg, str) else (arg.get("name"), arg.get("params", {}))
+        name, params = (arg, {}) if isinstance(arg, str) else (arg.get("name"), arg.get("params", {})) \
+            if isinstance(arg, dict) else (None, {})
+        if not isinstance(name, str):
+            raise SpecError(f"{var.name}: derive {arg!r}", file=ctx.spec.file, variable=var.name,
+                            expected="derive: NAME or {name: NAME, params: {...}}")
         fn = lookup("derive", name, file=ctx.spec.file, variable=var.name)
-        result = fn(work, out, ctx, var, **params)
+        result = call_with_params(fn, (work, out, ctx, var), params, what=f"derive {name}", file=ctx.spec.file,
+                                  variable=var.name)
     elif word == "visit":
         result = _derived.visit(out, arg, ctx, var, work)
     elif word in DERIVED:

@@ -28,6 +28,15 @@ def _check_keys(data: dict[str, Any], allowed: set[str], where: str, file: str |
                         expected=f"keys among {', '.join(sorted(allowed))}")
 
 
+def _plain_text(value: str, where: str, key: str, file: str | None) -> str:
+    """``value`` unless it holds a control character (tab, newline, NUL ...), which labels may not."""
+    bad = next((c for c in value if ord(c) < 32 or ord(c) == 127), None)
+    if bad is not None:
+        raise SpecError(f"{where}: {key} {value!r} contains the control character {bad!r}", file=file,
+                        variable=key, expected="printable text on one line")
+    return value
+
+
 def _want(value: Any, kind: type | tuple[type, ...], where: str, key: str, file: str | None) -> Any:
     if value is not None and not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
@@ -69,6 +78,7 @@ class Variable:
             if not data.get(key) or not isinstance(data[key], str):
                 raise SpecError(f"{where}: '{key}' is missing or not text", file=file, expected="a non-empty string")
         where = f"{where} ({data['name']})"
+        _plain_text(data["label"], where, "label", file)
         vtype = data.get("type", "Char")
         if vtype not in VAR_TYPES:
             raise SpecError(f"{where}: type {vtype!r}", file=file, expected="Char or Num")
@@ -138,6 +148,8 @@ class ValueLevel:
         vtype = data.get("type")
         if vtype is not None and vtype not in VAR_TYPES:
             raise SpecError(f"{where}: type {vtype!r}", file=file, expected="Char or Num")
+        if data.get("label") is not None:
+            _plain_text(_want(data["label"], str, where, "label", file), where, "label", file)
         kwargs = {k: data.get(k) for k in cls.KEYS if k in data}
         kwargs["pages"] = list(data.get("pages", []))
         return cls(**kwargs)
@@ -272,6 +284,7 @@ class Dataset:
         safe_component(name, source=file, field="dataset")
         if not isinstance(data.get("label"), str):
             raise SpecError(f"dataset {name}: 'label' is missing", file=file, expected="a dataset label")
+        _plain_text(data["label"], f"dataset {name}", "label", file)
         variables = data.get("variables")
         if not isinstance(variables, list) or not variables:
             raise SpecError(f"dataset {name}: 'variables' is missing or empty", file=file,
