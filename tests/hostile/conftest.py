@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +26,17 @@ def run_cli(args: Sequence[str]) -> tuple[int, str, str]:
             traceback.print_exc(file=err)
             rc = 1
     return int(rc), out.getvalue(), err.getvalue()
+
+
+def run_cli_bounded(args: Sequence[str], seconds: float = 60) -> tuple[int, str, str]:
+    """``python -m cdiscflow ARGS`` in a child process killed after ``seconds`` (the test then fails): for
+    inputs that used to hang or exhaust memory."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "cdiscflow", *map(str, args)], capture_output=True, text=True,
+                              timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"cdiscflow {' '.join(map(str, args))} ran longer than {seconds} s") from None
+    return done.returncode, done.stdout, done.stderr
 
 
 def assert_clean_error(result: tuple[int, str, str], *names: str, code: int = 2) -> str:
