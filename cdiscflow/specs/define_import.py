@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from cdiscflow.errors import SpecError
+from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.xmlsafe import parse_xml
 from cdiscflow.paths import safe_component
@@ -308,11 +308,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*")
     parser.add_argument("--codelists", default=None, help="also write the codelists the datasets use to this file")
     args = parser.parse_args(argv)
-    define = import_define(args.define)
-    for path in write_specs(define, args.out, args.names or None):
-        print(path)
-    if args.codelists:
-        print(write_codelists(define, args.codelists, args.names or None))
+    try:
+        define = import_define(args.define)
+        for path in write_specs(define, args.out, args.names or None):
+            print(path)
+        if args.codelists:
+            print(write_codelists(define, args.codelists, args.names or None))
+    except CdiscflowError as exc:
+        print(f"define import: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -7,19 +7,20 @@ import io
 import subprocess
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cdiscflow.cli import main
 
 
-def run_cli(args: Sequence[str]) -> tuple[int, str, str]:
-    """``cdiscflow ARGS`` in this process: (exit code, stdout, stderr). An exception escaping ``main`` is
-    written to stderr as the traceback Python would print (exit code 1), so tests can assert its absence."""
+def run_cli(args: Sequence[str], entry: Callable[[list[str]], int] = main) -> tuple[int, str, str]:
+    """``cdiscflow ARGS`` (or another command-line ``entry``) in this process: (exit code, stdout, stderr). An
+    exception escaping it is written to stderr as the traceback Python would print (exit code 1), so tests can
+    assert its absence."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            rc = main([str(a) for a in args])
+            rc = entry([str(a) for a in args])
         except SystemExit as exc:  # argparse
             rc = exc.code if isinstance(exc.code, int) else 1
         except BaseException:  # noqa: BLE001 - recorded as the traceback the user would see
