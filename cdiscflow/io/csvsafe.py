@@ -10,6 +10,10 @@ reversible: a text that already starts with quotes before a trigger character ge
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
 TRIGGERS = "=+-@\t\r"
@@ -28,7 +32,7 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
         text = df[col].astype("string")
         risky = text.str.contains(_RISKY, regex=True, na=False) & ~text.str.fullmatch(_NUMBER, na=False)
         if risky.any():
-            out[col] = df[col].where(~risky.to_numpy(), "'" + text.astype(object))
+            out.loc[risky.to_numpy(), col] = "'" + text[risky].astype(str)
     return out
 
 
@@ -39,11 +43,20 @@ def restore(df: pd.DataFrame) -> pd.DataFrame:
         text = df[col].astype("string")
         marked = text.str.contains(r"^'+[=+\-@\t\r]", regex=True, na=False)
         if marked.any():
-            out[col] = df[col].where(~marked.to_numpy(), text.str.slice(1).astype(object))
+            out.loc[marked.to_numpy(), col] = text[marked].str.slice(1).astype(str)
     return out
 
 
-def to_csv_text(df: pd.DataFrame, **options: object) -> str:
-    """``neutralise(df).to_csv(**options)`` as text (``index=False`` unless given)."""
+def to_csv_text(df: pd.DataFrame, path: Path | None = None, **options: Any) -> str:
+    """``neutralise(df).to_csv(**options)`` as text (``index=False``, ``"\n"`` line ends unless given),
+    written to ``path`` when given. A carriage return inside a cell would not be quoted with ``"\n"`` line ends
+    (and would split the row when read back), so a frame holding one has every text cell quoted."""
+    safe = neutralise(df)
     options.setdefault("index", False)
-    return str(neutralise(df).to_csv(**options))  # type: ignore[call-overload]
+    options.setdefault("lineterminator", "\n")
+    if any(safe[c].astype("string").str.contains("\r", regex=False, na=False).any() for c in _text_columns(safe)):
+        options.setdefault("quoting", csv.QUOTE_NONNUMERIC)
+    text = str(safe.to_csv(**options))
+    if path is not None:
+        path.write_text(text, encoding="utf-8", newline="")
+    return text
