@@ -8,9 +8,9 @@ naming the spec file and variable. Matching is vectorised over the distinct valu
 
 from __future__ import annotations
 
-import re2
 import numpy as np
 import pandas as pd
+import re2
 
 from cdiscflow.errors import SpecError
 

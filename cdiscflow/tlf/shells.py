@@ -16,8 +16,9 @@ import pandas as pd
 
 from cdiscflow.errors import SpecError
 from cdiscflow.tlf.analyses import Groups
-from cdiscflow.tlf.patterns import check_pattern
 from cdiscflow.tlf.layout import Column, Frame, HeaderCell, Row, Table, blank_row, group_header
+from cdiscflow.tlf.patterns import check_pattern
+
 
 class Cells:
     """``formatted`` texts of an ARD keyed by (analysis, group, by, variable, category, statistic)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from hostile.conftest import assert_clean_error, files_under, run_cli
 from hostile.spec_fixtures import LISTING, dm_spec, output, sdtm_study, tlf_study
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hostile.conftest import run_cli
-from hostile.spec_fixtures import OUTPUT, output, sdtm_study, tlf_study, with_map
 
 from cdiscflow.io.csvsafe import neutralise, restore
 from cdiscflow.io.datasets import read_dataset
 from cdiscflow.tlf.ard import read_ard
+from hostile.conftest import run_cli
+from hostile.spec_fixtures import OUTPUT, output, sdtm_study, tlf_study, with_map
 
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)",
             "\t=1+1", "\r=1+1"]

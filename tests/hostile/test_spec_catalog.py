@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hostile.conftest import assert_clean_error, files_under, run_cli
 from hostile.spec_fixtures import OUTPUT, output, tlf_study
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hostile.conftest import assert_clean_error, files_under, run_cli
-from hostile.spec_fixtures import sdtm_study
 
 from cdiscflow.specs import define_import
+from hostile.conftest import assert_clean_error, files_under, run_cli
+from hostile.spec_fixtures import sdtm_study
 
 DEFINE = """<?xml version="1.0" encoding="UTF-8"?>
 <ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:def="http://www.cdisc.org/ns/def/v2.1">

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hostile.conftest import assert_clean_error, files_under, run_cli
 from hostile.spec_fixtures import dm_spec, output, sdtm_study, tlf_study, with_map
 

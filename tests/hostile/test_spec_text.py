@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from hostile.conftest import assert_clean_error, files_under, run_cli, run_cli_bounded
-from hostile.spec_fixtures import DM, LISTING, dm_spec, output, sdtm_study, tlf_study, with_map
 
 from cdiscflow.registry import register
+from hostile.conftest import assert_clean_error, files_under, run_cli, run_cli_bounded
+from hostile.spec_fixtures import DM, LISTING, dm_spec, output, sdtm_study, tlf_study, with_map
 
 DM_YAML = yaml.safe_dump(DM, sort_keys=False)
 BOMB = """lol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
