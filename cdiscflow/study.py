@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cdiscflow.errors import SpecError
-from cdiscflow.paths import safe_component
+from cdiscflow.paths import inside, safe_component
 from cdiscflow.specs.loader import load_codelists, load_datasets, read_yaml
 from cdiscflow.specs.model import Codelist, Dataset
 
@@ -82,7 +82,8 @@ class Study:
     # -- outputs --------------------------------------------------------------------------------------
     @property
     def out_dir(self) -> Path:
-        return self.out_root / self.name
+        """``<out>/<name>``; the name is one plain component and the folder must not lead out of ``<out>``."""
+        return inside(self.out_root, self.name, source=str(self.root / "study.yaml"), field="name")
 
     def stage_dir(self, stage: str) -> Path:
         """``out/<study>/<stage>`` (raw, sdtm, adam, validation, define, tlf, logs, package)."""

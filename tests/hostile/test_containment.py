@@ -119,3 +119,13 @@ def test_package_of_regular_files_still_works(tmp_path: Path) -> None:
     names = files_under(out / "tiny" / "package")
     assert "m5/datasets/s1/analysis/adam/tlf/t-1.html" in names
     assert "m5/datasets/s1/analysis/adam/programs/specs/sdtm/dm.yaml" in names
+
+
+def test_study_output_folder_that_is_a_symlink_out_of_the_output_root(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    args = sdtm_study(tmp_path)
+    (tmp_path / "out").mkdir()
+    os.symlink(elsewhere, tmp_path / "out" / "tiny")
+    assert_clean_error(run_cli(args), "study.yaml", "variable name", "leaves")
+    assert files_under(elsewhere) == []
