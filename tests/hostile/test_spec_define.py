@@ -73,14 +73,15 @@ def test_validate_with_a_spoiled_define(tmp_path: Path, adam: Path, old: str, ne
     assert files_under(tmp_path / "out") == []
 
 
-@pytest.mark.parametrize("name", ["../../evil", "/tmp/evil-define", "sub/ady"])
+@pytest.mark.parametrize("name", ["../../evil", "ABSOLUTE", "sub/ady"])
 def test_import_cannot_write_outside_the_spec_folder(tmp_path: Path, name: str) -> None:
+    name = str(tmp_path / "evil") if name == "ABSOLUTE" else name
     define = tmp_path / "define.xml"
     define.write_text(DEFINE.replace('Name="ADY"', f'Name="{name}"', 1))
     target = tmp_path / "a" / "b" / "specs"
     result = run_cli([str(define), str(target)], entry=define_import.main)
     assert_clean_error(result, "define.xml", "ItemGroupDef Name", name)
-    assert files_under(tmp_path) == ["define.xml"] and not Path("/tmp/evil-define.yaml").exists()
+    assert files_under(tmp_path) == ["define.xml"]
 
 
 def test_a_clean_define_still_imports(tmp_path: Path) -> None:
