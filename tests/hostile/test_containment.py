@@ -12,7 +12,8 @@ import yaml
 from hostile.conftest import assert_clean_error, files_under, run_cli
 from hostile.spec_fixtures import LISTING, dm_spec, output, sdtm_study, tlf_study
 
-BAD_NAMES = ["../escape", "../../../../tmp/escape", "/tmp/abs", "a/b", "..", ".", ".hidden", "CON", "nul.txt",
+ABSOLUTE = "<absolute path under the test folder>"
+BAD_NAMES = ["../escape", "../../escape", ABSOLUTE, "a/b", "..", ".", ".hidden", "CON", "nul.txt",
              "com1", "LPT9.log", "x\\..\\y", "C:evil", "tab\there", "nul\x00byte", "", "   ", "trailing.",
              "x" * 300]
 
@@ -24,6 +25,7 @@ def _outside(tmp: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", BAD_NAMES, ids=[repr(n)[:20] for n in BAD_NAMES])
 def test_study_name(tmp_path: Path, name: str) -> None:
+    name = str(tmp_path / "abs") if name == ABSOLUTE else name
     args = sdtm_study(tmp_path, study_yaml=yaml.safe_dump({"studyid": "S1", "name": name}))
     assert_clean_error(run_cli(args), "study.yaml", "variable name")
     assert files_under(tmp_path / "out") == [] and _outside(tmp_path) == []
@@ -44,16 +46,17 @@ def test_studyid_with_a_separator_cannot_steer_the_package(tmp_path: Path) -> No
     assert files_under(tmp_path / "out") == [] and _outside(tmp_path) == []
 
 
-@pytest.mark.parametrize("name", ["../../evil", "/tmp/evil", "DM/../../x", ".dm", "AUX"])
+@pytest.mark.parametrize("name", ["../../evil", ABSOLUTE, "DM/../../x", ".dm", "AUX"])
 def test_dataset_name(tmp_path: Path, name: str) -> None:
+    name = str(tmp_path / "evil") if name == ABSOLUTE else name
     args = sdtm_study(tmp_path, dm_spec(dataset=name))
     assert_clean_error(run_cli(args), "dm.yaml", "variable dataset")
     assert files_under(tmp_path / "out") == [] and _outside(tmp_path) == []
 
 
-@pytest.mark.parametrize("oid", ["../evil", "../../../../tmp/evil", "/tmp/evil", "a/b", ".hidden", "aux",
-                                 "x\\y", "t-1\n"])
+@pytest.mark.parametrize("oid", ["../evil", "../../../evil", ABSOLUTE, "a/b", ".hidden", "aux", "x\\y", "t-1\n"])
 def test_output_id(tmp_path: Path, oid: str) -> None:
+    oid = str(tmp_path / "evil") if oid == ABSOLUTE else oid
     args = tlf_study(tmp_path, output(LISTING, id=oid))
     assert_clean_error(run_cli(args), "catalog.yaml", "variable id")
     assert files_under(tmp_path / "out") == [] and _outside(tmp_path) == []
