@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class CdiscflowError(Exception):
     """Base of every error cdiscflow raises on purpose; the CLI prints it without a traceback."""
@@ -66,3 +69,18 @@ class ValidationError(CdiscflowError):
 
 class TlfError(CdiscflowError):
     """An output (table, listing, figure) cannot be produced."""
+
+
+@contextmanager
+def located(*, file: str | None, where: str | None = None, variable: str | None = None,
+            kinds: tuple[type[CdiscflowError], ...] = (CdiscflowError,)) -> Iterator[None]:
+    """Re-raise an error of ``kinds`` from the block that names no file with the spec ``file``, a ``where``
+    prefix (e.g. ``dataset AE``) and ``variable`` added (errors that already name a file pass unchanged)."""
+    try:
+        yield
+    except kinds as exc:
+        if exc.file:
+            raise
+        prefix = f"{where}: " if where and not exc.message.startswith(where) else ""
+        raise type(exc)(prefix + exc.message, file=file, row=exc.row, variable=exc.variable or variable,
+                        expected=exc.expected) from None

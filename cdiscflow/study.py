@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cdiscflow.errors import SpecError
+from cdiscflow.paths import inside, safe_component
 from cdiscflow.specs.loader import load_codelists, load_datasets, read_yaml
 from cdiscflow.specs.model import Codelist, Dataset
 
@@ -41,7 +42,8 @@ class Study:
         meta = read_yaml(root / "study.yaml") or {}
         if not isinstance(meta, dict) or not isinstance(meta.get("studyid"), str):
             raise SpecError("'studyid' is missing", file=str(root / "study.yaml"), expected="studyid: TEXT")
-        return cls(name=meta.get("name", root.name), root=root.resolve(), meta=meta, out_root=Path(out))
+        name = safe_component(meta.get("name", root.resolve().name), source=str(root / "study.yaml"), field="name")
+        return cls(name=name, root=root.resolve(), meta=meta, out_root=Path(out))
 
     # -- identity -------------------------------------------------------------------------------------
     @property
@@ -80,7 +82,8 @@ class Study:
     # -- outputs --------------------------------------------------------------------------------------
     @property
     def out_dir(self) -> Path:
-        return self.out_root / self.name
+        """``<out>/<name>``; the name is one plain component and the folder must not lead out of ``<out>``."""
+        return inside(self.out_root, self.name, source=str(self.root / "study.yaml"), field="name")
 
     def stage_dir(self, stage: str) -> Path:
         """``out/<study>/<stage>`` (raw, sdtm, adam, validation, define, tlf, logs, package)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from cdiscflow.ars.engine import load_event, run_event
 from cdiscflow.errors import DataError
 from cdiscflow.io.atomic import write_text
+from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import read_folder
 
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "results.json", json.dumps(out_doc, indent=1, ensure_ascii=False) + "\n")
     write_text(out / "ard.json", ard.to_json(orient="records", indent=1, force_ascii=False) + "\n")
-    write_text(out / "ard.csv", ard.to_csv(index=False))
+    write_text(out / "ard.csv", to_csv_text(ard))  # text cells neutralised against spreadsheet formulas
     analyses = len(doc.get("analyses", []))
     print(f"{analyses - len(errors)} of {analyses} analyses, {len(ard)} results -> {out / 'results.json'}")
     for message in errors:

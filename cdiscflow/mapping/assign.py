@@ -3,7 +3,6 @@ columns, or set a constant."""
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 
@@ -12,6 +11,8 @@ import pandas as pd
 
 from cdiscflow.errors import SpecError
 from cdiscflow.mapping.context import MapContext, by_unique, column
+from cdiscflow.specregex import compile_pattern
+from cdiscflow.specregex import extract as extract_groups
 from cdiscflow.specs.model import Variable
 
 CASES = {"upper": "upper", "lower": "lower", "title": "title"}
@@ -53,24 +54,24 @@ def _parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return text, pd.to_numeric(text.where(text != "", np.nan), errors="coerce")
 
 
-def extract(values: pd.Series, opts: dict[str, Any], var: Variable) -> pd.Series:
-    """``pattern: REGEX`` keeps the first group (``^(\\d+)-`` on ``701-1015`` → ``701``); no match → blank."""
+def extract(values: pd.Series, opts: dict[str, Any], var: Variable, file: str | None = None) -> pd.Series:
+    """``pattern: REGEX`` (RE2, :mod:`cdiscflow.specregex`) keeps the first group (``^(\\d+)-`` on ``701-1015``
+    → ``701``); no match → blank."""
     pattern = opts.get("pattern")
     if pattern is None:
         return values
-    try:
-        got = values.str.extract(pattern, expand=True)
-    except (re.error, ValueError) as exc:
-        raise SpecError(f"{var.name}: pattern {pattern!r}: {exc}", variable=var.name,
-                        expected="a regular expression with one group") from None
-    return got.iloc[:, 0].fillna("").astype(object)
+    regex = compile_pattern(pattern, file=file, variable=var.name)
+    if regex.groups < 1:
+        raise SpecError(f"{var.name}: pattern {pattern!r} has no group", file=file, variable=var.name,
+                        expected="a regular expression with one group, e.g. ^(\\d+)-")
+    return extract_groups(values, regex).iloc[:, 0].fillna("").astype(object)
 
 
 def assign(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd.Series:
     """Copy a raw column (``case: upper`` re-cases text, ``pattern:`` keeps a regex group); into a Num
     variable the text must be a number."""
     col, opts = source_of(arg)
-    values = recase(extract(column(work, col, ctx, var.name), opts, var), opts)
+    values = recase(extract(column(work, col, ctx, var.name), opts, var, ctx.spec.file if ctx.spec else None), opts)
     if not var.is_char:
         return to_number(values, work, ctx, var, opts)
     return values

@@ -15,6 +15,8 @@ from cdiscflow.mapping.assign import source_of
 from cdiscflow.mapping.context import ROW, MapContext, by_unique, column, expr_frame, text_column
 from cdiscflow.mapping.dates import study_day as day_number
 from cdiscflow.mapping.dates import subject_column
+from cdiscflow.specregex import compile_pattern, matches
+from cdiscflow.specregex import extract as extract_groups
 from cdiscflow.specs.model import Variable
 
 
@@ -78,17 +80,18 @@ def visit(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable, work: pd.
     names = {str(k).upper(): str(v).upper() for k, v in (opts.get("names") or {}).items()}
     planned = tv.assign(KEY=tv["VISIT"].str.upper()).set_index("KEY")
     unsched = (opts.get("unscheduled") or {})
-    pattern = unsched.get("pattern", r"(?i)^unsch\w*(?:\s+(?P<num>\d+(?:\.\d+)?))?$")
+    pattern = compile_pattern(unsched.get("pattern", r"(?i)^unsch\w*(?:\s+(?P<num>\d+(?:\.\d+)?))?$"),
+                              file=ctx.spec.file if ctx.spec else None, variable=var.name, field="unscheduled.pattern")
 
     def lookup(collected: pd.Series) -> pd.DataFrame:
         """TV's VISITNUM/VISIT/VISITDY, whether the name is unscheduled and the number it carries."""
         key = collected.str.upper().map(lambda v: names.get(v, v)) if names else collected.str.upper()
-        got = collected.str.extract(pattern)
+        got = extract_groups(collected, pattern)
         found = pd.DataFrame({"VISITNUM": key.map(planned["VISITNUM"]).astype("float64"),
                               "VISIT": key.map(planned["VISIT"]), "VISITDY": key.map(planned["VISITDY"]).astype("float64"),
                               "NAME": collected.str.upper()})
         no_plan = found["VISITNUM"].isna()
-        found["unscheduled"] = (no_plan & got.notna().any(axis=1) | no_plan & collected.str.match(pattern, na=False)
+        found["unscheduled"] = (no_plan & got.notna().any(axis=1) | no_plan & matches(collected, pattern)
                                 ) & (collected != "")
         found["num"] = pd.to_numeric(got["num"], errors="coerce") if "num" in got else np.nan
         return found
@@ -208,9 +211,12 @@ def recode(work: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> pd.S
     ``{recode: {from: VSTPT, values: {"AFTER LYING DOWN FOR 5 MINUTES": 815}}}``; blanks stay blank; an
     unlisted value is an error or rejection (``on_unknown``)."""
     col, opts = source_of(arg)
-    table = {str(k).strip().upper(): v for k, v in (opts.get("values") or {}).items()}
-    if not table:
-        raise SpecError(f"{var.name}: recode needs values:", variable=var.name, expected="{from: COL, values: {...}}")
+    values = opts.get("values")
+    file = ctx.spec.file if ctx.spec else None
+    if not isinstance(values, dict) or not values:
+        raise SpecError(f"{var.name}: recode values must be a non-empty mapping, not {type(values).__name__}",
+                        file=file, variable=var.name, expected='{from: COL, values: {"RAW TEXT": VALUE, ...}}')
+    table = {str(k).strip().upper(): v for k, v in values.items()}
     raw = text_column(work, col, ctx, var.name)
     mapped = by_unique(raw, lambda values: values.str.upper().map(table))
     unknown = mapped.isna() & (raw != "")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdiscflow.errors import MappingError, SpecError
+from cdiscflow.errors import ExpressionError, MappingError, SpecError, located
 from cdiscflow.expr import evaluate, parse
 from cdiscflow.mapping import assign as _assign
 from cdiscflow.mapping import ct as _ct
@@ -31,7 +31,7 @@ from cdiscflow.mapping.condition import condition as _condition
 from cdiscflow.mapping.context import ROW, SRC, MapContext, expr_frame
 from cdiscflow.mapping.supp import supp as _supp
 from cdiscflow.mapping.supp import supp_settings
-from cdiscflow.registry import lookup
+from cdiscflow.registry import call_with_params, lookup
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset, Variable
 
@@ -50,6 +50,7 @@ DERIVED: dict[str, Callable[..., pd.Series]] = {
 }
 PHASES = ["row", "visit", "study_day", "epoch", "standardize", "baseline_flag", "seq"]
 OPTION_KEYS = {"on_unknown", "on_invalid"}
+SPEC_ERRORS = (SpecError, ExpressionError)  # errors from spec text; raised without a file, located here
 VOCABULARY = sorted([*ROW_LEVEL, *DERIVED, "condition", "derive"])
 
 
@@ -134,7 +135,8 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     first_rejection = len(ctx.rejected)
     work = raw
     if spec.settings.get("where"):
-        keep = evaluate(spec.settings["where"], expr_frame(work))
+        with located(file=spec.file, where=f"dataset {spec.name}", kinds=SPEC_ERRORS, variable="settings.where"):
+            keep = evaluate(spec.settings["where"], expr_frame(work))
         ctx.bad_values(work, ~keep, "", pd.Series("", index=work.index),
                        f"{EXCLUDED} ({spec.settings['where']})", "reject")
         work = work[keep]
@@ -157,7 +159,8 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
     phases: dict[str, str] = {}
     for var, word, arg in entries:
         if word != "condition":
-            phases[var.name] = phase_of(word, arg, phases)
+            with located(file=spec.file, where=f"dataset {spec.name}", kinds=SPEC_ERRORS, variable=var.name):
+                phases[var.name] = phase_of(word, arg, phases)
     values: dict[str, pd.Series] = {}
     ordered = sorted([*entries, *supp_entries], key=lambda e: e[1] == "condition")  # stable
     for phase in PHASES:
@@ -166,9 +169,10 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
             work, out = work[keep], out[keep]
             values = {k: v[keep] for k, v in values.items()}
         for var, word, arg in ordered:
-            if phase_of(word, arg, phases) != phase:
-                continue
-            result = _run(word, arg, work, out, ctx, var)
+            with located(file=spec.file, where=f"dataset {spec.name}", kinds=SPEC_ERRORS, variable=var.name):
+                if phase_of(word, arg, phases) != phase:
+                    continue
+                result = _run(word, arg, work, out, ctx, var)
             if any(var is v for v, _, _ in supp_entries):
                 values[var.name] = result
             else:
@@ -179,7 +183,7 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
         pd.concat(ctx.rejected[first_rejection:], ignore_index=True)
     drop = rejected_mask(out, ctx, first_rejection)
     out = out[~drop]
-    sort = [k for k in spec.settings.get("sort", spec.keys) if k in out.columns]
+    sort = [k for k in sort_keys(spec) if k in out.columns]
     order = out.sort_values([*sort, ROW, REC], kind="stable").index if sort else out.index
     out = out.loc[order]
     data = conform(out.drop(columns=[ROW, REC, SRC]), spec, drop_extra=True).reset_index(drop=True)
@@ -192,6 +196,19 @@ def map_dataset(spec: Dataset, ctx: MapContext, supp_specs: list[Dataset] | None
         result.supp[sspec.name] = MappingResult(
             data=sdata, lineage=lineage(sup.reset_index(drop=True), sdata, sspec), rejections=rejected.iloc[0:0])
     return result
+
+
+def sort_keys(spec: Dataset) -> list[str]:
+    """``settings.sort`` (default: the keys); each must be a variable of the dataset."""
+    sort = spec.settings.get("sort", spec.keys)
+    if not isinstance(sort, list) or not all(isinstance(k, str) for k in sort):
+        raise SpecError(f"dataset {spec.name}: settings.sort {sort!r}", file=spec.file, variable="settings.sort",
+                        expected="a list of variable names")
+    unknown = [k for k in sort if not spec.has(k)]
+    if unknown:
+        raise SpecError(f"dataset {spec.name}: settings.sort names {', '.join(unknown)}, not variables of the "
+                        "dataset", file=spec.file, variable="settings.sort", expected=", ".join(spec.names))
+    return sort
 
 
 def rejected_mask(out: pd.DataFrame, ctx: MapContext, first: int) -> pd.Series:
@@ -220,9 +237,14 @@ def _run(word: str, arg: Any, work: pd.DataFrame, out: pd.DataFrame, ctx: MapCon
 
         return _condition(work, arg, ctx, var, frame=frame, run=run)
     if word == "derive":
-        name, params = (arg, {}) if isinstance(arg, str) else (arg.get("name"), arg.get("params", {}))
+        name, params = (arg, {}) if isinstance(arg, str) else (arg.get("name"), arg.get("params", {})) \
+            if isinstance(arg, dict) else (None, {})
+        if not isinstance(name, str):
+            raise SpecError(f"{var.name}: derive {arg!r}", file=ctx.spec.file, variable=var.name,
+                            expected="derive: NAME or {name: NAME, params: {...}}")
         fn = lookup("derive", name, file=ctx.spec.file, variable=var.name)
-        result = fn(work, out, ctx, var, **params)
+        result = call_with_params(fn, (work, out, ctx, var), params, what=f"derive {name}", file=ctx.spec.file,
+                                  variable=var.name)
     elif word == "visit":
         result = _derived.visit(out, arg, ctx, var, work)
     elif word in DERIVED:

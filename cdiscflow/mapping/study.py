@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import MappingError
+from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import read_folder, write_datasets
 from cdiscflow.io.raw import read_raw_folder
 from cdiscflow.mapping.context import REJECTION_COLUMNS, MapContext
@@ -174,9 +175,9 @@ def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = No
         (tmp / "lineage").mkdir()
         for name, res in result.results.items():
             write_datasets(res.data, tmp, study.sdtm_specs[name], study_oid=study.studyid)
-            res.lineage.to_csv(tmp / "lineage" / f"{name.lower()}.csv", index=False)
-        result.rejections[REJECTION_COLUMNS].to_csv(tmp / "rejections.csv", index=False)
-        result.reconciliation.to_csv(tmp / "reconciliation.csv", index=False)
+            to_csv_text(res.lineage, tmp / "lineage" / f"{name.lower()}.csv")
+        to_csv_text(result.rejections[REJECTION_COLUMNS], tmp / "rejections.csv")
+        to_csv_text(result.reconciliation, tmp / "reconciliation.csv")
         if domains and target.is_dir():
             for path in sorted(tmp.rglob("*")):
                 if path.is_file():

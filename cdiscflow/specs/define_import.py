@@ -25,9 +25,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from cdiscflow.errors import SpecError
+from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.xmlsafe import parse_xml
+from cdiscflow.paths import safe_component
 from cdiscflow.specs.loader import dump_dataset, dump_yaml
 from cdiscflow.specs.model import Codelist, Dataset, Term, ValueLevel, Variable
 
@@ -58,6 +59,20 @@ def _attr(el: etree._Element, name: str) -> str | None:
         if etree.QName(key).localname == name:
             return value
     return None
+
+
+def _number(el: etree._Element, name: str, file: str | None, *, integer: bool = True) -> float | None:
+    """The numeric attribute ``name`` of ``el`` (None when absent); text that is not a number is an error
+    naming the element and attribute."""
+    text = _attr(el, name)
+    if text is None or not text.strip():
+        return None
+    ok = re.fullmatch(r"\s*\d{1,9}\s*" if integer else r"\s*\d{1,9}(?:\.\d{1,9})?\s*", text)
+    if not ok:
+        raise SpecError(f"{_local(el)} {el.get('OID') or el.get('ItemOID') or el.get('CodedValue') or ''}: "
+                        f"{name}={text!r} is not a {'whole ' if integer else ''}number", file=file, variable=name,
+                        expected="a non-negative integer" if integer else "a non-negative number")
+    return int(text) if integer else float(text)
 
 
 def _children(el: etree._Element, name: str) -> list[etree._Element]:
@@ -93,17 +108,18 @@ def _label(el: etree._Element) -> str | None:
     return _attr(el, "Label") or _text(_child(el, "Description"))
 
 
-def _codelists(mdv: etree._Element) -> dict[str, Codelist]:
+def _codelists(mdv: etree._Element, file: str) -> dict[str, Codelist]:
     out: dict[str, Codelist] = {}
     for cl in _children(mdv, "CodeList"):
         terms = []
         for item in _children(cl, "CodeListItem") + _children(cl, "EnumeratedItem"):
-            rank = _attr(item, "Rank") or _attr(item, "OrderNumber")
+            rank = _number(item, "Rank", file, integer=False)
+            rank = _number(item, "OrderNumber", file) if rank is None else rank
             value = (item.get("CodedValue") or "").replace("\xa0", " ").strip()
             alias = _child(item, "Alias")
             terms.append(Term(value=value, decode=_text(_child(item, "Decode")),
                               code=alias.get("Name") if alias is not None else None,
-                              order=int(float(rank)) if rank else None))
+                              order=int(rank) if rank is not None else None))
         ext = _child(cl, "ExternalCodeList")
         dtype = cl.get("DataType", "text")
         out[cl.get("OID")] = Codelist(
@@ -143,15 +159,15 @@ def _variable(item: etree._Element, ref: etree._Element, methods: dict[str, str]
         method, inline = inline, None
     comment = comment or inline
     cl = _child(item, "CodeListRef")
-    length = item.get("Length")
-    digits = item.get("SignificantDigits")
+    length = _number(item, "Length", file)
+    digits = _number(item, "SignificantDigits", file)
     return Variable(
         name=name, label=label, type="Num" if item.get("DataType", "text") in _NUMERIC else "Char",
-        length=int(length) if length and length.isdigit() else None, format=_attr(item, "DisplayFormat"),
+        length=length or None, format=_attr(item, "DisplayFormat"),
         codelist=cl.get("CodeListOID") if cl is not None else None, origin=origin,
         method=method, comment=comment if comment != method else None, role=ref.get("Role"),
         core={"Yes": "Req"}.get(ref.get("Mandatory", ""), None),
-        significant_digits=int(digits) if digits and digits.isdigit() else None)
+        significant_digits=digits)
 
 
 def _where_clauses(mdv: etree._Element, items: dict[str, etree._Element]) -> dict[str, dict[str, object]]:
@@ -188,12 +204,13 @@ def _value_level(ds: Dataset, variable: str, vl: etree._Element, items: dict[str
     return out
 
 
-def _keys(group: etree._Element, refs: list[etree._Element], items: dict[str, etree._Element]) -> list[str]:
+def _keys(group: etree._Element, refs: list[etree._Element], items: dict[str, etree._Element],
+          file: str) -> list[str]:
     domain_keys = _attr(group, "DomainKeys")
     if domain_keys:
         return [k.strip() for k in domain_keys.split(",") if k.strip()]
-    seq = sorted((int(r.get("KeySequence")), items[r.get("ItemOID")].get("Name")) for r in refs
-                 if r.get("KeySequence") and r.get("ItemOID") in items)
+    seq = sorted((_number(r, "KeySequence", file), items[r.get("ItemOID")].get("Name")) for r in refs
+                 if _number(r, "KeySequence", file) is not None and r.get("ItemOID") in items)
     return [name for _, name in seq]
 
 
@@ -213,10 +230,10 @@ def import_define(path: Path | str) -> DefineImport:
     value_lists = {el.get("OID"): el for el in _children(mdv, "ValueListDef")}
     methods = _methods(mdv)
     wheres = _where_clauses(mdv, items)
-    result = DefineImport(file=file, version=version, standard=standard, codelists=_codelists(mdv))
+    result = DefineImport(file=file, version=version, standard=standard, codelists=_codelists(mdv, file))
     for group in _children(mdv, "ItemGroupDef"):
-        name = group.get("Name") or group.get("OID")
-        refs = sorted(_children(group, "ItemRef"), key=lambda r: float(r.get("OrderNumber") or 0))
+        name = safe_component(group.get("Name") or group.get("OID"), source=file, field="ItemGroupDef Name")
+        refs = sorted(_children(group, "ItemRef"), key=lambda r: _number(r, "OrderNumber", file) or 0)
         variables = []
         for ref in refs:
             item = items.get(ref.get("ItemOID"))
@@ -229,7 +246,7 @@ def import_define(path: Path | str) -> DefineImport:
         comment_oid = _attr(group, "CommentOID")
         comment = (methods.get(comment_oid) if comment_oid else (group.get("Comment") or "").strip()) or None
         ds = Dataset(name=name, label=_label(group) or name, standard="ADaM" if is_adam else "SDTM", cls=cls,
-                     structure=_attr(group, "Structure"), keys=_keys(group, refs, items), variables=variables,
+                     structure=_attr(group, "Structure"), keys=_keys(group, refs, items, file), variables=variables,
                      comment=comment, file=file)
         unknown = [k for k in ds.keys if not ds.has(k)]
         if unknown:  # real defines have such slips; keep the usable keys and say what was dropped
@@ -291,11 +308,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*")
     parser.add_argument("--codelists", default=None, help="also write the codelists the datasets use to this file")
     args = parser.parse_args(argv)
-    define = import_define(args.define)
-    for path in write_specs(define, args.out, args.names or None):
-        print(path)
-    if args.codelists:
-        print(write_codelists(define, args.codelists, args.names or None))
+    try:
+        define = import_define(args.define)
+        for path in write_specs(define, args.out, args.names or None):
+            print(path)
+        if args.codelists:
+            print(write_codelists(define, args.codelists, args.names or None))
+    except CdiscflowError as exc:
+        print(f"define import: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

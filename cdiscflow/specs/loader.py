@@ -19,6 +19,57 @@ from cdiscflow.specs.ct import load_terminology
 from cdiscflow.specs.model import Codelist, Dataset
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_NODES = 200_000  # YAML nodes a document may expand to (aliases counted at every use)
+MAX_DEPTH = 100  # nesting of mappings/sequences (deeper documents crash the C composer)
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class StrictLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """``safe_load`` semantics, plus: a key given twice in one mapping is an error, and a document whose
+    aliases expand beyond :data:`MAX_NODES` nodes (a "billion laughs" bomb) is refused before it is built."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        sizes: dict[int, int] = {}
+
+        def size(n: yaml.Node) -> int:  # expanded size, memoised per node: linear in the distinct nodes
+            if id(n) not in sizes:
+                sizes[id(n)] = 0  # a recursive alias counts once
+                children = [c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode) else \
+                    n.value if isinstance(n, yaml.SequenceNode) else []
+                total = 1
+                for c in children:
+                    total += size(c)
+                    if total > MAX_NODES:
+                        break
+                sizes[id(n)] = total
+            return sizes[id(n)]
+
+        try:
+            total = size(node)
+        except RecursionError:
+            total = MAX_NODES + 1
+        if total > MAX_NODES:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the document expands to more than {MAX_NODES} nodes (alias bomb?)", node.start_mark)
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base constructor reports it
+                continue
+            if duplicate:
+                raise _DuplicateKey(None, None, f"key {key!r} is given twice in one mapping", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 def read_yaml(path: Path | str) -> Any:
@@ -31,12 +82,28 @@ def read_yaml(path: Path | str) -> Any:
     except UnicodeDecodeError as exc:
         raise SpecError(f"not UTF-8 text (byte {exc.start})", file=str(path), expected="UTF-8 YAML") from None
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader (C-accelerated when available)
+        _check_depth(text)
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a safe loader (C-accelerated when available)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         raise SpecError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path), row=row,
                         expected="well-formed YAML") from None
+    except RecursionError:
+        raise SpecError("invalid YAML: nested too deeply", file=str(path), expected="well-formed YAML") from None
+
+
+def _check_depth(text: str) -> None:
+    """Refuse a document nested deeper than :data:`MAX_DEPTH`, scanning its events (no recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                                        event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def dump_yaml(data: Any) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cdiscflow.errors import SpecError
+from cdiscflow.paths import safe_component
 
 VAR_TYPES = ("Char", "Num")
 CORE_VALUES = ("Req", "Exp", "Perm", "Cond")
@@ -25,6 +26,15 @@ def _check_keys(data: dict[str, Any], allowed: set[str], where: str, file: str |
     if extra:
         raise SpecError(f"{where}: unknown key(s) {', '.join(extra)}", file=file,
                         expected=f"keys among {', '.join(sorted(allowed))}")
+
+
+def _plain_text(value: str, where: str, key: str, file: str | None) -> str:
+    """``value`` unless it holds a control character (tab, newline, NUL ...), which labels may not."""
+    bad = next((c for c in value if ord(c) < 32 or ord(c) == 127), None)
+    if bad is not None:
+        raise SpecError(f"{where}: {key} {value!r} contains the control character {bad!r}", file=file,
+                        variable=key, expected="printable text on one line")
+    return value
 
 
 def _want(value: Any, kind: type | tuple[type, ...], where: str, key: str, file: str | None) -> Any:
@@ -68,6 +78,7 @@ class Variable:
             if not data.get(key) or not isinstance(data[key], str):
                 raise SpecError(f"{where}: '{key}' is missing or not text", file=file, expected="a non-empty string")
         where = f"{where} ({data['name']})"
+        _plain_text(data["label"], where, "label", file)
         vtype = data.get("type", "Char")
         if vtype not in VAR_TYPES:
             raise SpecError(f"{where}: type {vtype!r}", file=file, expected="Char or Num")
@@ -137,6 +148,8 @@ class ValueLevel:
         vtype = data.get("type")
         if vtype is not None and vtype not in VAR_TYPES:
             raise SpecError(f"{where}: type {vtype!r}", file=file, expected="Char or Num")
+        if data.get("label") is not None:
+            _plain_text(_want(data["label"], str, where, "label", file), where, "label", file)
         kwargs = {k: data.get(k) for k in cls.KEYS if k in data}
         kwargs["pages"] = list(data.get("pages", []))
         return cls(**kwargs)
@@ -268,8 +281,10 @@ class Dataset:
         name = data.get("dataset")
         if not isinstance(name, str) or not name:
             raise SpecError("'dataset' (the dataset name) is missing", file=file, expected="a name such as AE")
+        safe_component(name, source=file, field="dataset")
         if not isinstance(data.get("label"), str):
             raise SpecError(f"dataset {name}: 'label' is missing", file=file, expected="a dataset label")
+        _plain_text(data["label"], f"dataset {name}", "label", file)
         variables = data.get("variables")
         if not isinstance(variables, list) or not variables:
             raise SpecError(f"dataset {name}: 'variables' is missing or empty", file=file,

@@ -22,14 +22,16 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from cdiscflow.errors import CdiscflowError
+from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.io.atomic import atomic_path, write_text
+from cdiscflow.paths import safe_component, safe_relpath
 from cdiscflow.provenance import run_datetime, sha256_file
 from cdiscflow.study import Study
 
@@ -39,13 +41,45 @@ ZIP_EPOCH_MIN = datetime(1980, 1, 1, tzinfo=UTC)
 
 
 def _files(folder: Path, patterns: Iterable[str]) -> list[Path]:
-    found = {p for pattern in patterns for p in folder.glob(pattern) if p.is_file()} if folder.is_dir() else set()
-    return sorted(p for p in found if "__pycache__" not in p.parts and not p.name.startswith("."))
+    """Regular files under ``folder`` matching ``patterns``. Nothing is reached through a symbolic link (a
+    link, or a file below a linked folder, is an error: its target may lie anywhere) and a special file
+    (FIFO, socket, device) is an error; folders, ``__pycache__`` and dot-files are skipped."""
+    if folder.is_symlink():
+        raise CdiscflowError("is a symbolic link; the package takes only regular files", file=str(folder),
+                             expected="a real folder")
+    if not folder.is_dir():
+        return []
+    found = {p for pattern in patterns for p in folder.glob(pattern)}
+    out = []
+    for p in sorted(found):
+        rel = p.relative_to(folder)
+        if "__pycache__" in rel.parts or any(part.startswith(".") for part in rel.parts):
+            continue
+        mode = _regular_mode(folder, rel)
+        if stat.S_ISREG(mode):
+            out.append(p)
+        elif not stat.S_ISDIR(mode):
+            raise CdiscflowError("is not a regular file (FIFO, socket or device); the package takes only regular "
+                                 "files", file=str(p), expected="a regular file the run produced or the study holds")
+    return out
+
+
+def _regular_mode(folder: Path, rel: Path) -> int:
+    """``lstat`` mode of ``folder / rel``, refusing a symbolic link at any level below ``folder``."""
+    path = folder
+    for part in rel.parts:
+        path = path / part
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise CdiscflowError(f"is a symbolic link (to {os.readlink(path)!r}); the package never follows "
+                                 "links", file=str(path), expected="a regular file inside the folder")
+    return mode
 
 
 def package_plan(study: Study, out_dir: Path) -> dict[str, Path]:
     """Package path (relative to ``package/``) → source file, for everything the package holds."""
-    base = PurePosixPath("m5", "datasets", study.studyid.lower())
+    base = PurePosixPath("m5", "datasets", safe_component(study.studyid.lower(), source=str(study.root / "study.yaml"),
+                                                          field="studyid"))
     adam_root = base / "analysis" / "adam"
     sections: list[tuple[PurePosixPath, Path, tuple[str, ...]]] = [
         (base / "tabulations" / "sdtm", out_dir / "sdtm", ("*.xpt",)),
@@ -72,7 +106,11 @@ def safe_arcname(name: str) -> str:
     if not name or "\\" in name or path.is_absolute() or ".." in path.parts or name != path.as_posix():
         raise CdiscflowError(f"package entry {name!r} would leave the package",
                              expected="a relative path without '..' or backslashes")
-    return name
+    try:
+        return safe_relpath(name, source=None, field="package entry")
+    except SpecError as exc:
+        raise CdiscflowError(f"package entry {name!r} would leave the package: {exc.message}",
+                             expected=exc.expected) from None
 
 
 def write_checksums(root: Path) -> Path:

@@ -11,7 +11,8 @@ dimension (e.g. ``AEBODSYS`` / ``CARDIAC DISORDERS`` for a preferred term, ``AVI
 unformatted float; ``formatted`` the text a renderer prints.
 
 ARDs are saved beside the output as ``<id>.ard.csv`` and ``<id>.ard.json`` (the JSON adds the metadata:
-rounding rule, population, inputs). Tables are laid out *from* the ARD; renderers never compute.
+rounding rule, population, inputs). The CSV's text cells are neutralised against spreadsheet formulas
+(:mod:`cdiscflow.io.csvsafe`; ``value`` stays a number, :func:`read_ard` undoes it); the JSON is verbatim. Tables are laid out *from* the ARD; renderers never compute.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.io.atomic import write_text
+from cdiscflow.io.csvsafe import restore, to_csv_text
 
 ARD_COLUMNS: list[str] = ["output_id", "analysis", "group_var", "group", "by_var", "by", "variable",
                           "category", "statistic", "value", "formatted"]
@@ -68,7 +70,7 @@ def write_ard(ard: pd.DataFrame, stem: Path, metadata: Mapping[str, Any]) -> tup
     """Write ``<stem>.ard.csv`` and ``<stem>.ard.json`` atomically; floats at full precision."""
     csv_path = stem.with_name(stem.name + ".ard.csv")
     json_path = stem.with_name(stem.name + ".ard.json")
-    write_text(csv_path, ard.to_csv(index=False, float_format="%.17g", lineterminator="\n"))
+    write_text(csv_path, to_csv_text(ard, float_format="%.17g", lineterminator="\n"))
     records = [{k: (None if (k == "value" and not np.isfinite(v)) else v) for k, v in rec.items()}
                for rec in ard.to_dict(orient="records")]
     payload = {"metadata": dict(metadata), "columns": ARD_COLUMNS, "results": records}
@@ -80,5 +82,5 @@ def read_ard(path: Path) -> pd.DataFrame:
     """Read an ARD back from its CSV or JSON file."""
     if path.suffix == ".json":
         return ard_frame(json.loads(path.read_text(encoding="utf-8"))["results"])
-    return ard_frame(pd.read_csv(path, dtype={c: str for c in ARD_COLUMNS if c != "value"},
-                                 keep_default_na=False, na_values={"value": [""]}))
+    return ard_frame(restore(pd.read_csv(path, dtype={c: str for c in ARD_COLUMNS if c != "value"},
+                                         keep_default_na=False, na_values={"value": [""]})))

@@ -31,14 +31,27 @@ from pathlib import Path
 from typing import Any
 
 from cdiscflow.errors import SpecError
+from cdiscflow.paths import safe_component
 from cdiscflow.specs.loader import read_yaml
 from cdiscflow.tlf.layout import PageSetup
+from cdiscflow.tlf.patterns import check_pattern
 from cdiscflow.tlf.rounding import Rule, check_rule
 
 FORMATS: tuple[str, ...] = ("rtf", "docx", "html", "pdf")
 _OUTPUT_KEYS = {"id", "number", "title", "population", "datasets", "program", "options", "footnotes", "page",
                 "formats", "rounding", "top_left", "source", "type"}
 _DEFAULT_KEYS = {"formats", "rounding", "top_left", "source", "page", "footnotes"}
+def _check_option_patterns(value: Any, *, file: str | None, where: str) -> None:
+    """Every text in a program's options that holds a brace is a pattern: check it."""
+    if isinstance(value, str):
+        if "{" in value or "}" in value:
+            check_pattern(value, file=file, where=where)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _check_option_patterns(v, file=file, where=where)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _check_option_patterns(v, file=file, where=where)
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,7 @@ def parse_catalog(data: Any, file: str | None = None) -> Catalog:
     for i, raw in enumerate(data["outputs"], start=1):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise SpecError("each output needs an 'id'", file=file, row=i)
-        oid = raw["id"]
+        oid = safe_component(raw["id"], source=file, field="id")
         unknown = set(raw) - _OUTPUT_KEYS
         if unknown:
             raise SpecError(f"output {oid}: unknown key(s) {', '.join(sorted(unknown))}", file=file, row=i,
@@ -133,18 +146,25 @@ def parse_catalog(data: Any, file: str | None = None) -> Catalog:
             raise SpecError(f"output {oid}: 'population' must be a mapping", file=file, row=i,
                             expected="{label: ..., dataset: ADSL, where: ...}")
         titles = _str_list(raw.get("number"), "number", file, oid) + _str_list(raw.get("title"), "title", file, oid)
+        top_left = _str_list(raw.get("top_left", defaults.get("top_left")), "top_left", file, oid)
+        source = raw.get("source", defaults.get("source", ""))
+        for text in [*top_left, source]:
+            check_pattern(text, file=file, where=f"output {oid}")
+        options = raw.get("options") or {}
+        if not isinstance(options, dict):
+            raise SpecError(f"output {oid}: 'options' must be a mapping", file=file, row=i, variable="options")
+        _check_option_patterns(options, file=file, where=f"output {oid} options")
         outputs.append(OutputSpec(
             id=oid, titles=titles, program=raw["program"],
             datasets=[d.upper() for d in _str_list(raw.get("datasets"), "datasets", file, oid)],
             population=Population(label=str(pop.get("label", "")), dataset=str(pop.get("dataset", "ADSL")).upper(),
                                   where=pop.get("where")),
-            options=dict(raw.get("options") or {}),
+            options=dict(options),
             footnotes=_str_list(defaults.get("footnotes"), "footnotes", file, oid)
             + _str_list(raw.get("footnotes"), "footnotes", file, oid),
             formats=formats,
             rounding=check_rule(str(raw.get("rounding", defaults.get("rounding", "half_up")))),
-            top_left=_str_list(raw.get("top_left", defaults.get("top_left")), "top_left", file, oid),
-            source=str(raw.get("source", defaults.get("source", ""))),
+            top_left=top_left, source=source,
             page=_page(defaults.get("page") or {}, raw.get("page"), file, oid),
             type=str(raw.get("type", "table")), file=file))
     return Catalog(outputs, file)

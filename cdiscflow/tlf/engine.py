@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from cdiscflow import __version__
-from cdiscflow.errors import DataError, SpecError, TlfError
+from cdiscflow.errors import DataError, ExpressionError, SpecError, TlfError, located
 from cdiscflow.expr import evaluate
 from cdiscflow.io.datasets import dataset_files, read_dataset
 from cdiscflow.provenance import data_cutoff, dates_line, run_stamp, sha256_file
@@ -29,6 +29,7 @@ from cdiscflow.study import BUILTIN_DIR, Study
 from cdiscflow.tlf.ard import ard_frame, write_ard
 from cdiscflow.tlf.catalog import FORMATS, OutputSpec, load_catalog
 from cdiscflow.tlf.layout import Frame
+from cdiscflow.tlf.patterns import fill
 from cdiscflow.tlf.render import RENDERERS, convert_to_pdf, render_index, soffice_path
 from cdiscflow.tlf.result import ProgramResult
 
@@ -99,14 +100,12 @@ class TlfContext:
     def frame(self, **fmt: str) -> Frame:
         values = {"studyid": self.study.studyid, "population": self.spec.population.label,
                   "program": self.spec.program, "output_id": self.spec.id, **fmt}
-        try:
-            return Frame(output_id=self.spec.id, titles=list(self.spec.titles),
-                         top_left=[t.format(**values) for t in self.spec.top_left],
-                         footnotes=list(self.spec.footnotes), source=self.spec.source.format(**values),
-                         stamp=self.stamp, page=self.spec.page)
-        except (KeyError, IndexError) as exc:
-            raise SpecError(f"output {self.spec.id}: unknown placeholder {exc} in top_left/source",
-                            file=self.spec.file, expected=", ".join(sorted(values))) from None
+        where = f"output {self.spec.id} top_left/source"
+        return Frame(output_id=self.spec.id, titles=list(self.spec.titles),
+                     top_left=[fill(t, values, file=self.spec.file, where=where) for t in self.spec.top_left],
+                     footnotes=list(self.spec.footnotes), source=fill(self.spec.source, values, file=self.spec.file,
+                                                                      where=where),
+                     stamp=self.stamp, page=self.spec.page)
 
 
 def import_study_programs(study: Study) -> None:
@@ -127,7 +126,8 @@ def import_study_programs(study: Study) -> None:
 def run_output(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str) -> tuple[ProgramResult, list[str]]:
     program: Callable[[TlfContext], ProgramResult] = lookup("tlf", spec.program, file=spec.file, variable=spec.id)
     ctx = TlfContext(spec, study, adam, stamp)
-    result = program(ctx)
+    with located(file=spec.file, where=f"output {spec.id}", variable=spec.id, kinds=(SpecError, ExpressionError)):
+        result = program(ctx)
     if not isinstance(result, ProgramResult):
         raise TlfError(f"program {spec.program} returned {type(result).__name__}", file=spec.file,
                        expected="a ProgramResult(ard, output)")

@@ -20,6 +20,7 @@ from typing import Literal
 import pandas as pd
 
 from cdiscflow.errors import TlfError
+from cdiscflow.tlf.patterns import fill
 
 Align = Literal["left", "center", "right"]
 
@@ -134,7 +135,7 @@ def blank_row(ncols: int) -> Row:
 
 def group_header(label: str, n: int | float | None = None, pattern: str = "{label}\n(N={n})") -> str:
     """Column header with the group size, e.g. ``Placebo\\n(N=86)``."""
-    return label if n is None else pattern.format(label=label, n=int(n))
+    return label if n is None else fill(pattern, {"label": label, "n": int(n)}, where="group header")
 
 
 def paginate(rows: list[Row], rows_per_page: int) -> list[Row]:

@@ -125,6 +125,11 @@ def listing_program(ctx: TlfContext) -> ProgramResult:
     opts = ctx.options
     df = ctx.analysis_data(opts["dataset"], opts.get("where"))
     if opts.get("sort"):
+        unknown = [c for c in opts["sort"] if c not in df.columns]
+        if unknown:
+            raise SpecError(f"output {ctx.spec.id}: options.sort names {', '.join(map(str, unknown))}, not columns of "
+                            f"{opts['dataset']}", file=ctx.spec.file, variable="options.sort",
+                            expected=", ".join(map(str, df.columns)))
         df = df.sort_values(list(opts["sort"]), kind="stable")
     df = df.assign(**{c: sas_date_text(df[c]) for c in opts.get("dates", [])},
                    **{c: format_values(pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float), int(d), ctx.rule)

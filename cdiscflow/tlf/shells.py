@@ -8,7 +8,6 @@ demographic-style summaries (continuous and categorical blocks with a p-value co
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +17,7 @@ import pandas as pd
 from cdiscflow.errors import SpecError
 from cdiscflow.tlf.analyses import Groups
 from cdiscflow.tlf.layout import Column, Frame, HeaderCell, Row, Table, blank_row, group_header
-
-_FIELDS = string.Formatter()
+from cdiscflow.tlf.patterns import check_pattern
 
 
 class Cells:
@@ -29,6 +27,7 @@ class Cells:
         keys = zip(ard["analysis"], ard["group"], ard["by"], ard["variable"], ard["category"], ard["statistic"],
                    strict=True)
         self._text = dict(zip(keys, ard["formatted"], strict=True))
+        self._statistics = set(ard["statistic"])
 
     def get(self, statistic: str, *, analysis: str, group: str = "", by: str = "", variable: str = "",
             category: str = "") -> str:
@@ -37,7 +36,11 @@ class Cells:
     def fill(self, pattern: str, *, fallback: str | None = None, **keys: str) -> str:
         """Compose ``pattern`` (fields are statistic names) from the results matching ``keys``; if a field
         is empty and ``fallback`` is given, use the fallback pattern instead (e.g. ``"{n}"`` for zeros)."""
-        names = [f for _, f, _, _ in _FIELDS.parse(pattern) if f]
+        names = check_pattern(pattern, file=None, where="cell pattern")
+        unknown = sorted(set(names) - self._statistics)
+        if unknown and self._statistics:
+            raise SpecError(f"cell pattern {pattern!r} names {', '.join(unknown)}, which no result of this output has",
+                            variable="pattern", expected=f"statistics among {', '.join(sorted(self._statistics))}")
         values = {name: self.get(name, **keys) for name in names}
         if fallback is not None and any(v == "" for v in values.values()):
             return self.fill(fallback, **keys)

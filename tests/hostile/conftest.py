@@ -1,0 +1,60 @@
+"""Shared helpers for the hostile-input suite: run the CLI in-process and check that it failed cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cdiscflow.cli import main
+
+
+def run_cli(args: Sequence[str], entry: Callable[[list[str]], int] = main) -> tuple[int, str, str]:
+    """``cdiscflow ARGS`` (or another command-line ``entry``) in this process: (exit code, stdout, stderr). An
+    exception escaping it is written to stderr as the traceback Python would print (exit code 1), so tests can
+    assert its absence."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = entry([str(a) for a in args])
+        except SystemExit as exc:  # argparse
+            rc = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:  # noqa: BLE001 - recorded as the traceback the user would see
+            traceback.print_exc(file=err)
+            rc = 1
+    return int(rc), out.getvalue(), err.getvalue()
+
+
+def run_cli_bounded(args: Sequence[str], seconds: float = 60) -> tuple[int, str, str]:
+    """``python -m cdiscflow ARGS`` in a child process killed after ``seconds`` (the test then fails): for
+    inputs that used to hang or exhaust memory."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "cdiscflow", *map(str, args)], capture_output=True, text=True,
+                              timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"cdiscflow {' '.join(map(str, args))} ran longer than {seconds} s") from None
+    return done.returncode, done.stdout, done.stderr
+
+
+def assert_clean_error(result: tuple[int, str, str], *names: str, code: int = 2) -> str:
+    """The run failed with exit ``code``, printed no traceback, and its one-line error names every text in
+    ``names`` (file, row, variable, spec field ...). Returns the error line."""
+    rc, _out, err = result
+    assert "Traceback" not in err, err
+    assert rc == code, (rc, err)
+    lines = [line for line in err.strip().splitlines() if "error:" in line]
+    assert len(lines) == 1, err
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    return lines[0]
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file below ``folder`` (relative POSIX paths, sorted); [] if it does not exist."""
+    if not folder.exists():
+        return []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink())
