@@ -32,10 +32,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from cdiscflow.errors import DataError, XptError
 from cdiscflow.io.atomic import atomic_path
+from cdiscflow.io.xport import (
+    Column,
+    Member,
+    XportFormatError,
+    data_rows,
+    decode_column,
+    encode_rows,
+    encode_text,
+    file_bytes,
+    ibm_from_ieee,
+    parse_header,
+    parse_stamp,
+    sas_stamp,
+)
 from cdiscflow.provenance import run_datetime
 from cdiscflow.specs.conform import conform, spec_from_frame
 from cdiscflow.specs.model import Dataset
@@ -49,10 +62,6 @@ IBM_MAX = 7.2370055773322621e75  # (1 - 16**-14) * 16**63
 IBM_MIN = 5.397605346934028e-79  # 16**-65, smallest normalised value
 SAS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 SAS_FORMAT = re.compile(r"(\$?(?:[A-Za-z_][A-Za-z0-9_]*?)?)(\d*)\.(\d*)\Z")
-STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
-STAMP_OFFSETS = (144, 160, 464, 480)  # library header created/modified, member header created/modified
-OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!000000000000000000000000000000  "
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 ENCODINGS = ("utf-8", "cp1252")
 TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"',
                              "\u201e": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...",
@@ -89,9 +98,8 @@ class Transliteration:
     after: str
 
 
-def _sas_stamp() -> bytes:
-    t = run_datetime()
-    return f"{t.day:02d}{MONTHS[t.month - 1]}{t.year % 100:02d}:{t:%H:%M:%S}".encode("ascii")
+def _sas_stamp() -> str:
+    return sas_stamp(run_datetime())
 
 
 def _check_name(name: str, what: str, file: str) -> None:
@@ -132,43 +140,45 @@ def _first(mask: pd.Series) -> int:
 
 
 def _check_char(col: pd.Series, name: str, length: int | None, file: str, transliterate: bool,
-                changes: list[Transliteration]) -> tuple[pd.Series, int]:
-    """The column ready to write (trailing blanks dropped) and its storage length; refusals raised.
+                changes: list[Transliteration]) -> tuple[np.ndarray, int]:
+    """The column encoded as ``S<k>`` bytes and its storage length; refusals raised.
 
-    Whole-column checks run on the values joined into one string (C speed); element-wise work is done only
-    for the columns that need it."""
-    joined = "\x00".join(col.to_numpy(dtype=object))
-    if " \x00" in joined or joined.endswith(" "):
-        col = col.str.rstrip(" ")
-    if not joined.isascii():
-        non_ascii = ~col.map(str.isascii).astype(bool)
+    Encoding the whole column with numpy is the ASCII check (C speed); element-wise work is done only for
+    columns that fail it (to name the row, or to transliterate) or that are longer than allowed."""
+    try:
+        encoded = encode_text(col.to_numpy(dtype=object))
+    except UnicodeEncodeError:
+        non_ascii = ~col.str.isascii().astype(bool)
         if not transliterate:
             pos = _first(non_ascii)
             raise XptError(f"non-ASCII text {col.iloc[pos]!r}", file=file, row=pos + 1, variable=name,
-                           expected="ASCII text (XPT v5; or write with transliterate=True)")
+                           expected="ASCII text (XPT v5; or write with transliterate=True)") from None
         before = col[non_ascii]
         after = _transliterate(before)
-        left = ~after.map(str.isascii).astype(bool)
+        left = ~after.str.isascii().astype(bool)
         if left.any():
             pos = int(np.flatnonzero(non_ascii.to_numpy())[_first(left)])
             raise XptError(f"text {col.iloc[pos]!r} has characters without an ASCII equivalent", file=file,
-                           row=pos + 1, variable=name, expected="ASCII text")
+                           row=pos + 1, variable=name, expected="ASCII text") from None
         positions = np.flatnonzero(non_ascii.to_numpy()) + 1
         changes.extend(Transliteration(int(r), name, b, a) for r, b, a in zip(positions, before, after, strict=True))
         col = col.copy()
         col[non_ascii] = after
-    longest = max(map(len, col.to_numpy(dtype=object)), default=0)
+        encoded = encode_text(col.to_numpy(dtype=object))
     limit = min(length or MAX_CHAR, MAX_CHAR)
-    if longest > limit:
-        sizes = col.str.len()
-        pos = _first(sizes > limit)
-        raise XptError(f"value of {int(sizes.iloc[pos])} bytes is too long: {col.iloc[pos][:60]!r}",
-                       file=file, row=pos + 1, variable=name,
-                       expected=f"at most {limit} bytes ({'XPT v5 maximum' if limit == MAX_CHAR else 'spec length'})")
+    if encoded.dtype.itemsize > limit or length is None:  # trailing blanks are padding: measure without them
+        encoded = np.strings.rstrip(encoded, b" ")
+        sizes = np.strings.str_len(encoded)
+        if len(sizes) and sizes.max() > limit:
+            pos = int(np.flatnonzero(sizes > limit)[0])
+            raise XptError(f"value of {int(sizes[pos])} bytes is too long: {col.iloc[pos][:60]!r}",
+                           file=file, row=pos + 1, variable=name,
+                           expected=f"at most {limit} bytes ({'XPT v5 maximum' if limit == MAX_CHAR else 'spec length'})")
+        encoded = encoded.astype(f"S{max(int(sizes.max(initial=0)), 1)}")
     if length is not None and length > MAX_CHAR:
         raise XptError(f"spec length {length} exceeds the XPT v5 maximum", file=file, variable=name,
                        expected=f"a length of at most {MAX_CHAR}")
-    return col, max(length or longest, 1)
+    return encoded, max(length or encoded.dtype.itemsize, 1)
 
 
 def _check_num(col: pd.Series, name: str, file: str) -> None:
@@ -180,28 +190,13 @@ def _check_num(col: pd.Series, name: str, file: str) -> None:
                        variable=name, expected=f"a finite number with {IBM_MIN:.1e} <= |x| < {IBM_MAX:.1e}, or 0")
 
 
-def _check_format(fmt: str, name: str, file: str) -> str:
+def _check_format(fmt: str, name: str, file: str) -> tuple[str, int, int]:
+    """A display format as namestr fields: (name, width, decimals)."""
     match = SAS_FORMAT.match(fmt)
-    if not match or len(match.group(1)) > MAX_NAME:
+    if not match or len(match.group(1)) > MAX_NAME or (match.group(1).startswith("$") and match.group(3)):
         raise XptError(f"display format {fmt!r} cannot be stored in XPT v5", file=file, variable=name,
                        expected="a SAS format such as DATE9., 8.2 or $CHAR20. (name at most 8 characters)")
-    return fmt.upper()
-
-
-def _finish_header(data: bytes, empty: bool, file: str) -> bytes:
-    """Set the header stamps to the run's time; drop the placeholder record of an empty dataset."""
-    buf = bytearray(data)
-    stamp = _sas_stamp()
-    for off in STAMP_OFFSETS:
-        if not STAMP.fullmatch(bytes(buf[off:off + 16])):
-            raise XptError(f"unexpected XPT header at byte {off}", file=file, expected="a v5 header stamp")
-        buf[off:off + 16] = stamp
-    if empty:
-        end = buf.find(OBS_HEADER)
-        if end < 0:
-            raise XptError("no OBS header record written", file=file, expected="an XPT v5 file")
-        del buf[end + len(OBS_HEADER):]
-    return bytes(buf)
+    return match.group(1).upper(), int(match.group(2) or 0), int(match.group(3) or 0)
 
 
 def write_xpt(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *, transliterate: bool = False,
@@ -224,62 +219,73 @@ def write_xpt(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *
     changes: list[Transliteration] = []
     file_label = _ascii_text(spec.label if label is None else label, "dataset label", file, None, transliterate,
                              changes)
-    labels, formats, columns = [], {}, {}
+    cols, arrays = [], []
     for var in spec.variables:
         _check_name(var.name, "variable name", file)
-        labels.append(_ascii_text(var.label, "label", file, var.name, transliterate, changes) or None)
+        col = Column(var.name, var.type, 8, _ascii_text(var.label, "label", file, var.name, transliterate, changes))
         if var.format:
-            formats[var.name] = _check_format(var.format, var.name, file)
+            col.format_name, col.format_length, col.format_decimals = _check_format(var.format, var.name, file)
         if var.is_char:
-            columns[var.name] = _check_char(data[var.name], var.name, var.length, file, transliterate, changes)
+            encoded, col.length = _check_char(data[var.name], var.name, var.length, file, transliterate, changes)
+            arrays.append(encoded)
         else:
             _check_num(data[var.name], var.name, file)
+            arrays.append(ibm_from_ieee(data[var.name].to_numpy(dtype="float64")))
+        cols.append(col)
     if not any(not v.is_char for v in spec.variables) and len(data) and data.iloc[-1].str.strip().eq("").all():
         raise XptError("the last record is entirely blank; XPT v5 readers would drop it", file=file,
                        row=len(data), expected="a non-blank last record (or a numeric variable)")
-    empty = len(data) == 0
-    if empty:  # pyreadstat cannot size an empty column: write one placeholder record, removed afterwards
-        data = pd.DataFrame({v.name: pd.Series(["" if v.is_char else np.nan], dtype=object if v.is_char else "float64")
-                             for v in spec.variables})
-        columns = {n: (data[n], width) for n, (_, width) in columns.items()}
-    out = data.reset_index(drop=True)
-    for var_name, (col, width) in columns.items():
-        values = col.to_numpy(dtype=object, copy=True)
-        values[0] = values[0].ljust(width)
-        out[var_name] = pd.Series(values, dtype=object)
-    with atomic_path(path) as tmp:
-        try:
-            pyreadstat.write_xport(out, str(tmp), file_label=file_label, column_labels=labels, table_name=name,
-                                   file_format_version=5, variable_format=formats or None)
-        except (pyreadstat.PyreadstatError, pyreadstat.ReadstatError) as exc:
-            raise XptError(f"pyreadstat could not write the file: {exc}", file=file) from None
-        tmp.write_bytes(_finish_header(tmp.read_bytes(), empty, file))
+    member = Member(name, file_label, _sas_stamp(), cols)
+    rows = encode_rows(member, arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as out:
+        for piece in file_bytes(member, rows):
+            out.write(piece)
     for ch in changes:
         log.warning("%s: transliterated %s row %d: %r -> %r", file, ch.variable, ch.row, ch.before, ch.after)
     return changes
 
 
 def read_xpt(path: Path | str, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
-    """Read an XPT file: Char as object ``str`` with ``""`` for missing, Num as float64 (dates stay SAS
-    numbers). Text is decoded as UTF-8, else cp1252 (older SAS files); ``meta.encoding`` says which.
+    """Read an XPT v5 file: Char as object ``str`` with ``""`` for missing, Num as float64 (dates stay SAS
+    numbers, special missings are NaN). Text is decoded as UTF-8, else cp1252 (older SAS files);
+    ``meta.encoding`` says which. The values, labels, lengths and formats are those pyreadstat reads.
 
-    ``columns`` reads only those variables (in that order; pyreadstat skips the others while parsing, which
-    saves time and most of the memory); a name the file does not hold raises :class:`XptError`.
+    ``columns`` decodes only those variables (in that order) from the fixed-width rows; the meta then
+    describes only them. A name the file does not hold raises :class:`XptError`.
     """
     path = Path(path)
     if not path.is_file():
         raise XptError("file not found", file=str(path), expected="an existing .xpt file")
+    buf = np.fromfile(path, dtype=np.uint8)
     errors = []
     for enc in ENCODINGS:
         try:
-            data, m = pyreadstat.read_xport(str(path), encoding=enc, disable_datetime_conversion=True,
-                                            output_format="dict", usecols=list(columns) if columns else None)
+            member, start = parse_header(buf, enc)
+            found = {c.name: c for c in member.columns}
+            wanted = list(dict.fromkeys(columns)) if columns else list(found)
+            missing = [c for c in wanted if c not in found]
+            if missing:
+                raise XptError(f"variable(s) {', '.join(missing)} not in the dataset", file=str(path),
+                               variable=missing[0], expected="names of variables the file holds (case-sensitive)")
+            rows = data_rows(buf, start, member.row_length)
+            arrays = {name: decode_column(rows, found[name], enc)[0] for name in wanted}
             break
-        except (pyreadstat.PyreadstatError, pyreadstat.ReadstatError, UnicodeDecodeError) as exc:
-            errors.append(f"{enc}: {exc}")
+        except (XportFormatError, ValueError) as exc:
+            if isinstance(exc, UnicodeDecodeError):
+                errors.append(f"{enc}: {exc}")
+                continue
+            raise XptError(f"cannot read as XPT v5 ({exc})", file=str(path), expected="a SAS XPORT v5 file") from None
     else:
         raise XptError(f"cannot read as XPT ({'; '.join(errors)})", file=str(path), expected="a SAS XPORT file")
-    return from_readstat(data, m, path, "xpt", enc, columns)
+    df = pd.DataFrame({c: pd.Series(a, dtype=a.dtype, copy=False) for c, a in arrays.items()}, copy=False)
+    cols = [found[name] for name in wanted]
+    created = parse_stamp(member.stamp)
+    meta = XptMeta(name=member.name or path.stem.upper(), label=member.label,
+                   labels={c.name: c.label for c in cols}, types={c.name: c.type for c in cols},
+                   lengths={c.name: c.length for c in cols},
+                   formats={c.name: c.format if "." in c.format else c.format + "." for c in cols if c.format},
+                   encoding=enc, source_format="xpt", created=str(created) if created else None)
+    return df, meta
 
 
 def _text_column(values: list[str | None]) -> np.ndarray:
