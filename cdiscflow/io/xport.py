@@ -205,7 +205,7 @@ def decode_text(block: np.ndarray, encoding: str) -> np.ndarray:
 
 def _record(text: str | bytes) -> bytes:
     data = text.encode("ascii") if isinstance(text, str) else text
-    return data.ljust(-(-len(data) // RECORD) * RECORD or RECORD, b" ")
+    return data.ljust(-(-len(data) // RECORD) * RECORD, b" ")
 
 
 def header_bytes(member: Member) -> bytes:
