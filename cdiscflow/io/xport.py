@@ -52,7 +52,7 @@ LOW56 = np.uint64((1 << 56) - 1)
 LOW52 = np.uint64((1 << 52) - 1)
 SIGN = np.uint64(1 << 63)
 MISSING_BITS = np.uint64(ord(".") << 56)
-HASH_PRIME = np.uint64(0x100000001B3)
+HASH_PRIME = np.uint64(0x100000001B3)  # FNV-1 64-bit prime
 
 
 class XportFormatError(ValueError):
@@ -138,24 +138,30 @@ def ibm_from_ieee(values: np.ndarray, tags: np.ndarray | None = None) -> np.ndar
 def ieee_from_ibm(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """IBM doubles (native ``uint64``) → (float64 values, ``uint8`` missing codes: 0 for a value,
     ``ord('.')`` / ``ord('A')``.. for SAS missings), following ReadStat bit for bit (see the docstring)."""
-    raw = np.asarray(raw, dtype=np.uint64)
+    values, missing = _ieee_from_ibm(np.asarray(raw, dtype=np.uint64))
+    codes = np.where(missing, np.asarray(raw, dtype=np.uint64) >> np.uint64(56), 0).astype(np.uint8)
+    codes[missing & ~np.isin(codes, np.frombuffer(MISSING_CODES, np.uint8))] = ord(".")
+    return values, codes
+
+
+SHIFT = np.array([0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3], dtype=np.uint64)  # by leading nibble
+
+
+def _ieee_from_ibm(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(float64 values, missing mask) of native ``uint64`` IBM doubles."""
     first = raw >> np.uint64(56)
     rest = raw & LOW56
-    frac = rest
-    nib = frac >> np.uint64(52)
-    shift = np.where(nib & 8, 3, np.where(nib & 4, 2, np.where(nib & 2, 1, 0))).astype(np.uint64)
-    ibm_exp = (first & np.uint64(0x7F)).astype(np.int64)
-    exp = ((ibm_exp - 65) * 4 + shift.astype(np.int64) + 1023).astype(np.uint64)
-    bits = ((first & np.uint64(0x80)) << np.uint64(56)) | (exp << np.uint64(52)) | ((frac >> shift) & LOW52)
+    shift = SHIFT.take((rest >> np.uint64(52)).astype(np.intp))
+    exp = ((first & np.uint64(0x7F)) << np.uint64(2)) + shift + np.uint64(1023 - 260)  # (e - 65) * 4 + shift + 1023
+    bits = ((first & np.uint64(0x80)) << np.uint64(56)) | (exp << np.uint64(52)) | ((rest >> shift) & LOW52)
     bits[raw == 0] = 0
     inf = (raw & np.uint64(0x7FFFFFFFFFFFFFFF)) == np.uint64(0x7FFFFFFFFFFFFFFF)
-    bits[inf] = (raw[inf] & SIGN) | np.uint64(0x7FF0000000000000)
+    if inf.any():
+        bits[inf] = (raw[inf] & SIGN) | np.uint64(0x7FF0000000000000)
     missing = (rest == 0) & (first != 0)
     values = bits.view(np.float64)
     values[missing] = np.nan
-    codes = np.where(missing, first, 0).astype(np.uint8)
-    codes[missing & ~np.isin(codes, np.frombuffer(MISSING_CODES, np.uint8))] = ord(".")
-    return values, codes
+    return values, missing
 
 
 # ---- text -------------------------------------------------------------------------------------------------
@@ -167,34 +173,31 @@ def encode_text(values: np.ndarray) -> np.ndarray:
     return values.astype("S")
 
 
-def _row_hash(block: np.ndarray) -> np.ndarray:
-    """A 64-bit FNV-style hash of each row of a ``(n, width)`` ``uint8`` block."""
-    n, width = block.shape
-    words = -(-width // 8)
-    padded = np.zeros((n, words * 8), dtype=np.uint8)
-    padded[:, :width] = block
-    w = padded.view(np.uint64)
-    h = w[:, 0].copy()
-    for i in range(1, words):
-        h *= HASH_PRIME
-        h ^= w[:, i]
-    return h
-
-
 def decode_text(block: np.ndarray, encoding: str) -> np.ndarray:
     """A ``(n, width)`` ``uint8`` block of blank-padded text → object array of ``str`` (trailing blanks and
-    NULs dropped), one ``str`` object per distinct value. Raises ``UnicodeDecodeError``."""
+    NULs dropped), one ``str`` object per distinct value. Raises ``UnicodeDecodeError``.
+
+    Rows are keyed by their bytes as 64-bit words (exact up to 8 bytes; wider rows by an FNV-style hash of
+    the words, every row then checked against its value's first row), factorised, and only the distinct
+    values decoded."""
     n, width = block.shape
     if n == 0:
         return np.empty(0, dtype=object)
-    codes = pd.factorize(_row_hash(block))[0]
+    padded = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = block
+    words = padded.view(np.uint64)
+    key = words[:, 0].copy()
+    for i in range(1, words.shape[1]):
+        key *= HASH_PRIME
+        key ^= words[:, i]
+    codes = pd.factorize(key)[0]
     seen = np.maximum.accumulate(codes)  # codes number values in order of first appearance
     first = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
-    if not (block == block[first[codes]]).all():  # a hash collision: decode every row
+    if words.shape[1] > 1 and not (words == words[first[codes]]).all():  # a hash collision
         first, codes = np.arange(n), np.arange(n)
-    uniques = np.ascontiguousarray(block[first]).view(f"S{width}").ravel()
-    stripped = np.strings.rstrip(uniques, b" \x00")
-    if (np.ascontiguousarray(block[first]) < 128).all():
+    distinct = padded[first, :width]
+    stripped = np.strings.rstrip(np.ascontiguousarray(distinct).view(f"S{width}").ravel(), b" \x00")
+    if (distinct < 128).all():
         text = stripped.astype("U").astype(object)
     else:
         text = np.array([v.decode(encoding) for v in stripped.tolist()], dtype=object)
@@ -310,13 +313,13 @@ def data_rows(buf: np.ndarray, start: int, row_length: int) -> np.ndarray:
     return rows[:n]
 
 
-def decode_column(rows: np.ndarray, col: Column, encoding: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """One column from the rows: (float64, missing codes) for Num, (object ``str``, None) for Char."""
+def decode_column(rows: np.ndarray, col: Column, encoding: str) -> np.ndarray:
+    """One column from the rows: float64 for Num (SAS missings as NaN), object ``str`` for Char."""
     block = rows[:, col.position:col.position + col.length]
     if col.type == "Char":
-        return decode_text(block, encoding), None
+        return decode_text(block, encoding)
     if not 3 <= col.length <= 8:  # ReadStat reads such numbers as missing
-        return np.full(len(rows), np.nan), np.full(len(rows), ord("."), dtype=np.uint8)
+        return np.full(len(rows), np.nan)
     full = np.zeros((len(rows), 8), dtype=np.uint8)
     full[:, :col.length] = block
-    return ieee_from_ibm(full.view(">u8").ravel().astype(np.uint64))
+    return _ieee_from_ibm(full.view(">u8").ravel().astype(np.uint64))[0]

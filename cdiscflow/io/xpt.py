@@ -268,7 +268,7 @@ def read_xpt(path: Path | str, columns: Sequence[str] | None = None) -> tuple[pd
                 raise XptError(f"variable(s) {', '.join(missing)} not in the dataset", file=str(path),
                                variable=missing[0], expected="names of variables the file holds (case-sensitive)")
             rows = data_rows(buf, start, member.row_length)
-            arrays = {name: decode_column(rows, found[name], enc)[0] for name in wanted}
+            arrays = {name: decode_column(rows, found[name], enc) for name in wanted}
             break
         except (XportFormatError, ValueError) as exc:
             if isinstance(exc, UnicodeDecodeError):

@@ -45,7 +45,9 @@ def numbers_to_text(values: pd.Series) -> pd.Series:
 
 
 def as_char(values: pd.Series) -> pd.Series:
-    """Object-dtype ``str`` values with ``""`` for missing."""
+    """Object-dtype ``str`` values with ``""`` for missing (returned as they are when they already are)."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return values
     if pd.api.types.is_bool_dtype(values.dtype):
         values = values.astype(object)
     if pd.api.types.is_numeric_dtype(values.dtype):
