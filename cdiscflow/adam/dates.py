@@ -34,14 +34,18 @@ _ISO = (r"^(?P<Y>\d{4}|-)?(?:-(?P<M>\d{2}|-)?(?:-(?P<D>\d{2}|-)?"
 
 
 def parse_iso(dtc: pd.Series, variable: str = "--DTC") -> pd.DataFrame:
-    """Split ISO 8601 text into float columns Y, M, D, h, m, s (NaN where absent).
+    """Split ISO 8601 text into float columns Y, M, D, h, m, s (NaN where absent), with ``dtc``'s index.
 
+    Each distinct value is parsed once and the parts taken back to the rows (a column repeats few values).
     Malformed text (anything that is not an ISO 8601 date/time, possibly partial) is a
     :class:`DerivationError` naming the variable and rows.
     """
     text = dtc.astype("str").fillna("").str.strip() if len(dtc) else dtc.astype("str")
-    parts = text.str.extract(_ISO)
-    bad = text.ne("") & ~text.str.match(_ISO).fillna(False).astype(bool)
+    codes, values = pd.factorize(text.to_numpy(dtype=object))
+    distinct = pd.Series(values, dtype=object)
+    parts = distinct.str.extract(_ISO) if len(distinct) else pd.DataFrame(columns=list("YMDhms"), dtype=object)
+    bad_value = distinct.ne("") & ~distinct.str.match(_ISO).fillna(False).astype(bool)
+    bad = bad_value.to_numpy()[codes] if len(codes) else np.zeros(0, dtype=bool)
     if bad.any():
         rows = dtc.index[bad][:5].tolist()
         raise DerivationError(f"malformed ISO 8601 value {text[bad].iloc[0]!r}", variable=variable,
@@ -51,7 +55,7 @@ def parse_iso(dtc: pd.Series, variable: str = "--DTC") -> pd.DataFrame:
     out.loc[out["M"].isna(), "D"] = np.nan
     out.loc[out["h"].isna(), "m"] = np.nan
     out.loc[out["m"].isna(), "s"] = np.nan
-    return out
+    return pd.DataFrame(out.to_numpy()[codes], index=dtc.index, columns=out.columns, dtype="float64")
 
 
 def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:

@@ -41,8 +41,10 @@ def _column(var: Variable, values: pd.Series, dataset: str, keys: list[str]) -> 
     col: dict[str, Any] = {"itemOID": f"IT.{dataset}.{var.name}", "name": var.name, "label": var.label}
     if var.is_char:
         col["dataType"] = "string"
-        longest = int(values.str.encode("utf-8").str.len().max()) if len(values) else 0
-        col["length"] = max(var.length or longest, 1)
+        if var.length:  # the spec's length; measuring (UTF-8 bytes) only when the spec has none
+            col["length"] = var.length
+        else:
+            col["length"] = max(int(values.str.encode("utf-8").str.len().max()) if len(values) else 0, 1)
         out = values.to_numpy(dtype=object)
     else:
         infinite = np.isinf(values.to_numpy())
@@ -73,12 +75,13 @@ def _column(var: Variable, values: pd.Series, dataset: str, keys: list[str]) -> 
 def write_dataset_json(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *, study_oid: str = "",
                        metadata_version_oid: str = "", metadata_ref: str | None = "define.xml",
                        originator: str | None = None, file_oid: str | None = None,
-                       db_last_modified: str | None = None) -> Path:
-    """Write ``df`` (conformed to ``spec``) as a Dataset-JSON 1.1 file; returns the path."""
+                       db_last_modified: str | None = None, conformed: bool = False) -> Path:
+    """Write ``df`` (conformed to ``spec``, unless ``conformed`` says it already is) as a Dataset-JSON 1.1
+    file; returns the path."""
     path = Path(path)
     if spec is None:
         spec = spec_from_frame(df, path.stem.upper())
-    data = conform(df, spec)
+    data = df if conformed else conform(df, spec)
     name = spec.name.upper()
     columns, arrays = [], []
     for var in spec.variables:

@@ -18,7 +18,8 @@ import pyreadstat
 from cdiscflow.errors import DataError
 from cdiscflow.io.datasetjson import read_dataset_json, write_dataset_json
 from cdiscflow.io.raw import read_raw_csv
-from cdiscflow.io.xpt import XptMeta, from_readstat, read_xpt, write_xpt
+from cdiscflow.io.xpt import XptMeta, conform_for_xpt, from_readstat, read_xpt, write_xpt
+from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset
 
 PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat")
@@ -114,13 +115,14 @@ def write_datasets(df: pd.DataFrame, folder: Path | str, spec: Dataset, formats:
         raise DataError(f"unknown output format(s) {', '.join(unknown)}", expected="xpt and/or json")
     folder = Path(folder)
     paths = []
+    xpt_path = folder / f"{spec.name.lower()}.xpt"
+    data = conform_for_xpt(df, spec, str(xpt_path)) if "xpt" in formats else conform(df, spec)  # once for both
     if "xpt" in formats:
-        path = folder / f"{spec.name.lower()}.xpt"
-        write_xpt(df, path, spec, transliterate=transliterate)
-        paths.append(path)
+        write_xpt(data, xpt_path, spec, transliterate=transliterate, conformed=True)
+        paths.append(xpt_path)
     if "json" in formats:
         path = folder / f"{spec.name.lower()}.json"
-        write_dataset_json(df, path, spec, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
-                           metadata_ref=metadata_ref)
+        write_dataset_json(data, path, spec, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
+                           metadata_ref=metadata_ref, conformed=True)
         paths.append(path)
     return paths

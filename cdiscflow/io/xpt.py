@@ -199,12 +199,22 @@ def _check_format(fmt: str, name: str, file: str) -> tuple[str, int, int]:
     return match.group(1).upper(), int(match.group(2) or 0), int(match.group(3) or 0)
 
 
+def conform_for_xpt(df: pd.DataFrame, spec: Dataset, file: str) -> pd.DataFrame:
+    """:func:`conform`, its refusals raised as :class:`XptError` naming the file."""
+    try:
+        return conform(df, spec)
+    except DataError as exc:
+        raise XptError(exc.message, file=file, row=exc.row, variable=exc.variable, expected=exc.expected) from None
+
+
 def write_xpt(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *, transliterate: bool = False,
-              dataset_name: str | None = None, label: str | None = None) -> list[Transliteration]:
+              dataset_name: str | None = None, label: str | None = None,
+              conformed: bool = False) -> list[Transliteration]:
     """Write ``df`` as an XPT v5 file shaped by ``spec`` (see the module docstring); return transliterations.
 
     Without a spec the frame is written as it is (numeric columns Num, the rest Char sized to the longest
     value). ``dataset_name`` defaults to the spec's name, else the file name's stem; it is upper-cased.
+    ``conformed`` says ``df`` is already ``conform(df, spec)`` (as :func:`write_datasets` passes it).
     """
     path = Path(path)
     file = str(path)
@@ -212,10 +222,7 @@ def write_xpt(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *
     _check_name(name, "dataset name", file)
     if spec is None:
         spec = spec_from_frame(df, name, label or "")
-    try:
-        data = conform(df, spec)
-    except DataError as exc:
-        raise XptError(exc.message, file=file, row=exc.row, variable=exc.variable, expected=exc.expected) from None
+    data = df if conformed else conform_for_xpt(df, spec, file)
     changes: list[Transliteration] = []
     file_label = _ascii_text(spec.label if label is None else label, "dataset label", file, None, transliterate,
                              changes)

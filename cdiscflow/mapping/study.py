@@ -25,6 +25,7 @@ from cdiscflow.errors import MappingError
 from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import read_folder, write_datasets
 from cdiscflow.io.raw import read_raw_folder
+from cdiscflow.io.xport import first_non_ascii
 from cdiscflow.mapping.context import REJECTION_COLUMNS, MapContext
 from cdiscflow.mapping.engine import EXCLUDED, MappingResult, map_dataset
 from cdiscflow.specs.model import Dataset
@@ -136,22 +137,21 @@ def reconcile(raw: dict[str, pd.DataFrame], results: dict[str, MappingResult], r
 
 def check_text(res: MappingResult, spec: Dataset, files: dict[str, str]) -> None:
     """XPT v5 holds ASCII text within the spec's lengths: anything else is an error naming the raw file, row
-    and variable (caught here, before any file is written)."""
+    and variable (caught here, before any file is written). Both checks run per column at C speed."""
     for var in spec.variables:
         if not var.is_char or var.name not in res.data.columns:
             continue
-        values = res.data[var.name].astype(str)
-        non_ascii = values.str.contains(r"[^\x00-\x7f]", regex=True)
-        too_long = values.str.len() > var.length if var.length else pd.Series(False, index=values.index)
-        for bad, what, expected in ((non_ascii, "non-ASCII text", "ASCII text (XPT v5); fix or transliterate "
-                                     "the raw value"), (too_long, "text longer than the spec length",
-                                                        f"at most {var.length} characters")):
-            if bad.any():
-                pos = int(bad.to_numpy().nonzero()[0][0])
-                lin = res.lineage.iloc[pos]
-                raise MappingError(f"dataset {spec.name}: {what} {values.iloc[pos][:60]!r}",
-                                   file=files.get(lin["extract"], lin["extract"]), row=int(lin["row"]),
-                                   variable=var.name, expected=expected)
+        values = res.data[var.name].astype(str).to_numpy(dtype=object)
+        pos = first_non_ascii(values)
+        what, expected = "non-ASCII text", "ASCII text (XPT v5); fix or transliterate the raw value"
+        if pos is None and var.length and max(map(len, values), default=0) > var.length:
+            pos = int(np.flatnonzero(pd.Series(values, dtype=object).str.len().to_numpy() > var.length)[0])
+            what, expected = "text longer than the spec length", f"at most {var.length} characters"
+        if pos is not None:
+            lin = res.lineage.iloc[pos]
+            raise MappingError(f"dataset {spec.name}: {what} {values[pos][:60]!r}",
+                               file=files.get(lin["extract"], lin["extract"]), row=int(lin["row"]),
+                               variable=var.name, expected=expected)
 
 
 def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = None,

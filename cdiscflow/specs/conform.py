@@ -118,7 +118,7 @@ def conform(df: pd.DataFrame, spec: Dataset, *, strict: bool = False, drop_extra
             out[var.name] = pd.Series("", index=df.index, dtype=object)
         else:
             out[var.name] = pd.Series(np.nan, index=df.index, dtype="float64")
-    return pd.DataFrame(out, index=df.index, columns=spec.names)
+    return pd.DataFrame(out, index=df.index, columns=spec.names, copy=False)  # copy-on-write keeps df safe
 
 
 def spec_from_frame(df: pd.DataFrame, name: str, label: str = "") -> Dataset:

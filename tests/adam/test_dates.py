@@ -13,6 +13,7 @@ from cdiscflow.adam.dates import (
     derive_vars_dtm_to_dt,
     derive_vars_dtm_to_tm,
     derive_vars_dy,
+    parse_iso,
     sas_date,
 )
 from cdiscflow.errors import DerivationError
@@ -126,3 +127,20 @@ def test_dtm_to_tm() -> None:
     got = derive_vars_dtm_to_tm(df, ["ASTDTM", "AENDTM"])
     assert got["ASTTM"].tolist() == [0.0, 86399.0, 3600.0]
     assert got["AENTM"].tolist()[1:] == [3600.0, 7200.0]
+
+
+def test_parse_iso_parses_each_distinct_value_once_and_keeps_the_index() -> None:
+    dtc = pd.Series(["2019-07-18T10:30", "2019", "", "2019-07-18T10:30", "2019---18", " 2019-02 "] * 3,
+                    index=range(100, 118))
+    got = parse_iso(dtc)
+    first = pd.DataFrame({"Y": [2019.0, 2019, NAN, 2019, 2019, 2019], "M": [7.0, NAN, NAN, 7, NAN, 2],
+                          "D": [18.0, NAN, NAN, 18, NAN, NAN], "h": [10.0, NAN, NAN, 10, NAN, NAN],
+                          "m": [30.0, NAN, NAN, 30, NAN, NAN], "s": [NAN] * 6})
+    assert_frame_equal(got, pd.concat([first] * 3).set_axis(dtc.index))
+    assert_frame_equal(parse_iso(pd.Series([], dtype=object)), pd.DataFrame(columns=list("YMDhms"), dtype="float64"),
+                       check_index_type=False)
+
+
+def test_parse_iso_names_every_row_of_a_repeated_bad_value() -> None:
+    with pytest.raises(DerivationError, match=r"row 3, 5.*'2019-13x'"):
+        parse_iso(pd.Series(["2019", "", "2019-13x", "2020", "2019-13x"], index=[1, 2, 3, 4, 5]), "AESTDTC")

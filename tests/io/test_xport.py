@@ -10,8 +10,15 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from cdiscflow.io.xport import (Column, Member, encode_rows, file_bytes, ibm_from_ieee, ieee_from_ibm,
-                                sas_stamp)
+from cdiscflow.io.xport import (
+    Column,
+    Member,
+    encode_rows,
+    file_bytes,
+    ibm_from_ieee,
+    ieee_from_ibm,
+    sas_stamp,
+)
 from cdiscflow.io.xpt import XptMeta, from_readstat, read_xpt, write_xpt
 from cdiscflow.provenance import run_datetime
 from cdiscflow.specs.model import Dataset, Variable

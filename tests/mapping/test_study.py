@@ -80,6 +80,7 @@ def test_command_prints_reconciliation(tmp_path, capsys):
     ("unknown_code", r"dm_raw.csv, row 2, variable SEX: .*codelist SEX: 'X'"),
     ("duplicate_subject", r"dm_raw.csv, row 1, variable USUBJID: dataset DM: duplicate key .*raw rows 1, 3"),
     ("non_ascii", r"dm_raw.csv, row 2, variable COUNTRY: .*non-ASCII"),
+    ("too_long", r"dm_raw.csv, row 2, variable COUNTRY: .*longer than the spec length .*at most 20"),
 ])
 def test_planted_faults_fail_clearly_and_leave_nothing(tmp_path, capsys, fault, message):
     dm_csv, ae_csv = DM_CSV, AE_CSV
@@ -93,6 +94,8 @@ def test_planted_faults_fail_clearly_and_leave_nothing(tmp_path, capsys, fault, 
         dm_csv = DM_CSV + "1,Female,USA\n"
     elif fault == "non_ascii":
         dm_csv = DM_CSV.replace("2,Male,USA", "2,Male,Côte d'Ivoire")
+    elif fault == "too_long":
+        dm_csv = DM_CSV.replace("2,Male,USA", "2,Male,United Kingdom of Great Britain")
     study, raw = make_study(tmp_path, dm_csv=dm_csv, ae_csv=ae_csv)
     with pytest.raises(MappingError, match=message):
         map_study(study, raw, study.stage_dir("sdtm"))

@@ -64,3 +64,19 @@ def test_format_kind():
 def test_spec_from_frame():
     spec = spec_from_frame(pd.DataFrame({"A": ["a", "é"], "N": [1, 2]}), "X")
     assert [(v.name, v.type, v.length) for v in spec.variables] == [("A", "Char", 2), ("N", "Num", None)]
+
+
+def test_conforming_a_conformed_frame_changes_nothing():
+    df = pd.DataFrame({"USUBJID": pd.Series(["a", "", "c"], dtype=object), "AGE": [1.0, np.nan, 3.0],
+                       "AGEC": pd.Series(["x", "y", ""], dtype=object), "TRTSDT": [1.0, 2.0, np.nan],
+                       "TRTSDTM": [np.nan] * 3, "FLAG": pd.Series(["Y", "", "N"], dtype=object)})
+    once = conform(df, SPEC)
+    pd.testing.assert_frame_equal(once, df)
+    pd.testing.assert_frame_equal(conform(once, SPEC), once)
+    assert np.shares_memory(conform(once, SPEC)["USUBJID"].to_numpy(), once["USUBJID"].to_numpy())  # not rebuilt
+
+
+def test_text_columns_mixing_str_and_other_values_are_still_converted():
+    df = pd.DataFrame({"USUBJID": pd.Series(["a", 2.0, None, 3], dtype=object)})
+    got = conform(df, SPEC, drop_extra=True)["USUBJID"]
+    pd.testing.assert_series_equal(got, pd.Series(["a", "2", "", "3"], dtype=object, name="USUBJID"))

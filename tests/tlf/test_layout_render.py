@@ -41,6 +41,11 @@ def test_rtf_escape() -> None:
     assert rtf_escape("a{b}\\c\nd é € 😀") == "a\\{b\\}\\\\c\\line d \\u233? \\u8364? \\u-10179?\\u-8704?"
 
 
+def test_rtf_escape_controls_tabs_and_repeats() -> None:
+    assert rtf_escape("x\ty\x01\x1f\x7f~ é é\u7fff\u8000") == "x\\tab y\x7f~ \\u233? \\u233?\\u32767?\\u-32768?"
+    assert rtf_escape(12.5) == "12.5" and rtf_escape("") == ""
+
+
 def test_rtf_has_landscape_repeating_header_and_page_fields() -> None:
     text = rtf_text(_table())
     assert text.startswith("{\\rtf1") and text.rstrip().endswith("}")

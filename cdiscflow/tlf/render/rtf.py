@@ -22,27 +22,26 @@ TWIPS = 1440
 _Q = {"left": "l", "center": "c", "right": "r"}
 
 
-def rtf_escape(text: object) -> str:
-    out: list[str] = []
-    for ch in str(text):
-        o = ord(ch)
-        if ch in "\\{}":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\line ")
-        elif ch == "\t":
-            out.append("\\tab ")
-        elif 32 <= o < 128:
-            out.append(ch)
-        elif o < 32:
-            continue
-        elif o < 0x10000:
-            out.append(f"\\u{o - 65536 if o > 32767 else o}?")
+class _RtfTable(dict):
+    """``str.translate`` table: ``\\ { }`` backslashed, line breaks and tabs as control words, other control
+    characters dropped, printable ASCII as is; any other character's ``\\uN?`` escape is made on first use."""
+
+    def __missing__(self, code: int) -> str:
+        if code < 0x10000:
+            text = f"\\u{code - 65536 if code > 32767 else code}?"
         else:
-            v = o - 0x10000
-            for unit in (0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)):
-                out.append(f"\\u{unit - 65536}?")
-    return "".join(out)
+            v = code - 0x10000
+            text = "".join(f"\\u{unit - 65536}?" for unit in (0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)))
+        self[code] = text
+        return text
+
+
+_RTF = _RtfTable({**{c: None for c in range(32)}, **{c: chr(c) for c in range(32, 128)},
+                  ord("\\"): "\\\\", ord("{"): "\\{", ord("}"): "\\}", ord("\n"): "\\line ", ord("\t"): "\\tab "})
+
+
+def rtf_escape(text: object) -> str:
+    return str(text).translate(_RTF)
 
 
 @lru_cache(maxsize=1)
