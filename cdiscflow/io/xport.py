@@ -27,6 +27,9 @@ Compatibility with ReadStat (pyreadstat), which the tests use as the reference:
   2**252`` are written exactly where ReadStat writes its overflow pattern ``7F FF..`` (read back as
   infinity), and a text value containing NUL bytes is written whole where ReadStat truncates it at the
   first NUL. -0.0 is written as 0 (as ReadStat and SAS do).
+
+A file holds one member (dataset), as FDA's rules for v5 transport files require; a second member's header
+records after the first member's rows are not looked for.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
-"""SAS XPORT **version 5** (the format FDA and PMDA accept) through pyreadstat, with the spec applied.
+"""SAS XPORT **version 5** (the format FDA and PMDA accept), with the spec applied.
+
+The bytes are made and parsed by :mod:`cdiscflow.io.xport` (numpy, whole columns at a time; the files are
+those pyreadstat writes, and read to the frames pyreadstat reads — see that module for the exceptions).
 
 :func:`write_xpt` writes the dataset name and label, variable order, labels, character lengths (the spec's
-length wins over pyreadstat's "longest value" sizing: the first value of each character column is padded to
-the spec length; SAS ignores trailing blanks) and display formats. It refuses with :class:`XptError` — and
-writes nothing — anything v5 cannot hold without loss:
+length, not the longest value; SAS ignores trailing blanks) and display formats. It refuses with
+:class:`XptError` — and writes nothing — anything v5 cannot hold without loss:
 
 * dataset or variable names that are not SAS names of at most 8 characters;
-* dataset or variable labels longer than 40 bytes (pyreadstat would truncate them silently);
+* dataset or variable labels longer than 40 bytes;
 * character values longer than 200 bytes or longer than the spec's length; spec lengths over 200;
 * non-ASCII text (the first offending row, 1-based, and variable are named) unless ``transliterate=True``,
   which maps typographic punctuation (’ “ – …) and then Unicode NFKD decompositions to ASCII, returns and
@@ -15,9 +17,8 @@ writes nothing — anything v5 cannot hold without loss:
 * a last record that is entirely blank in a dataset without numeric variables (v5 readers cannot tell it
   from the blank padding at the end of the file).
 
-The file is written atomically. The header's creation/modification stamps follow ``SOURCE_DATE_EPOCH``
-(:func:`cdiscflow.provenance.run_datetime`): pyreadstat stamps the wall clock, so the four 16-byte
-``ddMMMyy:hh:mm:ss`` fields at their fixed v5 offsets are patched after writing, and two writes of the same
+The file is written atomically. The header's creation/modification stamps are the run's time
+(:func:`cdiscflow.provenance.run_datetime`, which follows ``SOURCE_DATE_EPOCH``), so two writes of the same
 data are byte-identical.
 """
 
