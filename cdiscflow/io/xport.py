@@ -55,6 +55,7 @@ LOW56 = np.uint64((1 << 56) - 1)
 LOW52 = np.uint64((1 << 52) - 1)
 SIGN = np.uint64(1 << 63)
 MISSING_BITS = np.uint64(ord(".") << 56)
+SAMPLE = 4096
 HASH_PRIME = np.uint64(0x100000001B3)  # FNV-1 64-bit prime
 
 
@@ -178,9 +179,15 @@ def first_non_ascii(values: np.ndarray) -> int | None:
 
 
 def encode_text(values: np.ndarray) -> np.ndarray:
-    """Object array of ``str`` → ``S<longest>`` bytes; raises ``UnicodeEncodeError`` on non-ASCII text."""
+    """Object array of ``str`` → ``S<longest>`` bytes; raises ``UnicodeEncodeError`` on non-ASCII text.
+
+    A column that repeats its values (judged on its first 4,096) is encoded once per distinct value and taken
+    back to the rows; one that does not is encoded value by value."""
     if not len(values):
         return np.empty(0, dtype="S1")
+    if len(pd.unique(values[:SAMPLE])) * 4 <= min(len(values), SAMPLE):
+        codes, distinct = pd.factorize(values)
+        return np.asarray(distinct, dtype=object).astype("S")[codes]
     return values.astype("S")
 
 

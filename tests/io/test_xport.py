@@ -10,6 +10,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from cdiscflow.errors import XptError
 from cdiscflow.io.xport import (
     Column,
     Member,
@@ -211,3 +212,15 @@ def test_text_decoded_once_per_distinct_value(tmp_path):
     col = read_xpt(tmp_path / "tx.xpt")[0]["A"]
     assert col.tolist() == [v.rstrip() for v in values]
     assert len({id(v) for v in col}) == 4
+
+
+@pytest.mark.parametrize("repeats", [1, 3000])  # distinct values encoded once / every value encoded
+def test_text_encoding_paths_agree_and_refuse_non_ascii_by_row(tmp_path, repeats):
+    spec = Dataset(name="TX", label="Text", variables=[Variable("A", "A", length=8)])
+    values = [f"v{i % 7}" if repeats > 1 else f"v{i}" for i in range(3 * repeats)]
+    write_xpt(pd.DataFrame({"A": values}), tmp_path / "tx.xpt", spec)
+    assert read_xpt(tmp_path / "tx.xpt")[0]["A"].tolist() == values
+    bad = values[:-2] + ["caf\u00e9", values[-1]]
+    with pytest.raises(XptError, match="non-ASCII") as err:
+        write_xpt(pd.DataFrame({"A": bad}), tmp_path / "bad.xpt", spec)
+    assert err.value.row == len(values) - 1 and err.value.variable == "A"
