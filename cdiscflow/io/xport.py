@@ -178,8 +178,16 @@ def first_non_ascii(values: np.ndarray) -> int | None:
     return int(np.flatnonzero(~pd.Series(values, dtype=object).str.isascii().astype(bool))[0])
 
 
+def blank_padded(text: np.ndarray) -> np.ndarray:
+    """An ``S<n>`` array with its NUL padding (and any NUL byte) made blanks, in place."""
+    raw = text.view(np.uint8)
+    np.putmask(raw, raw == 0, BLANK)
+    return text
+
+
 def encode_text(values: np.ndarray) -> np.ndarray:
-    """Object array of ``str`` → ``S<longest>`` bytes; raises ``UnicodeEncodeError`` on non-ASCII text.
+    """Object array of ``str`` → blank-padded ``S<longest>`` bytes; raises ``UnicodeEncodeError`` on
+    non-ASCII text.
 
     A column that repeats its values (judged on its first 4,096) is encoded once per distinct value and taken
     back to the rows; one that does not is encoded value by value."""
@@ -187,8 +195,8 @@ def encode_text(values: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype="S1")
     if len(pd.unique(values[:SAMPLE])) * 4 <= min(len(values), SAMPLE):
         codes, distinct = pd.factorize(values)
-        return np.asarray(distinct, dtype=object).astype("S")[codes]
-    return values.astype("S")
+        return blank_padded(np.asarray(distinct, dtype=object).astype("S"))[codes]
+    return blank_padded(values.astype("S"))
 
 
 def decode_text(block: np.ndarray, encoding: str) -> np.ndarray:
@@ -285,7 +293,8 @@ def parse_header(buf: bytes | memoryview, encoding: str = "utf-8") -> tuple[Memb
 
 def encode_rows(member: Member, arrays: Sequence[np.ndarray]) -> np.ndarray:
     """The observations as one ``(n, row_length)`` ``uint8`` array. ``arrays`` are, per column, native
-    ``uint64`` IBM numbers (:func:`ibm_from_ieee`) or ``S<k>`` text with ``k <= length``."""
+    ``uint64`` IBM numbers (:func:`ibm_from_ieee`) or blank-padded ``S<k>`` text (:func:`encode_text`)
+    with ``k <= length``."""
     n = len(arrays[0]) if arrays else 0
     rows = np.full((n, member.row_length), BLANK, dtype=np.uint8)
     pos = 0
@@ -294,10 +303,7 @@ def encode_rows(member: Member, arrays: Sequence[np.ndarray]) -> np.ndarray:
             rows[:, pos:pos + 8] = arr.astype(">u8").view(np.uint8).reshape(n, 8)
         else:
             width = arr.dtype.itemsize
-            block = arr.view(np.uint8).reshape(n, width)
-            target = rows[:, pos:pos + width]
-            target[...] = block
-            target[block == 0] = BLANK
+            rows[:, pos:pos + width] = arr.view(np.uint8).reshape(n, width)
         pos += col.length
     return rows
 

@@ -40,6 +40,7 @@ from cdiscflow.io.xport import (
     Column,
     Member,
     XportFormatError,
+    blank_padded,
     data_rows,
     decode_column,
     encode_rows,
@@ -175,7 +176,7 @@ def _check_char(col: pd.Series, name: str, length: int | None, file: str, transl
             raise XptError(f"value of {int(sizes[pos])} bytes is too long: {col.iloc[pos][:60]!r}",
                            file=file, row=pos + 1, variable=name,
                            expected=f"at most {limit} bytes ({'XPT v5 maximum' if limit == MAX_CHAR else 'spec length'})")
-        encoded = encoded.astype(f"S{max(int(sizes.max(initial=0)), 1)}")
+        encoded = blank_padded(encoded.astype(f"S{max(int(sizes.max(initial=0)), 1)}"))
     if length is not None and length > MAX_CHAR:
         raise XptError(f"spec length {length} exceeds the XPT v5 maximum", file=file, variable=name,
                        expected=f"a length of at most {MAX_CHAR}")
