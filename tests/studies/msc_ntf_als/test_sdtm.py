@@ -17,7 +17,7 @@ from cdiscflow.io.datasets import read_folder
 from cdiscflow.io.xpt import read_xpt
 from cdiscflow.mapping.command import load_modules
 from cdiscflow.mapping.study import map_study
-from cdiscflow.studies.msc_ntf_als.command import simulate
+from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 from cdiscflow.study import Study
 
 # raw files read only through look-ups (ae_coding: MedDRA coding of AE by SUBJID/AESPID) or not data (the

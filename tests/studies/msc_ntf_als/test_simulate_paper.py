@@ -11,7 +11,7 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy.stats import fisher_exact, pearsonr
 
-from cdiscflow.studies.msc_ntf_als.command import simulate
+from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 
 MONTH = 30.4375
 RELATED = ["Possible", "Probable", "Definite"]

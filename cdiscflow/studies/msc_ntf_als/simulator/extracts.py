@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.adverse import simulate_aes
-from cdiscflow.studies.msc_ntf_als.alsfrs import simulate_alsfrs
-from cdiscflow.studies.msc_ntf_als.clinical import (
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.adverse import simulate_aes
+from cdiscflow.studies.msc_ntf_als.simulator.alsfrs import simulate_alsfrs
+from cdiscflow.studies.msc_ntf_als.simulator.clinical import (
     HHD_SITES,
     LABS,
     URINE_QUAL,
@@ -23,8 +23,8 @@ from cdiscflow.studies.msc_ntf_als.clinical import (
     simulate_svc,
     simulate_vitals,
 )
-from cdiscflow.studies.msc_ntf_als.csf import simulate_csf
-from cdiscflow.studies.msc_ntf_als.forms import (
+from cdiscflow.studies.msc_ntf_als.simulator.csf import simulate_csf
+from cdiscflow.studies.msc_ntf_als.simulator.forms import (
     as_text,
     checkbox,
     cross_text,
@@ -35,9 +35,9 @@ from cdiscflow.studies.msc_ntf_als.forms import (
     row_major,
     text_column,
 )
-from cdiscflow.studies.msc_ntf_als.meddra import MEDDRA_VERSION, TERMS
-from cdiscflow.studies.msc_ntf_als.subjects import simulate_subjects
-from cdiscflow.studies.msc_ntf_als.visits import simulate_visits
+from cdiscflow.studies.msc_ntf_als.simulator.meddra import MEDDRA_VERSION, TERMS
+from cdiscflow.studies.msc_ntf_als.simulator.subjects import simulate_subjects
+from cdiscflow.studies.msc_ntf_als.simulator.visits import simulate_visits
 
 CRITERIA = pd.DataFrame([
     ("IN01", "Inclusion", "Age 18-75 years"),

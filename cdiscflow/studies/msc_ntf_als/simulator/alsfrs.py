@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.calibrate import Target, calibrate_integers, rescale
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.calibrate import Target, calibrate_integers, rescale
 
 ITEMS = ("Speech", "Salivation", "Swallowing", "Handwriting", "Cutting food and handling utensils",
          "Dressing and hygiene", "Turning in bed and adjusting bed clothes", "Walking", "Climbing stairs",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.calibrate import rescale
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.calibrate import rescale
 
 CORR_TOL = 0.004       # correlations within this of the published value (shown with 2 decimals)
 
