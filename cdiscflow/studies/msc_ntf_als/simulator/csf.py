@@ -91,14 +91,14 @@ def _placed(values: np.ndarray, anchors: list[np.ndarray], targets: list[float],
     return order
 
 
-def _correlate(values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], slope: np.ndarray,
+def _correlate(values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], slope: pd.DataFrame,
                noise: dict[str, np.ndarray]) -> None:
     """Reassign paired (baseline, Week 2) values among the treated participants, in place, so that the
     Week-2 levels have the published (rank) correlations (``D.CSF_CORRELATIONS``, in order; an analyte with
     two rows is placed against both); an analyte without its own noise uses the (random) order it was drawn in."""
     for code, rows in D.CSF_CORRELATIONS.groupby("CODE", sort=False):
         base, post, extra = values[code]
-        anchors = [rankdata(slope if w == "SLOPE12" else values[w][1]) for w in rows["WITH"]]
+        anchors = [rankdata(slope[w] if w in slope else values[w][1]) for w in rows["WITH"]]
         own = noise.get(code)
         if own is None:
             own = (post - post.mean()) / (post.std() or 1.0)
@@ -106,16 +106,17 @@ def _correlate(values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], slo
         values[code] = (base[order], post[order], extra)
 
 
-def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+def simulate_csf(subj: pd.DataFrame, slope_changes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """One row per participant with a pre-transplant sample and analyte: SUBJID, CODE, PRE, POST (NaN when
-    no Week 2 sample), PRE_BLQ/POST_BLQ (below the LLOQ)."""
+    no Week 2 sample), PRE_BLQ/POST_BLQ (below the LLOQ). ``slope_changes``: ALSFRS-R slope change per
+    participant (index SUBJID), columns ``SLOPE<week>`` as named in ``design.CSF_CORRELATIONS``."""
     rows = []
     for k, arm in enumerate(D.ARMS):
         p = "TP"[k]
         pre_ids = subj.loc[(subj["ARM"] == arm) & subj["CSFPRE"], "SUBJID"].to_numpy()
         paired = subj.loc[(subj["ARM"] == arm) & subj["CSFPAIR"], "SUBJID"].to_numpy()
         single = np.setdiff1d(pre_ids, paired)
-        slope = week12_change.reindex(paired).fillna(0.0).to_numpy()
+        slope = slope_changes.reindex(paired).fillna(0.0)
         noise = {code: rng.normal(0, 1, len(paired)) for code in ("MCP1", "VEGF", "SDF1A", "LIF")}
         values = {}
         for a in D.CSF.itertuples(index=False):

@@ -204,11 +204,11 @@ CSF = pd.DataFrame([
     ("MIR577", "miR-577", "RQ", "RT-qPCR", 0.01, None, None, None, None, None, None, None, None),
 ], columns=["CODE", "NAME", "UNIT", "METHOD", "LLOQ", "T_BASE", "T_BASE_SEM", "T_CHG", "T_CHG_SEM",
             "P_BASE", "P_BASE_SEM", "P_CHG", "P_CHG_SEM"])
-# Figure 4 and text: Pearson correlations of Week-2 levels in the treated arm, built in this order (each
-# analyte against analytes already placed; "SLOPE12" = week-12 ALSFRS-R slope change, paper: p < 0.01, no r
-# given).
+# Figure 4 and text: rank (Spearman) correlations of Week-2 levels in the treated arm, built in this order
+# (each analyte against analytes already placed; "SLOPE<w>" = week-w ALSFRS-R slope change, paper: p < 0.01
+# at week 12, p < 0.05 at week 4, no r given).
 CSF_CORRELATIONS = pd.DataFrame([
-    ("MCP1", "SLOPE12", -0.60), ("VEGF", "MCP1", -0.56), ("SDF1A", "VEGF", -0.77), ("HGF", "SDF1A", -0.41),
+    ("MCP1", "SLOPE12", -0.60), ("MCP1", "SLOPE4", -0.50), ("VEGF", "MCP1", -0.56), ("SDF1A", "VEGF", -0.77), ("HGF", "SDF1A", -0.41),
     ("LIF", "SDF1A", -0.53), ("LIF", "MCP1", -0.42),
 ], columns=["CODE", "WITH", "R"])
 # treated-arm changes drawn left-skewed (-exp(sigma * z)): with normal changes SDF-1a cannot mirror the

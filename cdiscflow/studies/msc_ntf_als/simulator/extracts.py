@@ -76,7 +76,7 @@ def build_extracts(n_subjects: int, seed: int) -> Iterator[tuple[str, pd.DataFra
     yield "hhd", _hhd(simulate_hhd(subj, visits, rng), site)
     yield "vital_signs", _vitals(simulate_vitals(subj, visits, rng))
     yield "safety_lab", _labs(simulate_labs(subj, visits, rng), site)
-    yield "csf_biomarkers", _csf(simulate_csf(rnd, _week12_slope_change(qs), rng), rnd, visits, site)
+    yield "csf_biomarkers", _csf(simulate_csf(rnd, _slope_changes(qs), rng), rnd, visits, site)
     ae = simulate_aes(subj, visits, rng)
     yield "adverse_events", _adverse_events(ae, site)
     yield "ae_coding", _ae_coding(ae)
@@ -200,15 +200,17 @@ def _alsfrs(qs: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
     return finish("alsfrs_r", df)
 
 
-def _week12_slope_change(qs: pd.DataFrame) -> pd.Series:
-    """Week-12 ALSFRS-R slope change per participant (used to correlate CSF MCP-1, Figure 4B)."""
+def _slope_changes(qs: pd.DataFrame, weeks: tuple[int, ...] = (4, 12)) -> pd.DataFrame:
+    """ALSFRS-R slope change per participant (rows) at ``weeks`` (columns ``SLOPE<w>``; used to correlate CSF
+    MCP-1, Figure 4B and text)."""
     wide = qs.pivot(index="SUBJID", columns="VISIT", values="TOTAL")
     dates = qs.pivot(index="SUBJID", columns="VISIT", values="DATE")
-    if not {"Screening", "Transplant", "Week 12"} <= set(wide.columns):
-        return pd.Series(dtype=float)
+    if not {"Screening", "Transplant", *(f"Week {w}" for w in weeks)} <= set(wide.columns):
+        return pd.DataFrame(columns=[f"SLOPE{w}" for w in weeks], dtype=float)
     m = lambda a, b: (dates[b] - dates[a]).dt.days / D.DAYS_PER_MONTH  # noqa: E731
     pre = (wide["Transplant"] - wide["Screening"]) / m("Screening", "Transplant")
-    return (wide["Week 12"] - wide["Transplant"]) / m("Transplant", "Week 12") - pre
+    return pd.DataFrame({f"SLOPE{w}": (wide[f"Week {w}"] - wide["Transplant"]) / m("Transplant", f"Week {w}") - pre
+                         for w in weeks})
 
 
 def _svc(svc: pd.DataFrame, site: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
