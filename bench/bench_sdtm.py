@@ -81,7 +81,7 @@ def raw_extracts(case: str, args: argparse.Namespace, tmp: Path) -> tuple[Path, 
     if args.raw:
         return Path(args.raw), None
     if case == "als5k":
-        from cdiscflow.studies.msc_ntf_als.command import simulate
+        from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 
         return measure(f"simulate {args.subjects} subjects", lambda: simulate(tmp, subjects=args.subjects)), None
     return data_dir() / "pharmaverseraw", replicate(read_raw_folder(data_dir() / "pharmaverseraw"), args.copies)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cdiscflow.studies.msc_ntf_als.command import simulate
+from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from cdiscflow.errors import CdiscflowError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cdiscflow.runner.command", "run raw → SDTM → ADaM → validation → define → TLFs → package"),
-    "simulate": ("cdiscflow.studies.msc_ntf_als.command", "simulate the built-in study's raw EDC extracts"),
+    "simulate": ("cdiscflow.studies.msc_ntf_als.simulator.command", "simulate the built-in study's raw EDC extracts"),
     "sdtm": ("cdiscflow.mapping.command", "map raw extracts to SDTM (with reconciliation)"),
     "adam": ("cdiscflow.adam.command", "derive ADaM datasets from SDTM"),
     "validate": ("cdiscflow.validation.command", "validate SDTM/ADaM against specs, CT and rules"),

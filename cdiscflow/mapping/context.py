@@ -41,6 +41,7 @@ class MapContext:
     codelists: dict[str, Codelist] = field(default_factory=dict)
     sdtm: dict[str, pd.DataFrame] = field(default_factory=dict)
     studyid: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)     # study.yaml (study-level metadata)
     spec: Dataset | None = None
     extract: str | None = None
     files: dict[str, str] = field(default_factory=dict)

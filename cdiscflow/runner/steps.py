@@ -31,7 +31,7 @@ CODE: dict[str, tuple[str, ...]] = {
 
 #: The library function each step kind calls (``{study}``: the built-in study's folder name).
 STAGES: dict[str, tuple[str, str]] = {
-    "simulate": ("cdiscflow.studies.{study}.command", "simulate"),
+    "simulate": ("cdiscflow.studies.{study}.simulator.command", "simulate"),
     "sdtm": ("cdiscflow.mapping.study", "map_study"),
     "adam": ("cdiscflow.adam.engine", "derive_study"),
     "validate": ("cdiscflow.validation", "validate_study"),

@@ -117,3 +117,60 @@ def element_dates(work: pd.DataFrame, out: pd.DataFrame, ctx: MapContext, var: V
         hit = name == visit_name
         result[hit] = (start if edge == "start" else end)[hit]
     return result
+
+
+def _constant(work: pd.DataFrame, value: str) -> pd.Series:
+    return pd.Series(value, index=work.index, dtype=object)
+
+
+@register("derive")
+def study_date(work: pd.DataFrame, out: pd.DataFrame, ctx: MapContext, var: Variable, *, column: str,
+               stat: str) -> pd.Series:
+    """The earliest (``stat: min``) or latest (``max``) complete date of ``DM.<column>`` over all subjects, on
+    every row: TS SSTDTC = first informed consent (RFICDTC), SENDTC = last end of participation (RFPENDTC)
+    (SDTMIG 3.4 TS; FDA Technical Conformance Guide: study start date)."""
+    if stat not in ("min", "max"):
+        raise SpecError(f"{var.name}: study_date stat {stat!r}", variable=var.name, expected="min or max")
+    dm = ctx.domain("DM", var.name)
+    if column not in dm.columns:
+        raise SpecError(f"{var.name}: study_date column DM.{column} missing", variable=var.name,
+                        expected="a DM date variable such as RFICDTC")
+    dates = dm[column].astype(str).str[:10]
+    dates = dates[dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}")]
+    if dates.empty:
+        raise MappingError(f"{var.name}: DM.{column} has no complete date", variable=var.name,
+                           expected="at least one complete ISO 8601 date")
+    return _constant(work, str(getattr(dates, stat)()))
+
+
+@register("derive")
+def extract_constant(work: pd.DataFrame, out: pd.DataFrame, ctx: MapContext, var: Variable, *, source: str,
+                     column: str) -> pd.Series:
+    """The one value of ``source.column`` on every row (e.g. the MedDRA version of the coding extract for TS
+    TSVCDVER); an error when the extract holds more than one value (a study codes with one version)."""
+    values = ctx.extract_frame(source, var.name)
+    if column not in values.columns:
+        raise MappingError(f"raw column {column} missing", file=ctx.file_of(source), variable=var.name,
+                           expected=f"column {column} in {source}")
+    distinct = sorted(set(values[column].astype(str).str.strip()) - {""})
+    if len(distinct) != 1:
+        raise MappingError(f"{source}.{column} holds {len(distinct)} distinct values ({', '.join(distinct)})",
+                           file=ctx.file_of(source), variable=var.name, expected="exactly one value")
+    return _constant(work, distinct[0])
+
+
+@register("derive")
+def study_metadata(work: pd.DataFrame, out: pd.DataFrame, ctx: MapContext, var: Variable, *, key: str,
+                   word: str | None = None) -> pd.Series:
+    """A value of study.yaml on every row: ``key`` is a dotted path (``standards.sdtm``); ``word: last``
+    keeps its last word (``SDTMIG 3.4`` → ``3.4``)."""
+    value: Any = ctx.meta
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None or isinstance(value, (dict, list)):
+        raise SpecError(f"{var.name}: study.yaml has no value {key}", variable=var.name, file="study.yaml",
+                        expected=f"{key} in study.yaml")
+    text = str(value).strip()
+    if word not in (None, "last"):
+        raise SpecError(f"{var.name}: study_metadata word {word!r}", variable=var.name, expected="last")
+    return _constant(work, text.split()[-1] if word == "last" and text else text)

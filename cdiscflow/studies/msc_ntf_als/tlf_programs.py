@@ -697,7 +697,8 @@ def _side(ctx: TlfContext, side: Mapping[str, Any]) -> pd.Series:
 
 def correlation_ard(ctx: TlfContext, groups: Groups, pairs: Sequence[Mapping[str, Any]],
                     points: bool) -> pd.DataFrame:
-    """Pearson (or ``method``) correlation of each pair within each arm; with ``points`` the (x, y) of
+    """Pearson (or ``method`` of the pair or of the options) correlation of each pair within each arm; with
+    ``points`` the (x, y) of
     each subject too (what the scatter plots draw)."""
     pop = ctx.population.set_index("USUBJID")[ctx.options.get("population_group_var", groups.var)].astype(str)
     rows: list[dict[str, Any]] = []
@@ -709,7 +710,7 @@ def correlation_ard(ctx: TlfContext, groups: Groups, pairs: Sequence[Mapping[str
             d = xy[xy["group"] == g].dropna(subset=["x", "y"])
             base = {"group_var": groups.var, "group": g, "variable": str(pair["id"])}
             if len(d) >= 3 and d["x"].std() > 0 and d["y"].std() > 0:  # undefined for a constant variable
-                c = correlation(d["x"], d["y"], method=pair.get("method", "pearson"))
+                c = correlation(d["x"], d["y"], method=pair.get("method", ctx.options.get("method", "pearson")))
                 rows += [{**base, "analysis": "correlation", "statistic": "r", "value": c["r"],
                           "formatted": format_values(c["r"], 2, ctx.rule)[0]},
                          {**base, "analysis": "correlation", "statistic": "p", "value": c["p"],

@@ -17,7 +17,7 @@ from cdiscflow.io.datasets import read_folder
 from cdiscflow.io.xpt import read_xpt
 from cdiscflow.mapping.command import load_modules
 from cdiscflow.mapping.study import map_study
-from cdiscflow.studies.msc_ntf_als.command import simulate
+from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 from cdiscflow.study import Study
 
 # raw files read only through look-ups (ae_coding: MedDRA coding of AE by SUBJID/AESPID) or not data (the
@@ -133,6 +133,27 @@ def test_record_counts_match_the_raw_extracts(raw, sdtm):
     assert len(sdtm["IE"]) == (raw["eligibility"]["IEYN"] == "No").sum()
     assert len(sdtm["TV"]) == 12 and set(sdtm["TA"]["ARMCD"]) == {"MSCNTF", "PBO"}
     assert (sdtm["TS"]["TSPARMCD"] == "SIMDATA").sum() == 1
+
+
+def test_ts_has_study_dates_standards_and_dictionary_versions(study, raw, sdtm):
+    """FDA technical rejection criteria / TCG: TS has SSTDTC; the study dates come from the data (first informed
+    consent, last end of participation), the standards from study.yaml, dictionary versions on coded terms."""
+    ts = sdtm["TS"].set_index("TSPARMCD")
+    assert not ts.index.duplicated().any() or set(ts.index[ts.index.duplicated()]) <= {"TTYPE", "ROUTE", "DOSE"}
+    consent = pd.to_datetime(raw["enrollment"]["ICDAT"], format="%d-%b-%Y")
+    assert ts.loc["SSTDTC", "TSVAL"] == consent.min().strftime("%Y-%m-%d")
+    assert ts.loc["SENDTC", "TSVAL"] == sdtm["DM"]["RFPENDTC"].str[:10].max() > ts.loc["SSTDTC", "TSVAL"]
+    assert ts.loc["SDTIGVER", "TSVAL"] == study.meta["standards"]["sdtm"].split()[-1] == "3.4"
+    assert ts.loc["ADAMIGV", "TSVAL"] == study.meta["standards"]["adam"].split()[-1]
+    assert {"SDTMVER", "ADAMVER", "REGID", "TPHASE", "STYPE", "TBLIND", "TCNTRL", "INTMODEL", "RANDOM", "PLANSUB",
+            "ADDON", "AGEMIN", "AGEMAX", "SEXPOP", "TDIGRP", "INDIC", "OBJPRIM", "PCLAS"} <= set(ts.index)
+    coded = sdtm["TS"][sdtm["TS"]["TSVCDREF"] == "CDISC CT"]
+    assert len(coded) > 10 and (coded["TSVCDVER"] == study.ct_version).all() and (coded["TSVALCD"] != "").all()
+    meddra = sdtm["TS"][sdtm["TS"]["TSVCDREF"] == "MedDRA"]
+    assert set(meddra["TSPARMCD"]) == {"INDIC", "TDIGRP"}
+    assert set(meddra["TSVCDVER"]) == set(raw["ae_coding"]["MEDDRAV"]) == set(sdtm["SUPPAE"].loc[
+        sdtm["SUPPAE"]["QNAM"] == "MEDDRAV", "QVAL"])
+    assert ts.loc["REGID", "TSVAL"] == study.meta["registry"]
 
 
 def test_ae_coding_comes_from_the_coding_extract(raw, sdtm):

@@ -8,7 +8,13 @@ import pytest
 from cdiscflow.errors import MappingError, SpecError
 from cdiscflow.mapping.context import MapContext
 from cdiscflow.specs.model import Codelist, Dataset, Term, Variable
-from cdiscflow.studies.msc_ntf_als.sdtm_derivations import element_dates, lookup_value
+from cdiscflow.studies.msc_ntf_als.sdtm_derivations import (
+    element_dates,
+    extract_constant,
+    lookup_value,
+    study_date,
+    study_metadata,
+)
 
 ARMCD = Codelist(id="ARMCD", name="Arm", terms=[Term("MSCNTF", decode="MSC-NTF cells", synonyms=["MSC-NTF cells"]),
                                                 Term("PBO", decode="Placebo", synonyms=["Placebo (DMEM)"])])
@@ -96,3 +102,43 @@ def test_element_dates_are_contiguous():
                             "2014-03-10"]
     with pytest.raises(SpecError):
         element_dates(visits, out, ctx, var, edge="middle")
+
+
+TS_ROWS = frame({"TSPARMCD": ["SSTDTC", "SENDTC"]}, "none")
+
+
+def test_study_date_is_the_earliest_or_latest_complete_dm_date():
+    dm = pd.DataFrame({"USUBJID": ["A", "B", "C"], "RFICDTC": ["2014-05-02", "2014-03-26", "2014-04"],
+                       "RFPENDTC": ["2016-06-15T10:00", "2015-01-01", ""]})
+    ctx = context({}, sdtm={"DM": dm})
+    var = Variable("TSVAL", "Parameter Value")
+    out = pd.DataFrame(index=TS_ROWS.index)
+    assert study_date(TS_ROWS, out, ctx, var, column="RFICDTC", stat="min").tolist() == ["2014-03-26"] * 2
+    assert study_date(TS_ROWS, out, ctx, var, column="RFPENDTC", stat="max").tolist() == ["2016-06-15"] * 2
+    with pytest.raises(SpecError, match="stat"):
+        study_date(TS_ROWS, out, ctx, var, column="RFICDTC", stat="first")
+    with pytest.raises(MappingError, match="no complete date"):
+        study_date(TS_ROWS, out, context({}, sdtm={"DM": dm.assign(RFICDTC="2014")}), var, column="RFICDTC",
+                   stat="min")
+
+
+def test_extract_constant_needs_exactly_one_value():
+    coding = frame({"AESPID": ["1", "2"], "MEDDRAV": ["17.1", "17.1"]}, "ae_coding")
+    var = Variable("TSVCDVER", "Version")
+    out = pd.DataFrame(index=TS_ROWS.index)
+    got = extract_constant(TS_ROWS, out, context({"ae_coding": coding}), var, source="ae_coding", column="MEDDRAV")
+    assert got.tolist() == ["17.1", "17.1"]
+    mixed = coding.assign(MEDDRAV=["17.1", "18.0"])
+    with pytest.raises(MappingError, match="2 distinct values"):
+        extract_constant(TS_ROWS, out, context({"ae_coding": mixed}), var, source="ae_coding", column="MEDDRAV")
+
+
+def test_study_metadata_reads_a_dotted_key_of_study_yaml():
+    ctx = context({})
+    ctx.meta = {"standards": {"sdtm": "SDTMIG 3.4"}, "ct_version": "2025-03-28"}
+    var = Variable("TSVAL", "Parameter Value")
+    out = pd.DataFrame(index=TS_ROWS.index)
+    assert study_metadata(TS_ROWS, out, ctx, var, key="standards.sdtm", word="last").tolist() == ["3.4"] * 2
+    assert study_metadata(TS_ROWS, out, ctx, var, key="ct_version").tolist() == ["2025-03-28"] * 2
+    with pytest.raises(SpecError, match="no value standards.adam"):
+        study_metadata(TS_ROWS, out, ctx, var, key="standards.adam")

@@ -12,8 +12,8 @@ import pytest
 
 from cdiscflow.cli import main
 from cdiscflow.errors import CdiscflowError
-from cdiscflow.studies.msc_ntf_als.command import simulate
-from cdiscflow.studies.msc_ntf_als.forms import (
+from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
+from cdiscflow.studies.msc_ntf_als.simulator.forms import (
     FORMS,
     cross_text,
     fmt_date,

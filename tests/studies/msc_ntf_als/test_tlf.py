@@ -283,6 +283,28 @@ def test_csf_paired_tests_recomputed(results: dict, adam) -> None:  # noqa: ANN0
     assert got == pytest.approx(expected, rel=1e-12)
 
 
+#: The paper's CSF baselines, mean +/- SEM as printed (treated, placebo): the table prints mean (SD).
+CSF_BASELINE_SEM = {"VEGF (pg/mL)": (("37.1", "15.8"), ("30.6", "14.4")),
+                    "HGF (pg/mL)": (("391.1", "115.9"), ("448.4", "146.3")),
+                    "MCP-1 (pg/mL)": (("42.2", "9.4"), ("40.5", "9.5")),
+                    "SDF-1a (pg/mL)": (("195.6", "31.1"), ("200.8", "14.9"))}
+
+
+def test_csf_table_baseline_sd_gives_the_papers_sem(results: dict) -> None:
+    """Table 8 prints baseline mean (SD) over n pairs; SD / sqrt(n) shows as the paper's SEM."""
+    grid = _grid(results["t-csf"])
+    rows = {}
+    for i, row in enumerate(grid):
+        if row[0] in CSF_BASELINE_SEM:
+            rows[row[0]] = grid[i + 1], grid[i + 2]
+    assert set(rows) == set(CSF_BASELINE_SEM)
+    for label, published in CSF_BASELINE_SEM.items():
+        for row, (mean, sem) in zip(rows[label], published, strict=True):
+            n, (got_mean, got_sd) = int(row[1]), _numbers(row[2])
+            decimals = len(sem.partition(".")[2])
+            assert (round(got_mean, decimals), round(got_sd / n ** 0.5, decimals)) == (float(mean), float(sem)), label
+
+
 def test_listing_covers_every_record(results: dict, adam) -> None:  # noqa: ANN001
     ae = adam("ADAE")
     assert len(results["l-ae"].output.rows) == (ae["SAFFL"] == "Y").sum()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdiscflow.studies.msc_ntf_als import design as D
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
 
 _FIXED = {"Screening": "SCRDT", "Run-in": "RUNDT", "Randomization": "RANDDT", "Aspiration": "ASPDT",
           "Transplant": "TXDT"}

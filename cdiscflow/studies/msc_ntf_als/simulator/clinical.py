@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.calibrate import Target, calibrate_integers, rescale
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.calibrate import Target, calibrate_integers, rescale
 
 MUSCLES = ("Elbow flexors", "Elbow extensors", "Shoulder abductors", "Wrist extensors", "First dorsal interosseous")
 # muscle and side measured (muscle by muscle, right then left) with a typical force (lbf); the

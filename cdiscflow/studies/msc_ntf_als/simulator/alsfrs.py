@@ -12,16 +12,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.calibrate import Target, calibrate_integers, rescale
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.calibrate import Target, calibrate_integers, rescale
 
 ITEMS = ("Speech", "Salivation", "Swallowing", "Handwriting", "Cutting food and handling utensils",
          "Dressing and hygiene", "Turning in bed and adjusting bed clothes", "Walking", "Climbing stairs",
          "Dyspnea", "Orthopnea", "Respiratory insufficiency")
 MARGIN = 1e-6          # no slope change lies within this distance of the responder threshold
 THRESHOLD = 1.5
-MEAN_TOL, LOGP_TOL = 0.04, 0.1     # LS means within 0.04 of the published value, p within ~10%
+MEAN_TOL, LOGP_TOL = 0.04, 0.1     # LS means within 0.04 of the published value, p within ~10% (log) first
+P_TOL = 0.0004                     # published p-values (3 decimals) within 0.0004: they display as printed
+HARD = 100.0                       # weight of the LS means and the later weeks' pattern against the p-values
 LATER_P_MIN = 0.06                 # no later-week difference is significant
+LSMEAN_KICKS, KICK_MOVES, KICK_SEED = 15, 8, 7   # random restarts of the LS-mean search from local minima
 MAX_SHIFT = 3                      # the LS-mean calibration moves a week total by at most this many points
 
 
@@ -110,16 +113,17 @@ def _carried_source(post: np.ndarray) -> np.ndarray:
 
 
 def _lsmean_loss(ls_t: np.ndarray, ls_p: np.ndarray, p: np.ndarray, target: tuple | None, rapid: bool) -> np.ndarray:
-    """Distance of LS means and p from the published ones (or from the later weeks' pattern)."""
+    """Distance of LS means and p from the published ones (or from the later weeks' pattern). The LS means
+    and the later weeks' pattern weigh ``HARD`` times more, so that the p-values are fitted within them."""
     hinge = lambda v: np.maximum(v, 0.0)  # noqa: E731
     logp = np.log(np.maximum(p, 1e-12))
     if target is not None:
         t_trt, t_pbo, t_p = target
-        return (hinge(np.abs(ls_t - t_trt) - MEAN_TOL) + hinge(np.abs(ls_p - t_pbo) - MEAN_TOL)) / MEAN_TOL \
-            + hinge(np.abs(logp - np.log(t_p)) - LOGP_TOL) / LOGP_TOL
+        return HARD * (hinge(np.abs(ls_t - t_trt) - MEAN_TOL) + hinge(np.abs(ls_p - t_pbo) - MEAN_TOL)) / MEAN_TOL \
+            + hinge(np.abs(logp - np.log(t_p)) - LOGP_TOL) / LOGP_TOL + hinge(np.abs(p - t_p) - P_TOL) / P_TOL
     gap = hinge(D.LSMEAN_LATER_RAPID_LEAD - (ls_t - ls_p)) if rapid else \
         hinge(np.abs(ls_t - ls_p) - D.LSMEAN_LATER_ALL_GAP)
-    return gap / MEAN_TOL + hinge(np.log(LATER_P_MIN) - logp) / LOGP_TOL
+    return HARD * (gap / MEAN_TOL + hinge(np.log(LATER_P_MIN) - logp) / LOGP_TOL)
 
 
 def _calibrate_lsmeans(post: np.ndarray, lo: np.ndarray, hi: np.ndarray, base: np.ndarray, pre: np.ndarray,
@@ -191,20 +195,30 @@ def _calibrate_lsmeans(post: np.ndarray, lo: np.ndarray, hi: np.ndarray, base: n
         return current, total
 
     singles, pairs = slice(0, len(i1)), slice(len(i1), len(ci))
+    kick = np.random.default_rng(KICK_SEED)          # own stream: the study's draws stay as they were
+    best_post, best_loss, kicks = post.copy(), np.inf, 0
     for _ in range(max_iter):
         current, total = losses(singles)
+        if current < best_loss:
+            best_post, best_loss = post.copy(), current
         if current == 0.0:
             break
         best = int(np.argmin(total))
         if not total[best] < current - 1e-12:          # no single move helps: try the pairs
-            _, total = losses(pairs)
+            total = losses(pairs)[1]
             best = int(np.argmin(total))
-            if not total[best] < current - 1e-12:
-                break
+            if not total[best] < current - 1e-12:      # a local minimum: kick a few totals, go on
+                if kicks == LSMEAN_KICKS:
+                    break
+                kicks += 1
+                single = losses(singles)[1]
+                for m in kick.choice(np.flatnonzero(np.isfinite(single)), KICK_MOVES, replace=False):
+                    post[ci[m], cw[m]] += cd[m]
+                continue
             best += len(i1)
         post[ci[best], cw[best]] += cd[best]
         post[cj[best], cv[best]] += ce[best]
-    return post
+    return best_post
 
 
 def item_scores(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import CdiscflowError
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.meddra import PRE_TREATMENT_PTS, TERMS
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.meddra import PRE_TREATMENT_PTS, TERMS
 
 _TERMS = TERMS.set_index("PT")
 

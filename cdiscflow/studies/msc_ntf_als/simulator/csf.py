@@ -1,9 +1,11 @@
 """CSF biomarkers before transplant and at Week 2, calibrated to Figure 3 and the text.
 
-Per analyte and arm the paired participants' baseline values get the published mean/SD and their changes
-the published mean and SEM (exact before rounding). Baselines and changes are paired so that every
+Per analyte and arm the paired participants' baseline values and their changes get the published mean and
+SEM (SD = SEM * sqrt(n pairs); exact before rounding). Baselines and changes are paired so that every
 post value stays above the LLOQ, and assigned to participants so that, in the treated arm, the Week-2 levels have the published
-correlations (MCP-1 with a worse week-12 ALSFRS-R slope change, VEGF with lower MCP-1, ...; Figure 4).
+correlations (MCP-1 with a worse week-12 ALSFRS-R slope change, VEGF with lower MCP-1, ...; Figure 4),
+read as Spearman (rank) correlations: with the SEM reading the Week-2 levels are so right-skewed (MCP-1: mean
+25, SD about 40, all above the LLOQ) that a Pearson r of -0.56 between two of them is out of reach.
 Unpaired participants (a pre-transplant sample only) get draws from the same distributions.
 """
 
@@ -11,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.calibrate import rescale
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.calibrate import rescale
 
 CORR_TOL = 0.004       # correlations within this of the published value (shown with 2 decimals)
 
@@ -88,36 +91,37 @@ def _placed(values: np.ndarray, anchors: list[np.ndarray], targets: list[float],
     return order
 
 
-def _correlate(values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], slope: np.ndarray,
+def _correlate(values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], slope: pd.DataFrame,
                noise: dict[str, np.ndarray]) -> None:
     """Reassign paired (baseline, Week 2) values among the treated participants, in place, so that the
-    Week-2 levels have the published correlations (``D.CSF_CORRELATIONS``, in order; an analyte with two
-    rows is placed against both); an analyte without its own noise uses the (random) order it was drawn in."""
+    Week-2 levels have the published (rank) correlations (``D.CSF_CORRELATIONS``, in order; an analyte with
+    two rows is placed against both); an analyte without its own noise uses the (random) order it was drawn in."""
     for code, rows in D.CSF_CORRELATIONS.groupby("CODE", sort=False):
         base, post, extra = values[code]
-        anchors = [slope if w == "SLOPE12" else values[w][1] for w in rows["WITH"]]
+        anchors = [rankdata(slope[w] if w in slope else values[w][1]) for w in rows["WITH"]]
         own = noise.get(code)
         if own is None:
             own = (post - post.mean()) / (post.std() or 1.0)
-        order = _placed(post, anchors, rows["R"].tolist(), own)
+        order = _placed(rankdata(post), anchors, rows["R"].tolist(), own)
         values[code] = (base[order], post[order], extra)
 
 
-def simulate_csf(subj: pd.DataFrame, week12_change: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+def simulate_csf(subj: pd.DataFrame, slope_changes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """One row per participant with a pre-transplant sample and analyte: SUBJID, CODE, PRE, POST (NaN when
-    no Week 2 sample), PRE_BLQ/POST_BLQ (below the LLOQ)."""
+    no Week 2 sample), PRE_BLQ/POST_BLQ (below the LLOQ). ``slope_changes``: ALSFRS-R slope change per
+    participant (index SUBJID), columns ``SLOPE<week>`` as named in ``design.CSF_CORRELATIONS``."""
     rows = []
     for k, arm in enumerate(D.ARMS):
         p = "TP"[k]
         pre_ids = subj.loc[(subj["ARM"] == arm) & subj["CSFPRE"], "SUBJID"].to_numpy()
         paired = subj.loc[(subj["ARM"] == arm) & subj["CSFPAIR"], "SUBJID"].to_numpy()
         single = np.setdiff1d(pre_ids, paired)
-        slope = week12_change.reindex(paired).fillna(0.0).to_numpy()
+        slope = slope_changes.reindex(paired).fillna(0.0)
         noise = {code: rng.normal(0, 1, len(paired)) for code in ("MCP1", "VEGF", "SDF1A", "LIF")}
         values = {}
         for a in D.CSF.itertuples(index=False):
             n = len(paired)
-            base_mean, base_sd = getattr(a, f"{p}_BASE"), getattr(a, f"{p}_BASE_SD")
+            base_mean, base_sd = getattr(a, f"{p}_BASE"), getattr(a, f"{p}_BASE_SEM") * np.sqrt(n)
             chg_mean, chg_sem = getattr(a, f"{p}_CHG"), getattr(a, f"{p}_CHG_SEM")
             floor = a.LLOQ * 1.5
             if pd.isna(base_mean):                 # undetectable before transplant

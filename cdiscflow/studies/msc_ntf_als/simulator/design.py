@@ -23,10 +23,16 @@ Rules the simulator assumes (the downstream stages should derive the same number
   p = 0.004), while week 12 has 15/6 (53% vs 0%, p = 0.046). "Slopes assumed at later time points for
   missing data" is read as carrying the last slope forward only *after* a participant's last ALSFRS-R
   (three participants stop after Week 16); an intermediate missed visit stays missing.
-* **CSF**: +/- of baseline levels are read as SD, +/- of changes as SEM (this matches the published
-  p-values). Values below the assay's LLOQ are reported as ``<LLOQ`` with the LLOQ in its own column.
-  CHIT-1 placebo change: the paper prints +6,411 +/- 2,137 and calls it nonsignificant (t = 3.0 would be
-  p = 0.017); the mean is kept and the SEM widened so that it is nonsignificant.
+* **CSF**: every +/- is a SEM ("mean +/- SEM", the paper says), over the paired samples (26 treated, 9
+  placebo): baseline SD = SEM * sqrt(n), change SD = SEM * sqrt(n); paired t-tests of the change then give
+  the published p-values, and the pooled two-sample t-test of the changes the between-arm ones (MCP-1
+  p < 0.0001, SDF-1a p = 0.04). Where a printed SEM leaves room (its last digit), it is set so that the
+  p-value displays as published (SDF-1a treated 12.94, caspase-3 placebo 0.92, VEGF placebo 0.94: the
+  paper's p = 0.45 is out of reach of -0.78 +/- 0.9 at n = 9, at most 0.44). CHIT-1 placebo: the paper prints
+  +6,411 +/- 2,137 and calls it nonsignificant, but a paired t-test of those values gives p = 0.017; the
+  printed mean and SEM are kept (the word "nonsignificant" is not). Values below the assay's LLOQ are
+  reported as ``<LLOQ`` with the LLOQ in its own column. Baselines the paper does not print (CHIT-1,
+  caspase-3, miRNAs) are plausible values, not targets.
 * **Treatment-emergent AE**: start date/time on or after the transplant date/time. A few AEs start before
   transplant (two of them serious, one on transplant day before the procedure time) and are not TEAEs.
 * The paper's text also mentions injection-site bruising in 30.6% / 25%, which would contradict Table 3
@@ -171,11 +177,11 @@ SAES = pd.DataFrame([
     ("Placebo", "B", "Nephrolithiasis", "Moderate", False, False),
 ], columns=["ARM", "KEY", "PT", "SEV", "LIFE", "TE"])
 
-# -- CSF biomarkers (Figure 3 and text): baseline mean/SD, change mean/SEM per arm ----------------------
+# -- CSF biomarkers (Figure 3 and text): baseline mean/SEM, change mean/SEM per arm (paired samples) ----------------------
 CSF = pd.DataFrame([
-    # code, name, unit, method, LLOQ, trt base mean, sd, chg mean, sem, pbo base mean, sd, chg mean, sem
+    # code, name, unit, method, LLOQ, trt base mean, sem, chg mean, sem, pbo base mean, sem, chg mean, sem
     ("VEGF", "Vascular endothelial growth factor", "pg/mL", "Luminex multiplex", 2.0,
-     37.1, 15.8, 629.8, 243.3, 30.6, 14.4, -0.78, 0.9),
+     37.1, 15.8, 629.8, 243.3, 30.6, 14.4, -0.78, 0.94),
     ("HGF", "Hepatocyte growth factor", "pg/mL", "Luminex multiplex", 20.0,
      391.1, 115.9, 107.18, 34.4, 448.4, 146.3, 18.8, 22.2),
     ("LIF", "Leukemia inhibitory factor", "pg/mL", "Luminex multiplex", 0.9,
@@ -183,26 +189,26 @@ CSF = pd.DataFrame([
     ("MCP1", "Monocyte chemoattractant protein-1", "pg/mL", "Luminex multiplex", 3.0,
      42.2, 9.4, -17.3, 1.8, 40.5, 9.5, -0.89, 2.3),
     ("SDF1A", "Stromal cell-derived factor-1a", "pg/mL", "Luminex multiplex", 10.0,
-     195.6, 31.1, -46.6, 12.9, 200.8, 14.9, 0.27, 5.05),
+     195.6, 31.1, -46.6, 12.94, 200.8, 14.9, 0.27, 5.05),
     ("CHIT1", "Chitotriosidase-1", "pg/mL", "ELISA", 100.0,
-     14500.0, 8000.0, -1413.0, 601.0, 13800.0, 7000.0, 6411.0, 4700.0),
+     14500.0, 1600.0, -1413.0, 601.0, 13800.0, 2300.0, 6411.0, 2137.0),
     ("CASP3", "Caspase-3", "ng/mL", "Luminex multiplex", 0.1,
-     8.0, 2.6, -2.09, 0.4, 7.8, 2.5, -0.91, 0.9),
-    ("MIR34A", "miR-34a", "RQ", "RT-qPCR", 0.01, 1.0, 0.4, 1.2, 0.25, 1.0, 0.4, 0.05, 0.12),
-    ("MIR132", "miR-132-3p", "RQ", "RT-qPCR", 0.01, 1.0, 0.4, 1.1, 0.25, 1.0, 0.4, 0.04, 0.12),
-    ("MIR19B", "miR-19b", "RQ", "RT-qPCR", 0.01, 1.0, 0.4, 0.9, 0.22, 1.0, 0.4, 0.02, 0.12),
-    ("MIR376A", "miR-376a", "RQ", "RT-qPCR", 0.01, 1.0, 0.4, 1.0, 0.24, 1.0, 0.4, 0.03, 0.12),
-    ("MIR146A", "miR-146a-5p", "RQ", "RT-qPCR", 0.01, 1.0, 0.4, 1.3, 0.26, 1.0, 0.4, 0.05, 0.12),
-    ("MIR9", "miR-9", "RQ", "RT-qPCR", 0.01, 1.0, 0.4, 0.02, 0.1, 1.0, 0.4, 0.01, 0.12),
+     8.0, 0.5, -2.09, 0.4, 7.8, 0.8, -0.91, 0.92),
+    ("MIR34A", "miR-34a", "RQ", "RT-qPCR", 0.01, 1.0, 0.08, 1.2, 0.25, 1.0, 0.13, 0.05, 0.12),
+    ("MIR132", "miR-132-3p", "RQ", "RT-qPCR", 0.01, 1.0, 0.08, 1.1, 0.25, 1.0, 0.13, 0.04, 0.12),
+    ("MIR19B", "miR-19b", "RQ", "RT-qPCR", 0.01, 1.0, 0.08, 0.9, 0.22, 1.0, 0.13, 0.02, 0.12),
+    ("MIR376A", "miR-376a", "RQ", "RT-qPCR", 0.01, 1.0, 0.08, 1.0, 0.24, 1.0, 0.13, 0.03, 0.12),
+    ("MIR146A", "miR-146a-5p", "RQ", "RT-qPCR", 0.01, 1.0, 0.08, 1.3, 0.26, 1.0, 0.13, 0.05, 0.12),
+    ("MIR9", "miR-9", "RQ", "RT-qPCR", 0.01, 1.0, 0.08, 0.02, 0.1, 1.0, 0.13, 0.01, 0.12),
     ("MIR155", "miR-155", "RQ", "RT-qPCR", 0.01, None, None, None, None, None, None, None, None),
     ("MIR577", "miR-577", "RQ", "RT-qPCR", 0.01, None, None, None, None, None, None, None, None),
-], columns=["CODE", "NAME", "UNIT", "METHOD", "LLOQ", "T_BASE", "T_BASE_SD", "T_CHG", "T_CHG_SEM",
-            "P_BASE", "P_BASE_SD", "P_CHG", "P_CHG_SEM"])
-# Figure 4 and text: Pearson correlations of Week-2 levels in the treated arm, built in this order (each
-# analyte against analytes already placed; "SLOPE12" = week-12 ALSFRS-R slope change, paper: p < 0.01, no r
-# given).
+], columns=["CODE", "NAME", "UNIT", "METHOD", "LLOQ", "T_BASE", "T_BASE_SEM", "T_CHG", "T_CHG_SEM",
+            "P_BASE", "P_BASE_SEM", "P_CHG", "P_CHG_SEM"])
+# Figure 4 and text: rank (Spearman) correlations of Week-2 levels in the treated arm, built in this order
+# (each analyte against analytes already placed; "SLOPE<w>" = week-w ALSFRS-R slope change, paper: p < 0.01
+# at week 12, p < 0.05 at week 4, no r given).
 CSF_CORRELATIONS = pd.DataFrame([
-    ("MCP1", "SLOPE12", -0.60), ("VEGF", "MCP1", -0.56), ("SDF1A", "VEGF", -0.77), ("HGF", "SDF1A", -0.41),
+    ("MCP1", "SLOPE12", -0.60), ("MCP1", "SLOPE4", -0.50), ("VEGF", "MCP1", -0.56), ("SDF1A", "VEGF", -0.77), ("HGF", "SDF1A", -0.41),
     ("LIF", "SDF1A", -0.53), ("LIF", "MCP1", -0.42),
 ], columns=["CODE", "WITH", "R"])
 # treated-arm changes drawn left-skewed (-exp(sigma * z)): with normal changes SDF-1a cannot mirror the

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.adverse import simulate_aes
-from cdiscflow.studies.msc_ntf_als.alsfrs import simulate_alsfrs
-from cdiscflow.studies.msc_ntf_als.clinical import (
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.adverse import simulate_aes
+from cdiscflow.studies.msc_ntf_als.simulator.alsfrs import simulate_alsfrs
+from cdiscflow.studies.msc_ntf_als.simulator.clinical import (
     HHD_SITES,
     LABS,
     URINE_QUAL,
@@ -23,8 +23,8 @@ from cdiscflow.studies.msc_ntf_als.clinical import (
     simulate_svc,
     simulate_vitals,
 )
-from cdiscflow.studies.msc_ntf_als.csf import simulate_csf
-from cdiscflow.studies.msc_ntf_als.forms import (
+from cdiscflow.studies.msc_ntf_als.simulator.csf import simulate_csf
+from cdiscflow.studies.msc_ntf_als.simulator.forms import (
     as_text,
     checkbox,
     cross_text,
@@ -35,9 +35,9 @@ from cdiscflow.studies.msc_ntf_als.forms import (
     row_major,
     text_column,
 )
-from cdiscflow.studies.msc_ntf_als.meddra import MEDDRA_VERSION, TERMS
-from cdiscflow.studies.msc_ntf_als.subjects import simulate_subjects
-from cdiscflow.studies.msc_ntf_als.visits import simulate_visits
+from cdiscflow.studies.msc_ntf_als.simulator.meddra import MEDDRA_VERSION, TERMS
+from cdiscflow.studies.msc_ntf_als.simulator.subjects import simulate_subjects
+from cdiscflow.studies.msc_ntf_als.simulator.visits import simulate_visits
 
 CRITERIA = pd.DataFrame([
     ("IN01", "Inclusion", "Age 18-75 years"),
@@ -76,7 +76,7 @@ def build_extracts(n_subjects: int, seed: int) -> Iterator[tuple[str, pd.DataFra
     yield "hhd", _hhd(simulate_hhd(subj, visits, rng), site)
     yield "vital_signs", _vitals(simulate_vitals(subj, visits, rng))
     yield "safety_lab", _labs(simulate_labs(subj, visits, rng), site)
-    yield "csf_biomarkers", _csf(simulate_csf(rnd, _week12_slope_change(qs), rng), rnd, visits, site)
+    yield "csf_biomarkers", _csf(simulate_csf(rnd, _slope_changes(qs), rng), rnd, visits, site)
     ae = simulate_aes(subj, visits, rng)
     yield "adverse_events", _adverse_events(ae, site)
     yield "ae_coding", _ae_coding(ae)
@@ -200,15 +200,17 @@ def _alsfrs(qs: pd.DataFrame, site: pd.Series) -> pd.DataFrame:
     return finish("alsfrs_r", df)
 
 
-def _week12_slope_change(qs: pd.DataFrame) -> pd.Series:
-    """Week-12 ALSFRS-R slope change per participant (used to correlate CSF MCP-1, Figure 4B)."""
+def _slope_changes(qs: pd.DataFrame, weeks: tuple[int, ...] = (4, 12)) -> pd.DataFrame:
+    """ALSFRS-R slope change per participant (rows) at ``weeks`` (columns ``SLOPE<w>``; used to correlate CSF
+    MCP-1, Figure 4B and text)."""
     wide = qs.pivot(index="SUBJID", columns="VISIT", values="TOTAL")
     dates = qs.pivot(index="SUBJID", columns="VISIT", values="DATE")
-    if not {"Screening", "Transplant", "Week 12"} <= set(wide.columns):
-        return pd.Series(dtype=float)
+    if not {"Screening", "Transplant", *(f"Week {w}" for w in weeks)} <= set(wide.columns):
+        return pd.DataFrame(columns=[f"SLOPE{w}" for w in weeks], dtype=float)
     m = lambda a, b: (dates[b] - dates[a]).dt.days / D.DAYS_PER_MONTH  # noqa: E731
     pre = (wide["Transplant"] - wide["Screening"]) / m("Screening", "Transplant")
-    return (wide["Week 12"] - wide["Transplant"]) / m("Transplant", "Week 12") - pre
+    return pd.DataFrame({f"SLOPE{w}": (wide[f"Week {w}"] - wide["Transplant"]) / m("Transplant", f"Week {w}") - pre
+                         for w in weeks})
 
 
 def _svc(svc: pd.DataFrame, site: pd.Series, rng: np.random.Generator) -> pd.DataFrame:

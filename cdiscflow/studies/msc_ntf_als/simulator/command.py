@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 from cdiscflow.errors import CdiscflowError
-from cdiscflow.studies.msc_ntf_als import design as D
-from cdiscflow.studies.msc_ntf_als.extracts import build_extracts
-from cdiscflow.studies.msc_ntf_als.forms import data_dictionary, write_csv
+from cdiscflow.studies.msc_ntf_als.simulator import design as D
+from cdiscflow.studies.msc_ntf_als.simulator.extracts import build_extracts
+from cdiscflow.studies.msc_ntf_als.simulator.forms import data_dictionary, write_csv
 from cdiscflow.study import Study
 
 MIN_SUBJECTS = 8
