@@ -1,4 +1,5 @@
-"""Command line: ``cdiscflow run | simulate | sdtm | adam | validate | tlf | define | package | compare``.
+"""Command line: ``cdiscflow run | simulate | sdtm | adam | validate | tlf | define | package | compare``;
+``cdiscflow specs import|export`` and ``cdiscflow init`` for spec workbooks and new studies.
 
 Every command takes ``--study NAME|PATH`` (default: the built-in ALS study) and ``--out DIR`` (default
 ``./out``). A stage can read its input from a folder instead of the previous stage's output: ``--raw DIR``,
@@ -27,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "package": ("cdiscflow.submission.package_command", "assemble the submission package"),
     "compare": ("cdiscflow.compare", "PROC COMPARE-style comparison of two datasets"),
     "ars": ("cdiscflow.ars.command", "run a CDISC ARS v1 reporting event on ADaM datasets"),
+    "specs": ("cdiscflow.specs.command", "import specs from a P21 workbook or define.xml; export a workbook"),
+    "init": ("cdiscflow.scaffold", "start a new study folder from a spec workbook or define.xml"),
 }
 
 
@@ -107,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", default=None, help="write an HTML report here")
     p.add_argument("--text", default=None, help="write the text report here")
     p.add_argument("--max-diffs", type=int, default=50, help="differences listed per variable")
+
+    p = sub.add_parser("specs", help=COMMANDS["specs"][1])
+    specs = p.add_subparsers(dest="specs_command", metavar="ACTION", required=True)
+    q = specs.add_parser("import", help="write the YAML spec folder from a .xlsx workbook or a define.xml")
+    q.add_argument("file", help="P21-layout workbook (.xlsx) or define.xml")
+    q.add_argument("--out", required=True, help="spec folder to create (adam/, sdtm/, codelists.yaml)")
+    q = specs.add_parser("export", help="write a study's specs as a P21-layout workbook")
+    q.add_argument("--study", default=None, help="built-in study name or study folder")
+    q.add_argument("--xlsx", required=True, help="workbook to write")
+
+    p = sub.add_parser("init", help=COMMANDS["init"][1])
+    p.add_argument("dir", help="the new study folder (must not exist or be empty)")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE", help="spec workbook (.xlsx) or define.xml")
+    p.add_argument("--sdtm", default=None, help="folder with the study's existing SDTM datasets")
+    p.add_argument("--studyid", default=None, help="study identifier when the metadata has none")
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The metadata (spec) model: datasets, variables, codelists, value-level metadata.
+"""The metadata (spec) model: datasets, variables, codelists, value-level metadata, documents.
 
 A spec is the one place where a dataset is described. Mapping, ADaM derivation, XPT headers,
 Dataset-JSON, define.xml and validation all read these objects; nothing downstream hard-codes
@@ -250,6 +250,30 @@ class Codelist:
                 if text:
                     table.setdefault(str(text).strip().upper(), t.value)
         return table
+
+
+@dataclass
+class Document:
+    """A document the metadata points at (annotated CRF, reviewer's guide ...): define.xml ``def:leaf``."""
+
+    id: str
+    title: str
+    href: str | None = None
+
+    KEYS = {"id", "title", "href"}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str, file: str | None = None) -> Document:
+        if not isinstance(data, dict):
+            raise SpecError(f"{where}: a document must be a mapping", file=file, expected="{id: ..., title: ...}")
+        _check_keys(data, cls.KEYS, where, file)
+        for key in ("id", "title"):
+            if not data.get(key) or not isinstance(data[key], str):
+                raise SpecError(f"{where}: '{key}' is missing or not text", file=file, expected="a non-empty string")
+        return cls(id=data["id"], title=data["title"], href=_want(data.get("href"), str, where, "href", file))
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self, always=("id", "title"))
 
 
 @dataclass
