@@ -200,7 +200,7 @@ class _Sheet:
         self.columns = {str(h).strip(): i for i, h in enumerate(header) if h is not None and str(h).strip()}
         missing = [c for c in REQUIRED.get(name, ()) if c not in self.columns]
         if missing:
-            raise SpecError(f"sheet {name} lacks column(s) {', '.join(missing)}", file=file, row=1,
+            raise SpecError(f"sheet {name} lacks column(s) {', '.join(missing)}", file=file, row=f"1 of sheet {name}",
                             expected=f"a header row with {', '.join(REQUIRED[name])}")
         self.rows = [_Row(self, n, tuple(r)) for n, r in enumerate(rows, start=2)
                      if any(v is not None and str(v).strip() for v in r)]
