@@ -88,7 +88,9 @@ def load_terminology(kind: str = "sdtm", version: str = "2025-03-28") -> Termino
         raise SpecError(f"unknown CT kind {kind!r}", expected=", ".join(CT_FILES))
     path = data_dir() / CT_FILES[kind].format(version=version)
     if not path.is_file():
-        raise SpecError(f"CT file not found: {path}", file=str(path), expected="an NCI EVS CT export")
+        raise SpecError(f"CT file not found: {path}", file=str(path),
+                        expected="an NCI EVS CT export there; set CDISCFLOW_DATA to a folder laid out like "
+                        "../shared/data (ct/sdtm, ct/adam, ct/define-xml)")
     sep = "\t" if path.suffix == ".txt" else ","
     table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8")
     label = {"sdtm": "SDTM CT", "adam": "ADaM CT", "define": "Define-XML CT"}[kind]
