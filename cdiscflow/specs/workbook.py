@@ -91,6 +91,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "Define": ("Attribute", "Value"),
 }
 _DEFINE_ATTRS = (("StudyName", "studyid"), ("StudyDescription", "title"), ("ProtocolName", "protocol"))
+_NAME = re2.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _TOKEN = re2.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|[(),]|[^\s(),"\']+')
 
 
@@ -440,6 +441,8 @@ def read_workbook(path: Path | str) -> SpecSet:
     rows: dict[str, _Row] = {}
     for row in sheets["Datasets"]:
         name = row.name("Dataset")
+        if not _NAME.fullmatch(name):
+            raise row.error("Dataset", f"{name!r} is not a dataset name", "letters, digits and _, from a letter")
         if name in datasets:
             raise row.error("Dataset", f"{name} is listed twice (also row {rows[name].number})", "one row per dataset")
         comment = row.text("Comment", strip=True)
@@ -523,6 +526,10 @@ def write_spec_folder(specs: SpecSet, folder: Path | str) -> list[Path]:
     folder = Path(folder)
     note = f"# Imported from {Path(specs.source).name} by cdiscflow specs import.\n" if specs.source else ""
     written = []
+    bad = [ds.name for ds in specs.datasets.values() if not _NAME.fullmatch(ds.name)]
+    if bad:  # a name becomes a file name: nothing may lead outside the folder
+        raise SpecError(f"{bad[0]!r} is not a dataset name; nothing was written", file=specs.source,
+                        expected="letters, digits and _, from a letter")
     for ds in specs.datasets.values():
         path = folder / ("adam" if ds.standard == "ADaM" else "sdtm") / f"{ds.name.lower()}.yaml"
         if path in written:

@@ -10,7 +10,7 @@ import pytest
 
 from cdiscflow.cli import main
 from cdiscflow.errors import SpecError
-from cdiscflow.specs.workbook import read_workbook, write_workbook
+from cdiscflow.specs.workbook import read_workbook, write_spec_folder, write_workbook
 from tests.specs.workbook_cases import small_specs
 
 
@@ -63,6 +63,8 @@ CASES = [
     ("missing-column-order", drop_column("Variables", "Order"), "Variables", None, "Order"),
     ("missing-column-codelist-term", drop_column("Codelists", "Term"), "Codelists", None, "Term"),
     ("duplicate-variable", duplicate_row("Variables", **VAR), "Variables", "Variable", "listed twice"),
+    ("dataset-name-is-a-path", setter("Datasets", "Dataset", "../../evil", Dataset="ADVS"), "Datasets", "Dataset",
+     "not a dataset name"),
     ("duplicate-dataset", duplicate_row("Datasets", Dataset="ADVS"), "Datasets", "Dataset", "listed twice"),
     ("unknown-codelist", setter("Variables", "Codelist", "NOSUCH", **VAR), "Variables", "Codelist", "NOSUCH"),
     ("wrong-data-type", setter("Variables", "Data Type", "blob", **VAR), "Variables", "Data Type", "blob"),
@@ -148,3 +150,11 @@ def test_cli_error_is_one_line_naming_sheet_row_column(good: Path, tmp_path: Pat
     assert "\n" not in err
     assert f"row {row} of sheet Variables" in err and "column 'Length'" in err and "variable AGE" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_define_dataset_name_cannot_leave_the_spec_folder(tmp_path: Path) -> None:
+    specs = small_specs()
+    specs.datasets["ADVS"].name = "../escape"
+    with pytest.raises(SpecError, match="not a dataset name"):
+        write_spec_folder(specs, tmp_path / "specs")
+    assert not (tmp_path / "escape.yaml").exists() and not list(tmp_path.rglob("*.yaml"))
