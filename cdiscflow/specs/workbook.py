@@ -372,7 +372,7 @@ def parse_where(text: str) -> dict[str, Any]:
             i = end + 1
         else:
             raise ValueError(f"operator {tokens[i + 1]!r} (only EQ and IN are supported)")
-        if var in ("(", ")", ",") or var[:1] in "\"'":
+        if not _NAME.fullmatch(var):  # a variable of this dataset or (Define-XML 2.1) of another one
             raise ValueError(f"a variable name expected, found {var!r}")
     if not out:
         raise ValueError("empty")
@@ -405,10 +405,6 @@ def _value_level(sheets: dict[str, _Sheet], datasets: dict[str, Dataset], codeli
         except ValueError as exc:
             raise row.error("Where Clause", f"{row.text('Where Clause')!r}: {exc}",
                             "VAR EQ value or VAR IN (a, b), joined by AND", name) from None
-        unknown = [v for v in where if not ds.has(v)]
-        if unknown:
-            raise row.error("Where Clause", f"{', '.join(unknown)} not variables of {ds_name}",
-                            f"variables of {ds_name}", name)
         order = row.integer("Order", name)
         vlm = ValueLevel(variable=name, where=where, label=row.text("Label"), unit=row.text("cdiscflow Unit"),
                          **_attributes(row, codelists, methods, comments, name))

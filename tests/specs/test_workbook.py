@@ -161,3 +161,15 @@ def test_import_refuses_a_non_empty_folder_and_writes_nothing_on_error(tmp_path:
     assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["keep.txt"]
     assert main(["specs", "import", str(tmp_path / "missing.xlsx"), "--out", str(tmp_path / "new")]) == 2
     assert not (tmp_path / "new").exists() and [p.name for p in tmp_path.iterdir()] == ["full"]
+
+
+@pytest.mark.parametrize("example", ["defineV21-SDTM.xml", "defineV21-ADaM.xml"])
+def test_define_21_examples_import_and_round_trip_through_the_workbook(example: str, shared_data: Path,
+                                                                       tmp_path: Path) -> None:
+    define = shared_data / "define-xml-2.1" / "examples" / example
+    assert main(["specs", "import", str(define), "--out", str(tmp_path / "specs")]) == 0
+    specs = read_spec_folder(tmp_path / "specs")
+    assert sorted(specs.datasets) == sorted(import_define(define).datasets)
+    assert sum(len(d.value_level) for d in specs.datasets.values()) >= 6
+    write_workbook(specs, tmp_path / "specs.xlsx")
+    assert read_workbook(tmp_path / "specs.xlsx").to_dicts() == specs.to_dicts()
