@@ -638,7 +638,15 @@ def _rows(specs: SpecSet) -> dict[str, list[dict[str, Any]]]:
 
 
 def write_workbook(specs: SpecSet, path: Path | str) -> Path:
-    """Write the specs as a P21-layout workbook; byte-identical for the same specs and ``SOURCE_DATE_EPOCH``."""
+    """Write the specs as a P21-layout workbook; byte-identical for the same specs and ``SOURCE_DATE_EPOCH``.
+
+    A variable naming a codelist the specs do not define is an error (the workbook would not read back)."""
+    for ds in specs.datasets.values():
+        for v in [*ds.variables, *ds.value_level]:
+            if v.codelist is not None and v.codelist not in specs.codelists:
+                name = v.name if isinstance(v, Variable) else v.variable
+                raise SpecError(f"dataset {ds.name}: codelist {v.codelist} is not in codelists.yaml", file=ds.file,
+                                variable=name, expected="a codelist id defined in specs/codelists.yaml")
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, table in _rows(specs).items():

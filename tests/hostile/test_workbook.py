@@ -160,3 +160,13 @@ def test_define_dataset_name_cannot_leave_the_spec_folder(tmp_path: Path) -> Non
     with pytest.raises(SpecError, match="not a dataset name"):
         write_spec_folder(specs, tmp_path / "specs")
     assert not (tmp_path / "escape.yaml").exists() and not list(tmp_path.rglob("*.yaml"))
+
+
+def test_export_refuses_a_variable_naming_an_undefined_codelist(tmp_path: Path) -> None:
+    specs = small_specs()
+    specs.datasets["ADSL"].variables[2].codelist = "GENDER"
+    specs.datasets["ADSL"].file = "specs/adam/adsl.yaml"
+    with pytest.raises(SpecError) as info:
+        write_workbook(specs, tmp_path / "x.xlsx")
+    assert str(info.value).startswith("specs/adam/adsl.yaml, variable SEX: dataset ADSL: codelist GENDER")
+    assert not list(tmp_path.iterdir())
