@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -136,14 +137,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "study_arg", None):
         args.study = args.study_arg
     module = importlib.import_module(COMMANDS[args.command][0])
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(module.run(args) or 0)
     except CdiscflowError as exc:
         print(f"cdiscflow {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # permission, disk full, file too large ...: one line naming the path
+        print(f"cdiscflow {args.command}: error: {os_error(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM unwinds like an exception, so staging folders are removed and child processes (LibreOffice)
+    are killed by the ``finally`` blocks that own them."""
+    raise SystemExit(128 + signum)
+
+
+def os_error(exc: OSError) -> str:
+    """``path: reason (errno name)`` for an OS error."""
+    import errno
+
+    path = exc.filename or ""
+    if exc.filename2:
+        path += f" -> {exc.filename2}"
+    name = errno.errorcode.get(exc.errno or 0, "")
+    reason = exc.strerror or str(exc)
+    return f"{path + ': ' if path else ''}{reason}{f' ({name})' if name else ''}"
 
 
 if __name__ == "__main__":

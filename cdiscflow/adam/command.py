@@ -11,13 +11,15 @@ import argparse
 from pathlib import Path
 
 from cdiscflow.adam.engine import derive_study
+from cdiscflow.runner.publish import staged
 from cdiscflow.study import Study
 
 
 def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
     sdtm = Path(args.sdtm) if args.sdtm else study.stage_dir("sdtm")
-    results = derive_study(study, sdtm, args.out, datasets=args.datasets)
+    with staged(study, "adam", partial=bool(args.datasets)) as view:
+        results = derive_study(study, sdtm, view.out_root, datasets=args.datasets)
     target = Path(args.out) / study.name / "adam"
     for name, df in results.items():
         print(f"{name}: {len(df)} records, {df.shape[1]} variables -> {target / (name.lower() + '.xpt')}")

@@ -46,6 +46,7 @@ class MapContext:
     extract: str | None = None
     files: dict[str, str] = field(default_factory=dict)
     rejected: list[pd.DataFrame] = field(default_factory=list)
+    lookups: dict[str, str] = field(default_factory=dict)  # extract read → the reader's subject column
     _rows_of: pd.DataFrame | None = field(default=None, repr=False)
     _rows: dict[bytes, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -119,6 +120,8 @@ class MapContext:
             raise MappingError(f"raw extract {name!r} is not available", variable=variable,
                                file=self.spec.file if self.spec else None,
                                expected=f"one of {', '.join(sorted(self.raw)) or '(none)'}")
+        subject = self.spec.settings.get("subject", "SUBJID") if self.spec else "SUBJID"
+        self.lookups.setdefault(name, subject if isinstance(subject, str) else "SUBJID")
         return self.raw[name]
 
     def domain(self, name: str, variable: str | None = None) -> pd.DataFrame:

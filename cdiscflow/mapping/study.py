@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import MappingError
+from cdiscflow.io.atomic import _UMASK
 from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import read_folder, write_datasets
-from cdiscflow.io.raw import read_raw_folder
+from cdiscflow.io.raw import raw_files, read_raw_folder
 from cdiscflow.io.xport import first_non_ascii
 from cdiscflow.mapping.context import REJECTION_COLUMNS, MapContext
 from cdiscflow.mapping.engine import EXCLUDED, MappingResult, map_dataset
@@ -32,7 +33,8 @@ from cdiscflow.specs.model import Dataset
 from cdiscflow.study import Study
 
 DESIGN = ("TS", "TA", "TE", "TV", "TI", "SE")
-RECONCILIATION_COLUMNS = ["extract", "raw_rows", "mapped", "rejected", "unaccounted"]
+RECONCILIATION_COLUMNS = ["extract", "raw_rows", "mapped", "rejected", "unaccounted", "use", "matched",
+                          "unmatched"]
 
 
 @dataclass
@@ -64,7 +66,7 @@ def mapping_order(study: Study, domains: list[str] | None) -> list[str]:
 
 
 def map_all(study: Study, raw: dict[str, pd.DataFrame], files: dict[str, str], domains: list[str] | None = None,
-            design: dict[str, pd.DataFrame] | None = None) -> StudyMapping:
+            design: dict[str, pd.DataFrame] | None = None, others: list[str] | None = None) -> StudyMapping:
     """Map the study's specs in memory (no I/O); raises MappingError when a raw row is unaccounted for."""
     specs = study.sdtm_specs
     ctx = MapContext(raw=raw, codelists=study.codelists, sdtm=dict(design or {}), studyid=study.studyid,
@@ -81,7 +83,8 @@ def map_all(study: Study, raw: dict[str, pd.DataFrame], files: dict[str, str], d
             ctx.sdtm[sname] = sres.data
     rejections = drop_mapped_exclusions(ctx.rejected_rows(), results)
     mapped = {name: specs[name] for name in results}  # with --domains, only the extracts those read
-    return StudyMapping(results, rejections, reconcile(raw, results, rejections, mapped))
+    table = reconcile(raw, results, rejections, mapped)
+    return StudyMapping(results, rejections, account_for_all(table, raw, ctx, results, specs, others or []))
 
 
 def drop_mapped_exclusions(rejections: pd.DataFrame, results: dict[str, MappingResult]) -> pd.DataFrame:
@@ -127,12 +130,53 @@ def reconcile(raw: dict[str, pd.DataFrame], results: dict[str, MappingResult], r
         rows.append([name, len(raw_rows), int(mapped.sum()), int(rejected.sum()), int(lost.sum())])
         if lost.any():
             missing.append((name, int(raw_rows[lost][0]), int(lost.sum())))
-    table = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+    table = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS[:5]).assign(use="mapped")
     if missing:
         name, row, count = missing[0]
         raise MappingError(f"{count} raw row(s) neither mapped nor rejected", file=name, row=row,
                            expected="every raw row in an SDTM dataset or in the rejection log")
     return table
+
+
+def account_for_all(table: pd.DataFrame, raw: dict[str, pd.DataFrame], ctx: MapContext,
+                    results: dict[str, MappingResult], specs, others: list[str]) -> pd.DataFrame:
+    """Add every other file of the raw folder to the reconciliation: an extract read only through look-ups
+    (``use = look-up``, with ``matched`` / ``unmatched`` rows: whose subject is / is not a mapped DM subject),
+    an extract nothing reads and any non-CSV file (``use = not used``). Nothing in the raw folder goes
+    unmentioned."""
+    subjects = mapped_subjects(raw, results, specs)
+    extra = []
+    for name in sorted(set(raw) - set(table["extract"])):
+        subject = ctx.lookups.get(name)
+        if subject is None:
+            extra.append([name, len(raw[name]), 0, 0, 0, "not used", pd.NA, pd.NA])
+            continue
+        col = raw[name].get(subject)
+        hit = col.str.strip().isin(subjects).to_numpy() if col is not None and subjects is not None else None
+        matched = int(hit.sum()) if hit is not None else pd.NA
+        unmatched = len(raw[name]) - matched if hit is not None else pd.NA
+        extra.append([name, len(raw[name]), 0, 0, 0, "look-up", matched, unmatched])
+    extra += [[name, pd.NA, 0, 0, 0, "not used (not a CSV extract)", pd.NA, pd.NA] for name in others]
+    out = pd.concat([table, pd.DataFrame(extra, columns=RECONCILIATION_COLUMNS)], ignore_index=True)
+    for c in ("raw_rows", "matched", "unmatched"):
+        out[c] = out[c].astype("Int64")
+    return out[RECONCILIATION_COLUMNS]
+
+
+def mapped_subjects(raw: dict[str, pd.DataFrame], results: dict[str, MappingResult], specs) -> set[str] | None:
+    """The raw subject identifiers of the rows mapped into DM (``None`` without DM)."""
+    if "DM" not in results or "DM" not in specs:
+        return None
+    subject = specs["DM"].settings.get("subject", "SUBJID")
+    lineage = results["DM"].lineage
+    found: set[str] = set()
+    for name in lineage["extract"].unique():
+        frame = raw.get(name)
+        if frame is None or subject not in frame.columns:
+            continue
+        rows = lineage.loc[lineage["extract"] == name, "row"].to_numpy(dtype="int64")
+        found |= set(frame[subject].to_numpy()[rows - 1].astype(str))
+    return {s.strip() for s in found}
 
 
 def check_text(res: MappingResult, spec: Dataset, files: dict[str, str]) -> None:
@@ -161,16 +205,18 @@ def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = No
     raw_dir = Path(raw_dir)
     raw = read_raw_folder(raw_dir)
     files = {name: str(raw_dir / f"{name}.csv") for name in raw}
+    others = [p.name for p in raw_files(raw_dir) if p.suffix != ".csv"]
     design = {}
     if design_dir is not None:
         design = {k: v for k, v in read_folder(design_dir).items() if k in DESIGN}
         design = {k: v for k, v in design.items() if k not in study.sdtm_specs}
-    result = map_all(study, raw, files, domains, design)
+    result = map_all(study, raw, files, domains, design, others)
     for name, res in result.results.items():
         check_text(res, study.sdtm_specs[name], files)
     target = Path(out_dir) if out_dir is not None else study.stage_dir("sdtm")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes 0700; the published folder follows the umask
     try:
         (tmp / "lineage").mkdir()
         for name, res in result.results.items():

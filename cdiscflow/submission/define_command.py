@@ -13,6 +13,7 @@ import pandas as pd
 from cdiscflow.errors import SpecError
 from cdiscflow.io.atomic import write_bytes, write_text
 from cdiscflow.io.datasets import dataset_files, read_dataset
+from cdiscflow.runner.publish import staged
 from cdiscflow.study import Study
 from cdiscflow.submission.define import (
     STANDARDS,
@@ -68,15 +69,24 @@ def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
     wanted = STANDARDS if args.standard == "both" else (args.standard,)
     written = []
-    for standard in wanted:
-        has_specs = bool(study.sdtm_specs if standard == "sdtm" else study.adam_specs)
-        if not has_specs and args.standard == "both":
-            print(f"define: no {standard.upper()} specs in {study.specs_dir / standard}; skipped")
-            continue
-        path = write_define(study, standard)
-        written.append(path)
-        print(f"define: {path} (+ define.html)")
+    with staged(study, "define", partial=len(wanted) < len(STANDARDS)) as view:
+        written = write_all(study, view, wanted, args.standard == "both")
     if not written:
         raise SpecError("no SDTM or ADaM specs to describe", file=str(study.specs_dir),
                         expected="specs/sdtm/*.yaml or specs/adam/*.yaml")
+    for standard in written:
+        print(f"define: {study.stage_dir('define') / standard / 'define.xml'} (+ define.html)")
     return 0
+
+
+def write_all(study: Study, view: Study, wanted: tuple[str, ...], both: bool) -> list[str]:
+    """Write each wanted standard's define into ``view``'s staging folder; the standards written."""
+    written = []
+    for standard in wanted:
+        has_specs = bool(study.sdtm_specs if standard == "sdtm" else study.adam_specs)
+        if not has_specs and both:
+            print(f"define: no {standard.upper()} specs in {study.specs_dir / standard}; skipped")
+            continue
+        write_define(view, standard)
+        written.append(standard)
+    return written

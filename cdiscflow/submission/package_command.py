@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cdiscflow.errors import CdiscflowError
 from cdiscflow.runner.hashing import source_date_epoch
+from cdiscflow.runner.state import run_lock
 from cdiscflow.study import Study
 from cdiscflow.submission.package import CHECKSUMS, build_package
 
@@ -19,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
     epoch = source_date_epoch(study.meta)
     if epoch is not None:  # else the zip is dated by the clock
         os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    zip_path = build_package(study, study.out_dir)
+    with run_lock(study.out_dir):
+        zip_path = build_package(study, study.out_dir)
     root = study.out_dir / "package"
     count = sum(1 for p in Path(root).rglob("*") if p.is_file() and p.name != CHECKSUMS)
     print(f"package: {root} ({count} files, checksums in {CHECKSUMS})")

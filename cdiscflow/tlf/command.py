@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cdiscflow.runner.publish import staged
 from cdiscflow.study import Study
 from cdiscflow.tlf.engine import run_catalog
 
@@ -19,8 +20,10 @@ from cdiscflow.tlf.engine import run_catalog
 def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
     adam = Path(args.adam) if getattr(args, "adam", None) else study.stage_dir("adam")
-    summaries = run_catalog(study, adam, study.stage_dir("tlf"), only=getattr(args, "only", None),
-                            formats=getattr(args, "formats", None), log=lambda m: print(m, file=sys.stderr))
+    only = getattr(args, "only", None)
+    with staged(study, "tlf", partial=bool(only)) as view:
+        summaries = run_catalog(study, adam, view.stage_dir("tlf"), only=only,
+                                formats=getattr(args, "formats", None), log=lambda m: print(m, file=sys.stderr))
     for s in summaries:
         for note in s["notes"]:
             print(f"{s['id']}: {note}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cdiscflow.runner.publish import staged
 from cdiscflow.study import Study
 from cdiscflow.validation.api import validate_study
 from cdiscflow.validation.report import summary, write_report
@@ -13,7 +14,9 @@ def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
     report = validate_study(study, getattr(args, "sdtm", None), getattr(args, "adam", None),
                             suites=not getattr(args, "no_suites", False), defines=getattr(args, "define", None))
-    json_path, html_path = write_report(report, study.stage_dir("validation"))
+    with staged(study, "validation") as view:
+        write_report(report, view.stage_dir("validation"))
+    json_path, html_path = (study.stage_dir("validation") / n for n in ("report.json", "report.html"))
     print(summary(report))
     print(f"report: {html_path} and {json_path}")
     fail_on = getattr(args, "fail_on", "error") or "error"

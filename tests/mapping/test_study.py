@@ -59,7 +59,7 @@ def test_map_study_writes_everything_and_reconciles(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["ae.json", "ae.xpt", "dm.json", "dm.xpt", "lineage",
                                                      "reconciliation.csv", "rejections.csv"]
     recon = pd.read_csv(out / "reconciliation.csv")
-    assert recon.values.tolist() == [["ae_raw", 3, 3, 0, 0], ["dm_raw", 2, 2, 0, 0]]
+    assert recon.iloc[:, :6].values.tolist() == [["ae_raw", 3, 3, 0, 0, "mapped"], ["dm_raw", 2, 2, 0, 0, "mapped"]]
     lineage = pd.read_csv(out / "lineage" / "ae.csv", keep_default_na=False)
     assert lineage[["USUBJID", "SEQ", "row"]].values.tolist() == [["S1-1", 1.0, 1], ["S1-1", 2.0, 2],
                                                                   ["S1-2", 1.0, 3]]
@@ -114,7 +114,7 @@ def test_rejection_policy_logs_and_reconciles(tmp_path):
     rej = pd.read_csv(out / "rejections.csv")
     assert rej[["extract", "row", "dataset", "variable", "value"]].values.tolist() == [
         ["ae_raw", 2, "DM", "RFSTDTC", "31-FEB-2014"], ["ae_raw", 2, "AE", "AESTDTC", "31-FEB-2014"]]
-    assert pd.read_csv(out / "reconciliation.csv").values.tolist()[0] == ["ae_raw", 3, 2, 1, 0]
+    assert pd.read_csv(out / "reconciliation.csv").iloc[:, :5].values.tolist()[0] == ["ae_raw", 3, 2, 1, 0]
 
 
 def test_failed_run_keeps_previous_output(tmp_path):
@@ -165,7 +165,8 @@ def test_domains_option_reconciles_only_the_extracts_it_maps(tmp_path):
     (raw / "cm_raw.csv").write_text("PAT,TERM,START\n1,Aspirin,01-JAN-2014\n")
     res = map_study(study, raw, study.stage_dir("sdtm"), domains=["ae"])
     assert sorted(res.results) == ["AE", "DM"]
-    assert res.reconciliation["extract"].tolist() == ["ae_raw", "dm_raw"]
+    assert res.reconciliation[["extract", "use"]].values.tolist() == [
+        ["ae_raw", "mapped"], ["dm_raw", "mapped"], ["cm_raw", "not used"]]
     assert sorted(map_study(study, raw, study.stage_dir("sdtm")).results) == ["AE", "CM", "DM"]
 
 

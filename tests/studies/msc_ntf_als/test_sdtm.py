@@ -21,8 +21,8 @@ from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 from cdiscflow.study import Study
 
 # raw files read only through look-ups (ae_coding: MedDRA coding of AE by SUBJID/AESPID) or not data (the
-# data dictionary): every other extract must appear in the reconciliation
-NOT_RECONCILED = {"ae_coding", "data_dictionary"}
+# data dictionary): listed in the reconciliation with their use, not as mapped
+NOT_MAPPED = {"ae_coding": "look-up", "data_dictionary": "not used"}
 ALSFRS_ITEMS = [f"ALSQ{i:02d}" for i in range(1, 13)]
 
 pytestmark = pytest.mark.slow  # simulates the study and maps every domain (about a minute)
@@ -71,9 +71,12 @@ def test_reconciliation_accounts_for_every_raw_row(mapped, raw):
     """Every raw row is mapped; the only row left out is the trial summary's STUDYID row (not a TS parameter)."""
     result, out = mapped
     recon = pd.read_csv(out / "reconciliation.csv")
-    assert set(recon["extract"]) == set(raw) - NOT_RECONCILED
+    assert set(recon["extract"]) == set(raw)
     expected_rows = recon["extract"].map({k: len(v) for k, v in raw.items()})
     assert (recon["raw_rows"] == expected_rows).all()
+    uses = recon.set_index("extract")["use"]
+    assert uses[list(NOT_MAPPED)].to_dict() == NOT_MAPPED and (uses.drop(list(NOT_MAPPED)) == "mapped").all()
+    recon = recon[recon["use"] == "mapped"]
     assert (recon["raw_rows"] == recon["mapped"] + recon["rejected"]).all()
     assert (recon["unaccounted"] == 0).all()
     rejections = pd.read_csv(out / "rejections.csv", dtype=str, keep_default_na=False)
