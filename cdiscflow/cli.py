@@ -39,6 +39,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="out", help="output root folder (default: ./out)")
 
 
+def _fail_on(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fail-on", default="error", choices=["error", "warning", "notice", "never"],
+                   help="exit non-zero when a validation finding of this severity or worse exists")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdiscflow", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"cdiscflow {__version__}")
@@ -57,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default=None, help="read raw extracts from DIR instead of simulating")
     p.add_argument("--seed", type=int, default=None, help="simulation seed")
     p.add_argument("--subjects", type=int, default=None, help="simulate N randomized participants")
+    _fail_on(p)
 
     p = sub.add_parser("simulate", help=COMMANDS["simulate"][1])
     _common(p)
@@ -79,8 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--sdtm", default=None, help="folder with SDTM datasets")
     p.add_argument("--adam", default=None, help="folder with ADaM datasets")
-    p.add_argument("--fail-on", default="error", choices=["error", "warning", "notice", "never"],
-                   help="exit non-zero when a finding of this severity or worse exists")
+    _fail_on(p)
     p.add_argument("--no-suites", action="store_true", help="skip the great-expectations suites")
     p.add_argument("--define", nargs="+", default=None, metavar="FILE",
                    help="define.xml file(s) giving specs for datasets that have no YAML spec")

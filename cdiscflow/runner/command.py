@@ -4,12 +4,15 @@ Builds the step graph (:mod:`cdiscflow.runner.plan`), runs what is not up to dat
 or on a Dask cluster (``--scheduler tcp://host:port``, or ``$CDISCFLOW_SCHEDULER``), then writes ``manifest.json`` and ``index.html`` and
 prints a summary. ``SOURCE_DATE_EPOCH`` is pinned for the whole run: the clock at its start, or with
 ``--reproducible`` (or ``SOURCE_DATE_EPOCH`` in the environment) a fixed stamp for byte-identical outputs (see
-:func:`cdiscflow.runner.hashing.source_date_epoch`). Exit status: 0 when every step is ok, 1 otherwise.
+:func:`cdiscflow.runner.hashing.source_date_epoch`). Exit status: 0 when every step is ok and validation
+found nothing at the ``--fail-on`` severity (default ``error``, as ``cdiscflow validate``) or worse; 1 when a
+step failed or validation reported such findings; 2 for an error that stopped the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -53,7 +56,29 @@ def print_plan(graph: Graph, verdict: dict[str, str], study: Study) -> None:
     print("Nothing to do: everything is up to date." if not todo else f"{todo} step(s) would run.")
 
 
-def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph) -> None:
+def findings(outcomes: dict[str, Outcome], out_dir: Path) -> dict[str, int] | None:
+    """Open validation findings by severity from this run's report (``None`` when validation did not run)."""
+    report = out_dir / "validation" / "report.json"
+    if outcomes.get("validate", Outcome("skipped")).status not in ("ran", "current") or not report.is_file():
+        return None
+    try:
+        counts = json.loads(report.read_text(encoding="utf-8"))["summary"]["by_severity"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def fails_validation(counts: dict[str, int] | None, fail_on: str) -> bool:
+    """True when a finding of ``fail_on`` severity or worse was reported (``never``: never)."""
+    from cdiscflow.validation.model import RANK
+
+    if counts is None or fail_on == "never":
+        return False
+    return any(n > 0 and RANK.get(sev, 0) <= RANK[fail_on] for sev, n in counts.items())
+
+
+def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph,
+              counts: dict[str, int] | None = None, fail_on: str = "error") -> None:
     counts = {k: sum(1 for o in outcomes.values() if o.status == k)
               for k in ("ran", "current", "failed", "unavailable", "skipped")}
     if counts["ran"] == 0 and counts["current"] == len(outcomes):
@@ -65,6 +90,10 @@ def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph) -> None
         if o.status in ("failed", "unavailable", "skipped"):
             log = f"  (log: {out_dir / 'logs' / graph[sid].log_name})" if o.status != "skipped" else ""
             print(f"  {o.status.upper():<11} {sid}: {o.reason}{log}")
+    if counts is not None:
+        verdict = "FAILS" if fails_validation(counts, fail_on) else "passes"
+        print(f"Validation: {', '.join(f'{n} {sev}' for sev, n in counts.items())} — {verdict} --fail-on "
+              f"{fail_on}  (report: {out_dir / 'validation' / 'report.html'})")
     print(f"Outputs: {out_dir}  ·  index: {out_dir / 'index.html'}  ·  manifest: {out_dir / 'manifest.json'}")
     if outcomes.get("package", Outcome("skipped")).status in ("ran", "current"):
         print(f"Package: {out_dir / 'package'}  ·  zip: {out_dir / 'package.zip'}")
@@ -107,6 +136,9 @@ def _run(args: argparse.Namespace) -> int:
         with open_executor(args.jobs, scheduler) as executor:
             outcomes = run_graph(selected, ctx, state, prints, executor, reporter(), force=args.force)
         write_manifest(graph, state, study, study.out_dir, epoch, command_line(args), prints.hashes)
-        write_index(study, study.out_dir, graph, state)
-    summarize(outcomes, study.out_dir, graph)
-    return 0 if all(o.status in ("ran", "current") for o in outcomes.values()) else 1
+        counts = findings(outcomes, study.out_dir)
+        write_index(study, study.out_dir, graph, state, findings=counts)
+    fail_on = getattr(args, "fail_on", None) or "error"
+    summarize(outcomes, study.out_dir, graph, counts, fail_on)
+    ok = all(o.status in ("ran", "current") for o in outcomes.values())
+    return 0 if ok and not fails_validation(counts, fail_on) else 1

@@ -113,8 +113,9 @@ def rows(graph: Any, state: Any, out_dir: Path) -> dict[str, list[Row]]:
     return sections
 
 
-def write_index(study: Any, out_dir: Path, graph: Any, state: Any) -> Path:
-    """Write ``out_dir/index.html`` for ``graph`` as recorded in ``state``."""
+def write_index(study: Any, out_dir: Path, graph: Any, state: Any, findings: dict[str, int] | None = None) -> Path:
+    """Write ``out_dir/index.html`` for ``graph`` as recorded in ``state``; ``findings``: open validation
+    findings by severity, shown beside the step counts (a run whose validation found errors must not look ok)."""
     env = Environment(loader=PackageLoader("cdiscflow.submission", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     by_section = rows(graph, state, out_dir)
@@ -122,5 +123,5 @@ def write_index(study: Any, out_dir: Path, graph: Any, state: Any) -> Path:
     extras = [(name, href(name)) for name in ("manifest.json", "package.zip") if (out_dir / name).is_file()]
     html = env.get_template("index.html.j2").render(
         study=study, stamp=run_stamp(), sections=[(title, by_section[key]) for key, title in SECTIONS],
-        counts={s: statuses.count(s) for s in sorted(set(statuses))}, extras=extras)
+        counts={s: statuses.count(s) for s in sorted(set(statuses))}, extras=extras, findings=findings)
     return write_text(out_dir / "index.html", html)
