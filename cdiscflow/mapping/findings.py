@@ -85,12 +85,36 @@ def standardize(out: pd.DataFrame, arg: Any, ctx: MapContext, var: Variable) -> 
                       lambda rows: _standard(rows, conf))
     if arg == "stresu":
         return found["stresu"]
+    if arg == "stresn":
+        stresc = found["stresc"].astype(str).str.strip()
+        bad = numeric_slice(out, ctx.spec, var.name) & ~np.isfinite(found["stresn"].to_numpy(dtype="float64")) & \
+            (stresc != "") & ~stresc.str.startswith("<")
+        ctx.bad_values(out, bad, var.name, found["stresc"], "result is not a number where the value-level metadata "
+                       "says Num:", ctx.policy(None, "on_invalid"),
+                       expected=f"a finite number (or <LIMIT) for {var.name}; fix the raw result")
     if found["unconvertible"].any():
         pos = found["unconvertible"].to_numpy().nonzero()[0][0]
         raise MappingError(f"dataset {ctx.spec.name}: no conversion from {found['unit'].iloc[pos]!r} to "
                            f"{found['stresu'].iloc[pos]!r}", file=ctx.file_of(), row=int(out[ROW].iloc[pos]),
                            variable=var.name, expected="a settings.units.conversions entry {from:, to:, factor:}")
     return found[arg]
+
+
+def numeric_slice(out: pd.DataFrame, spec: Any, variable: str) -> pd.Series:
+    """Records where the spec's value-level metadata says ``variable`` is Num (e.g. LBSTRESN where LBCAT =
+    HEMATOLOGY); slices naming a variable that is not mapped are left out."""
+    mask = pd.Series(False, index=out.index)
+    for vl in getattr(spec, "value_level", None) or []:
+        if vl.variable != variable or str(vl.type or "").lower() != "num" or not vl.where:
+            continue
+        if not all(k in out.columns for k in vl.where):
+            continue
+        hit = pd.Series(True, index=out.index)
+        for key, want in vl.where.items():
+            wanted = [str(w) for w in want] if isinstance(want, list) else [str(want)]
+            hit &= out[key].astype(str).isin(wanted)
+        mask |= hit
+    return mask
 
 
 def _standard(rows: pd.DataFrame, conf: dict[str, Any]) -> pd.DataFrame:

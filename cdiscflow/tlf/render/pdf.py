@@ -1,7 +1,9 @@
 """PDF through LibreOffice: ``soffice --headless --convert-to pdf`` on the RTF (or DOCX) files.
 
 Each run uses a private profile (``-env:UserInstallation``) so parallel runs do not clash, converts many
-files in one soffice start, and has a timeout. Without soffice the caller gets ``None`` and a reason.
+files in one soffice start, and has a timeout. soffice runs in its own process group, killed as a whole when
+it ends, times out or the run is terminated, so no LibreOffice outlives the run and its profile is removed.
+Without soffice the caller gets ``None`` and a reason.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -49,6 +52,25 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def run_group(cmd: list[str], env: dict[str, str], timeout: float, count: int) -> subprocess.CompletedProcess:
+    """Run soffice in its own process group (session) and kill the whole group when it is done, times out or
+    the run is interrupted (SIGTERM arrives as ``SystemExit``): the launcher's ``soffice.bin`` child never
+    outlives the run, so its profile folder can be removed."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TlfError(f"LibreOffice did not finish converting {count} file(s) in {timeout:.0f} s") from None
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def convert_to_pdf(sources: Sequence[Path], out_dir: Path, timeout: float = 600.0) -> dict[Path, Path]:
     """Convert ``sources`` to PDF in ``out_dir`` (same stem); returns source → pdf for those converted.
 
@@ -66,10 +88,7 @@ def convert_to_pdf(sources: Sequence[Path], out_dir: Path, timeout: float = 600.
         cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
                "--convert-to", "pdf", "--outdir", str(target), *[str(s) for s in sources]]
         env = {**os.environ, "HOME": tmp}
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
-        except subprocess.TimeoutExpired:
-            raise TlfError(f"LibreOffice did not finish converting {len(sources)} file(s) in {timeout:.0f} s") from None
+        proc = run_group(cmd, env, timeout, len(sources))
         done: dict[Path, Path] = {}
         for src in sources:
             made = target / (src.stem + ".pdf")
