@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import pytest
+from hostile_data import STUDY
 
 from cdiscflow.cli import main
 
@@ -58,3 +62,36 @@ def files_under(folder: Path) -> list[str]:
     if not folder.exists():
         return []
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+# ---- hard-data: the simulated built-in study, faulty copies of its raw extracts, the CLI in process ----------
+
+
+@pytest.fixture(scope="session")
+def sim_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``cdiscflow simulate`` once per session; the raw folder (read-only for tests: copy before faulting)."""
+    out = tmp_path_factory.mktemp("hostile_sim")
+    assert main(["simulate", "--out", str(out)]) == 0
+    return out / STUDY / "raw"
+
+
+@pytest.fixture
+def faulty_raw(sim_raw: Path, tmp_path: Path) -> Callable[..., Path]:
+    """``faulty_raw(name, edit)``: a copy of the raw folder where ``name`` (an extract file name) holds
+    ``edit(original bytes)``; ``edit`` returning ``None`` deletes the file. More ``(name, edit)`` pairs may
+    follow. Returns the faulty raw folder."""
+
+    def make(*pairs: object) -> Path:
+        raw = tmp_path / "raw"
+        if not raw.exists():
+            shutil.copytree(sim_raw, raw)
+        for name, edit in zip(pairs[::2], pairs[1::2], strict=True):
+            path = raw / str(name)
+            data = edit(path.read_bytes() if path.is_file() else b"")
+            if data is None:
+                path.unlink()
+            else:
+                path.write_bytes(data)
+        return raw
+
+    return make
