@@ -46,12 +46,27 @@ def has_control(arr: np.ndarray) -> bool:
 
 
 def suspect_quote(arr: np.ndarray) -> bool:
-    """A quote after something other than a delimiter or line start and before something other than a
-    delimiter, line end or quote: a closing quote followed by text, which pyarrow would read leniently
-    (``"ab"c`` as ``abc``), or a literal quote inside an unquoted value. Either way the strict reader decides."""
+    """True unless every quote sits where RFC 4180 allows it; then pyarrow reads the file as strictly as the
+    ``csv`` module. Quotes pair up in file order: an even-numbered quote (0, 2 ...) opens a value (after a
+    delimiter or line start) or is the second of a doubled ``""``; an odd-numbered one is the first of a
+    doubled ``""`` or closes the value (before a delimiter, line end or the end of the file). Text after a
+    closing quote (``"ab"c``, which pyarrow reads as ``abc``), a quote left open at the end (which pyarrow
+    takes as closed) and a literal quote inside an unquoted value all break that pattern, and such a file
+    goes to the strict reader, which decides."""
     q = np.flatnonzero(arr == 0x22)
-    q = q[(q > 0) & (q < len(arr) - 1)]
-    return bool((~ENDS[arr[q - 1]] & ~ENDS[arr[q + 1]] & (arr[q + 1] != 0x22)).any())
+    if len(q) % 2:
+        return True
+    if not len(q):
+        return False
+    last = len(arr) - 1
+    before = np.where(q > 0, ENDS[arr[np.maximum(q - 1, 0)]], True)
+    after = np.where(q < last, ENDS[arr[np.minimum(q + 1, last)]], True)
+    odd = np.arange(len(q)) % 2 == 1
+    pair_first = odd & np.append(q[1:] == q[:-1] + 1, False)
+    pair_second = np.insert(pair_first[:-1], 0, False)
+    bad_close = odd & ~pair_first & ~after
+    bad_open = ~odd & ~pair_second & ~before
+    return bool(bad_close.any() or bad_open.any())
 
 
 def read_raw_csv(path: Path | str) -> pd.DataFrame:
@@ -68,7 +83,7 @@ def read_raw_csv(path: Path | str) -> pd.DataFrame:
     if not body.strip():
         raise DataError("empty file", file=str(path), expected="a header line and data rows")
     arr = np.frombuffer(body, dtype=np.uint8)
-    frame = None if suspect_quote(arr) else fast_read(body)
+    frame = None if suspect_quote(arr) or body.startswith(BOM) else fast_read(body)  # pyarrow skips a 2nd BOM
     if frame is None:
         frame = strict_read(body.decode("utf-8"), path)
     header = list(frame.columns)
@@ -129,6 +144,8 @@ def strict_read(text: str, path: Path) -> pd.DataFrame:
         raise DataError(f"malformed CSV: {what} in the row starting on line {start}", file=str(path),
                         row=len(records) if records else "header", expected="well-formed CSV "
                         "(a quoted value ends with a quote followed by a comma or line end)") from None
+    if not records:
+        raise DataError("empty file", file=str(path), expected="a header line and data rows")
     header, rows = records[0], records[1:]
     check_header(header, path)
     widths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))

@@ -41,7 +41,7 @@ CASES = [
     pytest.param(DM, set_cell(3, "SEX", b'"Male" '), [DM, "row 3"], id="quote-space-after-closing"),
     pytest.param(CODING, replace_once(b'"Injury, poisoning and procedural complications"',
                                      b'"Injury, poisoning and procedural complications'),
-                 [CODING, "unbalanced quote"], id="quote-unbalanced-lookup"),
+                 [CODING, "row 5", "line 6"], id="quote-unbalanced-lookup"),
     # encodings
     pytest.param(AE, set_cell(2, "AETERM", "Céphalée".encode("latin-1")), [AE, "line 3", "0xe9", "not UTF-8"],
                  id="enc-latin1"),
@@ -65,7 +65,7 @@ CASES = [
                    id=f"nonnumeric-{value.decode() or 'x'}")
       for value in (b"abc", b"high", b"NaN", b"inf", b'"3,7"', b"--", b"1e999")],
     # a subject twice in DM: both raw rows named
-    pytest.param(DM, edit_row(3, lambda line: line.replace(b"03,03-001", b"02,02-002")), [DM, "duplicate key"],
+    pytest.param(DM, edit_row(2, replace_once(b"03,03-001", b"02,02-002")), [DM, "duplicate key", "raw rows 2, 3"],
                  id="dm-duplicate-subject"),
     # impossible calendar date
     pytest.param(AE, set_cell(2, "AESTDAT", b"31-FEB-2014"), [AE, "row 2", "variable AESTDTC"],
