@@ -78,7 +78,7 @@ def fails_validation(counts: dict[str, int] | None, fail_on: str) -> bool:
 
 
 def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph,
-              counts: dict[str, int] | None = None, fail_on: str = "error") -> None:
+              found: dict[str, int] | None = None, fail_on: str = "error") -> None:
     counts = {k: sum(1 for o in outcomes.values() if o.status == k)
               for k in ("ran", "current", "failed", "unavailable", "skipped")}
     if counts["ran"] == 0 and counts["current"] == len(outcomes):
@@ -90,9 +90,9 @@ def summarize(outcomes: dict[str, Outcome], out_dir: Path, graph: Graph,
         if o.status in ("failed", "unavailable", "skipped"):
             log = f"  (log: {out_dir / 'logs' / graph[sid].log_name})" if o.status != "skipped" else ""
             print(f"  {o.status.upper():<11} {sid}: {o.reason}{log}")
-    if counts is not None:
-        verdict = "FAILS" if fails_validation(counts, fail_on) else "passes"
-        print(f"Validation: {', '.join(f'{n} {sev}' for sev, n in counts.items())} — {verdict} --fail-on "
+    if found is not None:
+        verdict = "FAILS" if fails_validation(found, fail_on) else "passes"
+        print(f"Validation: {', '.join(f'{n} {sev}' for sev, n in found.items())} — {verdict} --fail-on "
               f"{fail_on}  (report: {out_dir / 'validation' / 'report.html'})")
     print(f"Outputs: {out_dir}  ·  index: {out_dir / 'index.html'}  ·  manifest: {out_dir / 'manifest.json'}")
     if outcomes.get("package", Outcome("skipped")).status in ("ran", "current"):

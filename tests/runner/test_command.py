@@ -159,3 +159,28 @@ def test_parallel_run_gives_the_same_bytes_as_a_serial_one(study_dir, tmp_path, 
     code, text = run_cli(str(study_dir), "--out", str(tmp_path / "b"), "-j", "2", "--reproducible")
     assert code == 0, text
     assert tree(tmp_path / "a" / "teststudy") == tree(tmp_path / "b" / "teststudy")
+
+
+def test_validation_errors_make_the_run_fail(study_dir, tmp_path, run_cli, monkeypatch):
+    """--fail-on (default error): findings of that severity or worse give exit 1, and the summary and the index
+    page show the counts (a run whose validation found errors must not look ok)."""
+    import runner_kinds
+
+    real = runner_kinds.validate
+
+    def with_findings(ctx):
+        real(ctx)
+        report = ctx.output_dir("validation") / "report.json"
+        report.write_text(json.dumps({"summary": {"by_severity": {"error": 3, "warning": 1, "notice": 0}}}))
+
+    monkeypatch.setattr(runner_kinds, "validate", with_findings)
+    out = tmp_path / "out"
+    code, text = run_cli(str(study_dir), "--out", str(out))
+    assert code == 1
+    assert "Validation: 3 error, 1 warning, 0 notice — FAILS --fail-on error" in text
+    assert "3 error" in (out / "teststudy" / "index.html").read_text()
+    assert run_cli(str(study_dir), "--out", str(out), "--fail-on", "never")[0] == 0
+    monkeypatch.setattr(runner_kinds, "validate", lambda ctx: (real(ctx), (ctx.output_dir("validation") /
+                        "report.json").write_text('{"summary": {"by_severity": {"error": 0, "warning": 2}}}')))
+    assert run_cli(str(study_dir), "--out", str(out), "--force")[0] == 0
+    assert run_cli(str(study_dir), "--out", str(out), "--fail-on", "warning")[0] == 1
