@@ -166,6 +166,11 @@ def os_error(exc: OSError) -> str:
     """``path: reason (errno name)`` for an OS error."""
     import errno
 
+    import shutil
+
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        _src, dst, why = exc.args[0][0]  # copytree: the first failed copy
+        return f"{dst}: {why}"
     path = exc.filename or ""
     if exc.filename2:
         path += f" -> {exc.filename2}"

@@ -12,9 +12,9 @@ from cdiscflow.validation.report import summary, write_report
 
 def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
-    report = validate_study(study, getattr(args, "sdtm", None), getattr(args, "adam", None),
-                            suites=not getattr(args, "no_suites", False), defines=getattr(args, "define", None))
     with staged(study, "validation") as view:
+        report = validate_study(study, getattr(args, "sdtm", None), getattr(args, "adam", None),
+                                suites=not getattr(args, "no_suites", False), defines=getattr(args, "define", None))
         write_report(report, view.stage_dir("validation"))
     json_path, html_path = (study.stage_dir("validation") / n for n in ("report.json", "report.html"))
     print(summary(report))

@@ -95,3 +95,22 @@ def faulty_raw(sim_raw: Path, tmp_path: Path) -> Callable[..., Path]:
         return raw
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sim_out(tmp_path_factory: pytest.TempPathFactory, sim_raw: Path) -> Path:
+    """``cdiscflow sdtm`` and ``adam`` once per session on the simulated raw folder; returns ``--out`` (read-only
+    for tests: :func:`out_copy` before changing anything)."""
+    out = tmp_path_factory.mktemp("hostile_out")
+    shutil.copytree(sim_raw, out / STUDY / "raw")
+    assert main(["sdtm", "--raw", str(sim_raw), "--out", str(out)]) == 0
+    assert main(["adam", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def out_copy(sim_out: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's ``--out`` folder (raw, sdtm, adam)."""
+    dest = tmp_path / "out"
+    shutil.copytree(sim_out, dest)
+    return dest
