@@ -227,7 +227,7 @@ def _render_pages(study: Study, forms: list[Form]) -> bytes:
     buf = io.BytesIO()
     meta = {"Title": f"Annotated CRF {study.studyid}", "Author": "cdiscflow", "Creator": "cdiscflow",
             "Producer": "cdiscflow", "CreationDate": run_datetime(), "ModDate": None}
-    with PdfPages(buf, metadata=meta) as pdf:
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(buf, metadata=meta) as pdf:  # searchable text
         for number, (form, fields, part) in enumerate(pages, start=1):
             fig = Figure(figsize=(8.27, 11.69))
             ax = fig.add_axes((0, 0, 1, 1))
@@ -277,16 +277,16 @@ def _bookmark(data: bytes, forms: list[Form]) -> bytes:
     first: dict[str, int] = {}
     for number, (form, _, _) in enumerate(paginate(forms)):
         first.setdefault(form.name, number)
-    by_form = writer.add_outline_item("Forms", first[forms[0].name] if forms else 0)
+    by_form = writer.add_outline_item(title="Forms", page_number=first[forms[0].name] if forms else 0)
     for form in forms:
-        writer.add_outline_item(form.label, first[form.name], parent=by_form)
-    by_domain = writer.add_outline_item("Domains", 0)
+        writer.add_outline_item(title=form.label, page_number=first[form.name], parent=by_form)
+    by_domain = writer.add_outline_item(title="Domains", page_number=0)
     domains = sorted({d for form in forms for d in form.domains})
     for dom in domains:
         holders = [form for form in forms if dom in form.domains]
-        parent = writer.add_outline_item(dom, first[holders[0].name], parent=by_domain)
+        parent = writer.add_outline_item(title=dom, page_number=first[holders[0].name], parent=by_domain)
         for form in holders:
-            writer.add_outline_item(form.label, first[form.name], parent=parent)
+            writer.add_outline_item(title=form.label, page_number=first[form.name], parent=parent)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

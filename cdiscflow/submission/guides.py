@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 
 from cdiscflow.io.atomic import write_bytes
 from cdiscflow.io.datasets import dataset_files, read_dataset
@@ -42,7 +43,8 @@ def _frames(folder: Path, names: Sequence[str]) -> dict[str, Any]:
     return {name: read_dataset(path)[0] for name, path in files.items() if name in wanted}
 
 
-def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> None:
+    doc.add_paragraph(caption)  # also keeps consecutive tables apart
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -186,10 +188,10 @@ def _run_details(doc: Any, manifest: dict[str, Any]) -> None:
     if not manifest:
         doc.add_paragraph("No run manifest (manifest.json) was found.")
         return
-    steps = manifest.get("steps", [])
-    doc.add_paragraph(f"Run by cdiscflow {manifest.get('cdiscflow', '')}: {len(steps)} steps, "
-                      f"{sum(1 for s in steps if s.get('status') == 'ok')} ok; "
-                      f"specification version {manifest.get('spec_version', '')[:12]}.")
+    doc.add_paragraph(f"Produced by cdiscflow {manifest.get('cdiscflow', '')} (command: "
+                      f"{' '.join(manifest.get('command', []))}); specification version (sha256 of the specs) "
+                      f"{manifest.get('spec_version', '')}. manifest.json of the run lists every input and "
+                      "output with its sha256.")
 
 
 def guide_docx(study: Study, out_dir: Path, kind: str) -> bytes:
@@ -197,6 +199,9 @@ def guide_docx(study: Study, out_dir: Path, kind: str) -> bytes:
     report = _read_json(out_dir / "validation" / "report.json")
     manifest = _read_json(out_dir / "manifest.json")
     doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
     doc.add_heading(f"{study.studyid} {TITLES[kind]}", 0)
     {"csdrg": csdrg, "adrg": adrg}[kind](doc, study, out_dir, report, manifest)
     stamp = run_datetime().replace(tzinfo=None)
