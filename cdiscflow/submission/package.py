@@ -40,9 +40,11 @@ from pathlib import Path, PurePosixPath
 
 from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.io.atomic import atomic_path, write_text
+from cdiscflow.io.xmlsafe import parse_xml
 from cdiscflow.paths import safe_component, safe_relpath
 from cdiscflow.provenance import run_datetime, sha256_file
 from cdiscflow.study import Study
+from cdiscflow.submission.define import DEF_NS, XLINK_NS
 
 log = logging.getLogger(__name__)
 CHECKSUMS = "checksums.sha256"
@@ -161,6 +163,23 @@ def _area(rel: PurePosixPath, study: str) -> str | None:
     return None
 
 
+def leaf_problems(root: Path, define: str) -> list[str]:
+    """What is wrong with the ``def:leaf`` hrefs of the package's ``define`` (relative to ``root``): each must
+    name a file of the package (relative to the define.xml's folder, no URL, not leaving the package)."""
+    try:
+        tree = parse_xml(root / define)
+    except CdiscflowError as exc:
+        return [f"define.xml does not parse: {exc.message}"]
+    folder = (root / define).parent
+    out = []
+    for leaf in tree.iter(f"{{{DEF_NS}}}leaf"):
+        href = leaf.get(f"{{{XLINK_NS}}}href") or ""
+        target = (folder / href).resolve()
+        if not href or "://" in href or not target.is_relative_to(root.resolve()) or not target.is_file():
+            out.append(f"def:leaf {leaf.get('ID')} href {href!r} does not resolve to a file of the package")
+    return out
+
+
 def check_package(root: Path, studyid: str) -> tuple[list[str], list[Problem]]:
     """Every file of the package folder ``root`` (sorted, relative) and the problems found."""
     study = studyid.lower()
@@ -181,6 +200,8 @@ def check_package(root: Path, studyid: str) -> tuple[list[str], list[Problem]]:
             problems.append(Problem(name, f"file name longer than {MAX_NAME} characters ({len(rel.name)})"))
         if rel.suffix.lower() == ".xpt" and (Path(root) / name).stat().st_size > MAX_DATASET_BYTES:
             problems.append(Problem(name, "dataset larger than 5 GB (split it)"))
+    problems += [Problem(name, problem) for name in files if PurePosixPath(name).name == "define.xml"
+                 for problem in leaf_problems(Path(root), name)]
     base = PurePosixPath("m5", "datasets", study)
     for folder, required in (("tabulations/sdtm", ("define.xml", "acrf.pdf", "csdrg.pdf")),
                              ("analysis/adam/datasets", ("define.xml", "adrg.pdf"))):
