@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +38,14 @@ from cdiscflow.study import Study
 ACRF_NAME = "acrf.pdf"
 DICTIONARY = "data_dictionary.csv"
 FIELDS_PER_PAGE = 18
+ANSWER_WIDTH = 66  # characters that fit the answer box at 6 pt
 NOT_SUBMITTED = "NOT SUBMITTED"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _SRC = re.compile(r"__src__\s*==\s*['\"]([A-Za-z0-9_]+)['\"]")
 _TEST_LABELS = {"column", "TEST", "UNIT"}
-_LITERAL_KEYS = {"hardcode", "hardcode_ct", "values", "codelist", "case", "name"}
+_LITERAL_KEYS = {"hardcode", "hardcode_ct", "values", "codelist", "case", "name", "seq"}  # not raw columns
 
 
 @dataclass
@@ -205,12 +207,12 @@ def _colours(forms: list[Form]) -> dict[str, str]:
     return {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(domains)}
 
 
-def _answer(fld: Field) -> str:
+def _answer(fld: Field) -> list[str]:
+    """The answer box's text: choice boxes (wrapped over three lines at most), a check box or the format."""
     if fld.values:
-        return "   ".join(f"\u25a1 {v}" for v in fld.values)
-    if fld.type == "checkbox":
-        return "\u25a1"
-    return fld.format
+        return textwrap.wrap("   ".join(f"\u25a1\u00a0{v.replace(' ', chr(0xA0))}" for v in fld.values),
+                             ANSWER_WIDTH, max_lines=3, placeholder=" ...")
+    return ["\u25a1"] if fld.type == "checkbox" else [fld.format[:ANSWER_WIDTH]]
 
 
 def _render_pages(study: Study, forms: list[Form]) -> bytes:
@@ -255,7 +257,9 @@ def _render_pages(study: Study, forms: list[Form]) -> bytes:
                 ax.text(0.05, y, fld.label, fontsize=8, va="top", wrap=True)
                 ax.text(0.05, y - 0.015, fld.column, fontsize=6, va="top", color="#777777")
                 ax.add_patch(Rectangle((0.36, y - 0.022), 0.30, 0.024, fill=False, lw=0.6, ec="#444444"))
-                ax.text(0.365, y - 0.006, _answer(fld)[:70], fontsize=6, va="top", color="#444444")
+                lines = _answer(fld)
+                ax.text(0.365, y - (0.006 if len(lines) == 1 else 0.002), "\n".join(lines),
+                        fontsize=6 if len(lines) == 1 else 5, va="top", color="#444444", linespacing=1.0)
                 notes = fld.notes or [("", NOT_SUBMITTED, "")]
                 for k, (dom, text, _) in enumerate(notes[:3]):
                     more = f" (+{len(notes) - 3})" if k == 2 and len(notes) > 3 else ""
