@@ -38,6 +38,7 @@ from cdiscflow.study import Study
 ACRF_NAME = "acrf.pdf"
 DICTIONARY = "data_dictionary.csv"
 FIELDS_PER_PAGE = 18
+ROW_HEIGHT, NOTE_HEIGHT, PAGE_BODY = 0.045, 0.012, 0.81  # fractions of the page height
 ANSWER_WIDTH = 66  # characters that fit the answer box at 6 pt
 NOT_SUBMITTED = "NOT SUBMITTED"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -166,12 +167,25 @@ def annotate(study: Study, forms: list[Form]) -> list[Form]:
     return forms
 
 
+def row_height(fld: Field) -> float:
+    """Height of a field's row (fraction of the page): the label and box, or its stacked annotations."""
+    return max(ROW_HEIGHT, NOTE_HEIGHT * len(fld.notes) + 0.01)
+
+
 def paginate(forms: list[Form]) -> list[tuple[Form, list[Field], int]]:
-    """``(form, fields, part)`` per page, in page order (a form longer than a page continues over pages)."""
+    """``(form, fields, part)`` per page, in page order (a form longer than a page continues over pages;
+    every annotation of a field is shown, so a page holds fewer fields with many annotations)."""
     pages = []
     for form in forms:
-        for part, start in enumerate(range(0, max(len(form.fields), 1), FIELDS_PER_PAGE)):
-            pages.append((form, form.fields[start:start + FIELDS_PER_PAGE], part))
+        chunk: list[Field] = []
+        used, part = 0.0, 0
+        for fld in form.fields:
+            if chunk and (used + row_height(fld) > PAGE_BODY or len(chunk) == FIELDS_PER_PAGE):
+                pages.append((form, chunk, part))
+                chunk, used, part = [], 0.0, part + 1
+            chunk.append(fld)
+            used += row_height(fld)
+        pages.append((form, chunk, part))
     return pages
 
 
@@ -241,18 +255,19 @@ def _render_pages(study: Study, forms: list[Form]) -> bytes:
             title = form.label + (" (continued)" if part else "")
             ax.text(0.05, 0.94, title, fontsize=13, weight="bold", va="top")
             ax.text(0.05, 0.915, f"Form: {form.name}", fontsize=7, va="top", color="#555555")
-            x = 0.05
-            for dom in form.domains or []:
+            x, top = 0.05, 0.89
+            for dom in form.domains:
                 text = f"{dom} ({specs[dom].label})" if dom in specs else dom
-                ax.text(x, 0.89, text, fontsize=8, va="top", weight="bold",
+                width = 0.012 * len(text) + 0.03
+                if x > 0.05 and x + width > 0.97:  # next line of domain boxes
+                    x, top = 0.05, top - 0.018
+                ax.text(x, top, text, fontsize=8, va="top", weight="bold",
                         bbox={"boxstyle": "square,pad=0.3", "fc": colours[dom], "ec": colours[dom], "alpha": 0.25})
-                x += 0.012 * len(text) + 0.03
-                if x > 0.85:
-                    break
+                x += width
             if not form.domains:
                 ax.text(0.05, 0.89, NOT_SUBMITTED, fontsize=8, va="top", weight="bold",
                         bbox={"boxstyle": "square,pad=0.3", "fc": "#dddddd", "ec": "#888888"})
-            y, step = 0.85, 0.045
+            y = min(0.85, top - 0.04)
             for fld in fields:
                 ax.text(0.05, y, fld.label, fontsize=8, va="top", wrap=True)
                 ax.text(0.05, y - 0.015, fld.column, fontsize=6, va="top", color="#777777")
@@ -261,12 +276,11 @@ def _render_pages(study: Study, forms: list[Form]) -> bytes:
                 ax.text(0.365, y - (0.006 if len(lines) == 1 else 0.002), "\n".join(lines),
                         fontsize=6 if len(lines) == 1 else 5, va="top", color="#444444", linespacing=1.0)
                 notes = fld.notes or [("", NOT_SUBMITTED, "")]
-                for k, (dom, text, _) in enumerate(notes[:3]):
-                    more = f" (+{len(notes) - 3})" if k == 2 and len(notes) > 3 else ""
-                    ax.text(0.68, y - 0.012 * k, text + more, fontsize=6.5, va="top", color="black",
+                for k, (dom, text, _) in enumerate(notes):
+                    ax.text(0.68, y - NOTE_HEIGHT * k, text, fontsize=6.5, va="top", color="black",
                             bbox={"boxstyle": "square,pad=0.15", "fc": colours.get(dom, "#dddddd"),
                                   "ec": "none", "alpha": 0.3})
-                y -= step
+                y -= row_height(fld)
             ax.text(0.5, 0.02, "Annotations generated from the SDTM specifications by cdiscflow", fontsize=6,
                     ha="center", color="#777777")
             pdf.savefig(fig)

@@ -10,7 +10,14 @@ import pytest
 
 from cdiscflow.errors import CdiscflowError
 from cdiscflow.study import Study
-from cdiscflow.submission.package import CHECKSUMS, Problem, build_package, check_package, safe_arcname, write_zip
+from cdiscflow.submission.package import (
+    CHECKSUMS,
+    Problem,
+    build_package,
+    check_package,
+    safe_arcname,
+    write_zip,
+)
 
 FILES = {
     "sdtm/dm.xpt": b"DM", "sdtm/ae.xpt": b"AE", "sdtm/ae.json": b"{}", "sdtm/lineage/ae.csv": b"x",
