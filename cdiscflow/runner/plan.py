@@ -147,7 +147,7 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
 
     if datasets:
         steps.append(Step("guides", f"{ACTIONS}:guides",
-                          deps=tuple(s.id for s in steps if s.id in ("validate", "define", "acrf")) + datasets,
+                          deps=(*datasets, "validate"),
                           inputs=(*programs, *specs), code=CODE["guides"], outputs=("guides/*",),
                           required=("guides/*.docx",), owns=("guides",)))
 
