@@ -117,12 +117,20 @@ def _programs(study: Study) -> dict[str, Path]:
     return out
 
 
+def package_folders(study: Study) -> dict[str, PurePosixPath]:
+    """Package folders (relative to ``package/``) by role: ``sdtm``, ``adam``, ``programs``, ``tlf``,
+    ``validation``. define.xml links across folders with ``posixpath.relpath(target, folders[standard])``."""
+    study_folder = safe_component(study.studyid.lower(), source=str(study.root / "study.yaml"), field="studyid")
+    base, reports = PurePosixPath("m5", "datasets", study_folder), REPORTS / study_folder
+    return {"sdtm": base / "tabulations" / "sdtm", "adam": base / "analysis" / "adam" / "datasets",
+            "programs": base / "analysis" / "adam" / "programs", "tlf": reports / "tlf",
+            "validation": reports / "validation"}
+
+
 def package_plan(study: Study, out_dir: Path) -> dict[str, Path]:
     """Package path (relative to ``package/``) → source file, for everything the package holds."""
-    study_folder = safe_component(study.studyid.lower(), source=str(study.root / "study.yaml"), field="studyid")
-    base = PurePosixPath("m5", "datasets", study_folder)
-    reports = REPORTS / study_folder
-    sdtm, adam = base / "tabulations" / "sdtm", base / "analysis" / "adam" / "datasets"
+    folders = package_folders(study)
+    sdtm, adam, reports = folders["sdtm"], folders["adam"], folders["tlf"].parent
     sections: list[tuple[PurePosixPath, Path, tuple[str, ...]]] = [
         (sdtm, out_dir / "sdtm", ("*.xpt",)),
         (sdtm, out_dir / "define" / "sdtm", ("*.xml", "*.xsl")),
@@ -142,7 +150,7 @@ def package_plan(study: Study, out_dir: Path) -> dict[str, Path]:
         for src in files:
             plan[safe_arcname(str(target / src.relative_to(folder).as_posix()))] = src
     for rel, src in _programs(study).items():
-        plan[safe_arcname(str(base / "analysis" / "adam" / "programs" / rel))] = src
+        plan[safe_arcname(str(folders["programs"] / rel))] = src
     return dict(sorted(plan.items()))
 
 
