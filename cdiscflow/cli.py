@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("package", help=COMMANDS["package"][1])
     _common(p)
+    p.add_argument("--check", action="store_true", help="only check the existing package (list files, flag problems)")
 
     p = sub.add_parser("ars", help=COMMANDS["ars"][1])
     p.add_argument("event", help="ARS reporting event (JSON or YAML)")

@@ -115,6 +115,10 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
                           inputs=(*programs, *raw_files, *spec_files(study, "sdtm"), *codelists), code=CODE["sdtm"],
                           outputs=("sdtm/**/*",), required=("sdtm/*.xpt",), owns=("sdtm",)))
     on_sdtm = ("sdtm",) if sdtm else ()
+    if sdtm:
+        steps.append(Step("acrf", f"{ACTIONS}:acrf", deps=steps[-1].deps,
+                          inputs=(*programs, *raw_files, *spec_files(study, "sdtm")), code=CODE["acrf"],
+                          outputs=("acrf/*",), required=("acrf/acrf.pdf",), owns=("acrf",)))
 
     adam = study.adam_specs
     for name, ds in adam.items():
@@ -140,6 +144,12 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
         steps.append(Step("define", f"{ACTIONS}:define", {"standards": standards}, deps=datasets,
                           inputs=(*programs, *specs), code=CODE["define"], outputs=("define/**/*",),
                           required=tuple(f"define/{s}/define.xml" for s in standards), owns=("define",)))
+
+    if datasets:
+        steps.append(Step("guides", f"{ACTIONS}:guides",
+                          deps=(*datasets, "validate"),
+                          inputs=(*programs, *specs), code=CODE["guides"], outputs=("guides/*",),
+                          required=("guides/*.docx",), owns=("guides",)))
 
     entries, defaults = tlf_catalog(study)
     want_pdf = []

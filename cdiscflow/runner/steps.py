@@ -25,6 +25,8 @@ CODE: dict[str, tuple[str, ...]] = {
     "define": ("submission/define*", "submission/templates/define*", *COMMON_CODE),
     "tlf": ("tlf", *COMMON_CODE),
     "tlf_pdf": ("tlf/render/pdf.py",),
+    "acrf": ("submission/acrf.py", *COMMON_CODE),
+    "guides": ("submission/guides.py", "submission/acrf.py", "tlf/render", *COMMON_CODE),
     "package": ("submission/package.py", "provenance.py", "io/atomic.py"),
 }
 
@@ -38,6 +40,8 @@ STAGES: dict[str, tuple[str, str]] = {
     "define": ("cdiscflow.submission.define_command", "write_define"),
     "tlf": ("cdiscflow.tlf.engine", "run_catalog"),
     "tlf_pdf": ("cdiscflow.tlf.render.pdf", "convert_to_pdf"),
+    "acrf": ("cdiscflow.submission.acrf", "write_acrf"),
+    "guides": ("cdiscflow.submission.guides", "write_guides"),
     "package": ("cdiscflow.submission.package", "build_package"),
 }
 
@@ -117,6 +121,17 @@ def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:
         print("PDF skipped: LibreOffice (soffice) is not installed")
         return
     convert([ctx.input_dir("tlf") / f"{oid}.rtf" for oid in outputs], ctx.output_dir("tlf"))
+
+
+def acrf(ctx: StepContext) -> None:
+    """The annotated CRF (generated from the data dictionary and SDTM specs, or the study's own) → ``acrf/``."""
+    print(f"acrf: {stage_function('acrf')(ctx.study, ctx.input_dir('raw'), ctx.output_dir('acrf'))}")
+
+
+def guides(ctx: StepContext) -> None:
+    """The cSDRG and ADRG (DOCX, and PDF with LibreOffice) → ``guides/``."""
+    for path in stage_function("guides")(ctx.study, ctx.out_dir, ctx.output_dir("guides")):
+        print(f"guides: {path}")
 
 
 def package(ctx: StepContext) -> None:

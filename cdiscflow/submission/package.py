@@ -1,18 +1,26 @@
-"""The submission package: an eCTD module 5 style folder, a sha256 checksum file and a deterministic zip.
+"""The submission package: an eCTD module 5 folder, a sha256 checksum file, a deterministic zip and a check.
 
 Layout (``<study>`` is the study's STUDYID in lower case)::
 
     package/
-      checksums.sha256                                   sha256sum format, every file below, sorted
-      m5/datasets/<study>/tabulations/sdtm/              SDTM *.xpt + define.xml + define.html (+ stylesheet)
-      m5/datasets/<study>/analysis/adam/datasets/        ADaM *.xpt + define.xml + define.html (+ stylesheet)
-      m5/datasets/<study>/analysis/adam/programs/        study.yaml, specs/**, tlf/*.yaml and the study's *.py
-      m5/datasets/<study>/analysis/adam/tlf/             every TLF file (RTF, DOCX, PDF, HTML, figures, ARD)
-      m5/datasets/<study>/validation/                    the validation report (HTML, JSON)
-    package.zip                                          the same tree (entries relative to package/)
+      checksums.sha256                                      sha256sum format, every file below, sorted
+      m5/datasets/<study>/tabulations/sdtm/                 SDTM *.xpt, define.xml (+ stylesheet), acrf.pdf, csdrg.pdf
+      m5/datasets/<study>/analysis/adam/datasets/           ADaM *.xpt, define.xml (+ stylesheet), adrg.pdf
+      m5/datasets/<study>/analysis/adam/programs/           the study's programs and specs as *.txt (not its simulator)
+      m5/53-clin-stud-rep/535-rep-effic-safety-stud/5351-stud-rep-contr/<study>/tlf/         every TLF file
+      m5/53-clin-stud-rep/535-rep-effic-safety-stud/5351-stud-rep-contr/<study>/validation/  validation report
+    package.zip                                             the same tree (entries relative to package/)
 
-The TLFs sit beside the ADaM programs that made them (eCTD has no TLF folder; in a CSR they would go to
-module 5.3). The zip is byte-for-byte reproducible: sorted entries, fixed permissions, and every entry dated
+The folders follow the ICH eCTD specification and FDA's Study Data Technical Conformance Guide: datasets,
+define.xml, the aCRF and the reviewer's guides go to ``m5/datasets``; programs as ASCII ``.txt``; the tables,
+listings and figures are study report content (module 5.3.5.1, reports of controlled clinical studies), so they
+sit outside ``m5/datasets``. define.html is not shipped (the stylesheet renders define.xml).
+
+:func:`check_package` lists every file and flags what is out of place (a file type not allowed in its folder, a
+file outside the known folders, a name not lowercase or longer than 64 characters, a dataset over 5 GB, a
+missing define.xml, aCRF or reviewer's guide).
+
+The zip is byte-for-byte reproducible: sorted entries, fixed permissions, and every entry dated
 ``SOURCE_DATE_EPOCH`` (clamped to 1980, the earliest date a zip can hold). Entry names are checked to stay
 inside the package (no absolute paths, no ``..``, no backslashes).
 """
@@ -26,14 +34,17 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.io.atomic import atomic_path, write_text
+from cdiscflow.io.xmlsafe import parse_xml
 from cdiscflow.paths import safe_component, safe_relpath
 from cdiscflow.provenance import run_datetime, sha256_file
 from cdiscflow.study import Study
+from cdiscflow.submission.define import DEF_NS, XLINK_NS
 
 log = logging.getLogger(__name__)
 CHECKSUMS = "checksums.sha256"
@@ -76,19 +87,60 @@ def _regular_mode(folder: Path, rel: Path) -> int:
     return mode
 
 
+REPORTS = PurePosixPath("m5", "53-clin-stud-rep", "535-rep-effic-safety-stud", "5351-stud-rep-contr")
+DATASET_TYPES = frozenset({".xpt", ".xml", ".xsl", ".pdf"})
+#: Allowed file types per package area (relative to ``m5/datasets/<study>`` or to the reports folder).
+AREAS: dict[str, frozenset[str]] = {
+    "tabulations/sdtm": DATASET_TYPES,
+    "analysis/adam/datasets": DATASET_TYPES,
+    "analysis/adam/programs": frozenset({".txt"}),
+    "tlf": frozenset({".pdf", ".rtf", ".docx", ".html", ".png", ".svg", ".csv", ".json", ".txt"}),
+    "validation": frozenset({".html", ".json", ".pdf", ".csv"}),
+}
+MAX_NAME = 64
+MAX_DATASET_BYTES = 5 * 1024**3
+
+
+def _programs(study: Study) -> dict[str, Path]:
+    """The study's programs and specs as ``<path>.txt`` (relative to ``programs/``); the simulator is not one."""
+    files = _files(study.root, ("study.yaml", "specs/**/*.yaml", "tlf/*.yaml", "**/*.py"))
+    out: dict[str, Path] = {}
+    for src in files:
+        rel = src.relative_to(study.root)
+        if rel.parts[0] == "simulator" or rel.name == "__init__.py":
+            continue
+        name = rel.with_suffix(".txt").as_posix()
+        if name in out:
+            raise CdiscflowError(f"package: {out[name].name} and {src.name} would both be programs/{name}",
+                                 expected="program file names unique per folder, whatever their extension")
+        out[name] = src
+    return out
+
+
+def package_folders(study: Study) -> dict[str, PurePosixPath]:
+    """Package folders (relative to ``package/``) by role: ``sdtm``, ``adam``, ``programs``, ``tlf``,
+    ``validation``. define.xml links across folders with ``posixpath.relpath(target, folders[standard])``."""
+    study_folder = safe_component(study.studyid.lower(), source=str(study.root / "study.yaml"), field="studyid")
+    base, reports = PurePosixPath("m5", "datasets", study_folder), REPORTS / study_folder
+    return {"sdtm": base / "tabulations" / "sdtm", "adam": base / "analysis" / "adam" / "datasets",
+            "programs": base / "analysis" / "adam" / "programs", "tlf": reports / "tlf",
+            "validation": reports / "validation"}
+
+
 def package_plan(study: Study, out_dir: Path) -> dict[str, Path]:
     """Package path (relative to ``package/``) → source file, for everything the package holds."""
-    base = PurePosixPath("m5", "datasets", safe_component(study.studyid.lower(), source=str(study.root / "study.yaml"),
-                                                          field="studyid"))
-    adam_root = base / "analysis" / "adam"
+    folders = package_folders(study)
+    sdtm, adam, reports = folders["sdtm"], folders["adam"], folders["tlf"].parent
     sections: list[tuple[PurePosixPath, Path, tuple[str, ...]]] = [
-        (base / "tabulations" / "sdtm", out_dir / "sdtm", ("*.xpt",)),
-        (base / "tabulations" / "sdtm", out_dir / "define" / "sdtm", ("*",)),
-        (adam_root / "datasets", out_dir / "adam", ("*.xpt",)),
-        (adam_root / "datasets", out_dir / "define" / "adam", ("*",)),
-        (adam_root / "programs", study.root, ("study.yaml", "specs/**/*", "tlf/*.yaml", "**/*.py")),
-        (adam_root / "tlf", out_dir / "tlf", ("**/*",)),
-        (base / "validation", out_dir / "validation", ("**/*",)),
+        (sdtm, out_dir / "sdtm", ("*.xpt",)),
+        (sdtm, out_dir / "define" / "sdtm", ("*.xml", "*.xsl")),
+        (sdtm, out_dir / "acrf", ("acrf.pdf",)),
+        (sdtm, out_dir / "guides", ("csdrg.pdf",)),
+        (adam, out_dir / "adam", ("*.xpt",)),
+        (adam, out_dir / "define" / "adam", ("*.xml", "*.xsl")),
+        (adam, out_dir / "guides", ("adrg.pdf",)),
+        (reports / "tlf", out_dir / "tlf", ("**/*",)),
+        (reports / "validation", out_dir / "validation", ("**/*",)),
     ]
     plan: dict[str, Path] = {}
     for target, folder, patterns in sections:
@@ -97,7 +149,76 @@ def package_plan(study: Study, out_dir: Path) -> dict[str, Path]:
             log.warning("package: nothing found in %s (%s)", folder, ", ".join(patterns))
         for src in files:
             plan[safe_arcname(str(target / src.relative_to(folder).as_posix()))] = src
+    for rel, src in _programs(study).items():
+        plan[safe_arcname(str(folders["programs"] / rel))] = src
     return dict(sorted(plan.items()))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing out of place in a package: the file (or folder) and what is wrong."""
+
+    path: str
+    problem: str
+
+
+def _area(rel: PurePosixPath, study: str) -> str | None:
+    """The :data:`AREAS` key a package file belongs to, or ``None`` when it sits outside them."""
+    for root in (PurePosixPath("m5", "datasets", study), REPORTS / study):
+        if rel.is_relative_to(root):
+            inner = rel.relative_to(root).parent
+            return next((a for a in AREAS if inner.is_relative_to(a)), None)
+    return None
+
+
+def leaf_problems(root: Path, define: str) -> list[str]:
+    """What is wrong with the ``def:leaf`` hrefs of the package's ``define`` (relative to ``root``): each must
+    name a file of the package (relative to the define.xml's folder, no URL, not leaving the package)."""
+    try:
+        tree = parse_xml(root / define)
+    except CdiscflowError as exc:
+        return [f"define.xml does not parse: {exc.message}"]
+    folder = (root / define).parent
+    out = []
+    for leaf in tree.iter(f"{{{DEF_NS}}}leaf"):
+        href = leaf.get(f"{{{XLINK_NS}}}href") or ""
+        target = (folder / href).resolve()
+        if not href or "://" in href or not target.is_relative_to(root.resolve()) or not target.is_file():
+            out.append(f"def:leaf {leaf.get('ID')} href {href!r} does not resolve to a file of the package")
+    return out
+
+
+def check_package(root: Path, studyid: str) -> tuple[list[str], list[Problem]]:
+    """Every file of the package folder ``root`` (sorted, relative) and the problems found."""
+    study = studyid.lower()
+    files = sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
+    problems: list[Problem] = []
+    for name in files:
+        rel = PurePosixPath(name)
+        if name == CHECKSUMS:
+            continue
+        area = _area(rel, study)
+        if area is None:
+            problems.append(Problem(name, "outside the eCTD folders of the package"))
+        elif rel.suffix.lower() not in AREAS[area]:
+            problems.append(Problem(name, f"file type {rel.suffix or '(none)'} not expected in {area}/"))
+        if rel.name != rel.name.lower():
+            problems.append(Problem(name, "file name is not lower case"))
+        if len(rel.name) > MAX_NAME:
+            problems.append(Problem(name, f"file name longer than {MAX_NAME} characters ({len(rel.name)})"))
+        if rel.suffix.lower() == ".xpt" and (Path(root) / name).stat().st_size > MAX_DATASET_BYTES:
+            problems.append(Problem(name, "dataset larger than 5 GB (split it)"))
+    problems += [Problem(name, problem) for name in files if PurePosixPath(name).name == "define.xml"
+                 for problem in leaf_problems(Path(root), name)]
+    base = PurePosixPath("m5", "datasets", study)
+    for folder, required in (("tabulations/sdtm", ("define.xml", "acrf.pdf", "csdrg.pdf")),
+                             ("analysis/adam/datasets", ("define.xml", "adrg.pdf"))):
+        here = [PurePosixPath(f) for f in files if PurePosixPath(f).parent == base / folder]
+        if not any(f.suffix == ".xpt" for f in here):
+            continue
+        problems += [Problem(str(base / folder / need), "missing") for need in required
+                     if base / folder / need not in here]
+    return files, problems
 
 
 def safe_arcname(name: str) -> str:
@@ -152,6 +273,8 @@ def build_package(study: Study, out_dir: Path, dest: Path | None = None) -> Path
         root = Path(tmp) / "package"
         root.mkdir()
         assemble(study, out_dir, root)
+        for problem in check_package(root, study.studyid)[1]:
+            log.warning("package check: %s: %s", problem.path, problem.problem)
         write_zip(root, Path(tmp) / "package.zip")
         final = dest / "package"
         old = Path(tmp) / "old"

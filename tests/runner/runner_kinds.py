@@ -117,6 +117,16 @@ def _plot(path: Path, text: str) -> None:
     plt.close(fig)
 
 
+def acrf(ctx: StepContext) -> None:
+    _plot(ctx.output_dir("acrf") / "acrf.pdf", "aCRF page 1")
+
+
+def guides(ctx: StepContext) -> None:
+    for kind in ("csdrg", "adrg"):
+        _plot(ctx.output_dir("guides") / f"{kind}.pdf", f"{kind} page 1")
+        (ctx.output_dir("guides") / f"{kind}.docx").write_bytes(b"PK")
+
+
 def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:
     for oid in outputs:
         _plot(ctx.output_dir("tlf") / f"{oid}.pdf", f"{oid} page 1")

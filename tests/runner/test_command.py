@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-STEPS = ["simulate", "sdtm", "adam:ADSL", "adam:ADAE", "adam:ADVS", "validate", "define", "tlf:t-1", "tlf:t-2",
-         "tlf:f-1", "tlf-pdf", "package"]
+STEPS = ["simulate", "sdtm", "acrf", "adam:ADSL", "adam:ADAE", "adam:ADVS", "validate", "define", "tlf:t-1", "tlf:t-2",
+         "tlf:f-1", "tlf-pdf", "guides", "package"]
 
 
 def ran(out: str) -> list[str]:
@@ -34,7 +34,7 @@ def test_first_run_runs_everything_and_second_does_nothing(study_dir, tmp_path, 
     code, text = run_cli(str(study_dir), "--out", str(out))
     assert code == 0
     assert ran(text) == []
-    assert "Nothing to do: all 12 steps are up to date." in text
+    assert "Nothing to do: all 14 steps are up to date." in text
 
 
 def test_touching_a_spec_reruns_only_its_dependants(study_dir, tmp_path, run_cli):
@@ -44,15 +44,17 @@ def test_touching_a_spec_reruns_only_its_dependants(study_dir, tmp_path, run_cli
     adae.write_text(adae.read_text().replace("AE Analysis", "Adverse Event Analysis"))
     code, text = run_cli(str(study_dir), "--out", str(out))
     assert code == 0
-    # t-2 reads ADAE; validate, define and package read everything; tlf-pdf reads t-2's RTF, which changed
-    assert sorted(ran(text)) == sorted(["adam:ADAE", "validate", "define", "tlf:t-2", "tlf-pdf", "package"])
+    # t-2 reads ADAE; validate, define, guides and package read everything; tlf-pdf reads t-2's RTF, which changed
+    assert sorted(ran(text)) == sorted(["adam:ADAE", "validate", "define", "guides", "tlf:t-2", "tlf-pdf",
+                                        "package"])
 
     vs = study_dir / "specs/sdtm/vs.yaml"
     vs.write_text(vs.read_text().replace("Vital Signs", "Vital Signs Data"))
     code, text = run_cli(str(study_dir), "--out", str(out))
     # the SDTM step re-maps every domain, but only vs.xpt changes: ADSL (source DM) and ADAE (AE, SUPPAE)
-    # stay up to date; ADVS has no source, so it reads all of SDTM and re-runs
-    assert sorted(ran(text)) == sorted(["sdtm", "adam:ADVS", "validate", "define", "tlf:f-1", "package"])
+    # stay up to date; ADVS has no source, so it reads all of SDTM and re-runs; the aCRF reads the SDTM specs
+    assert sorted(ran(text)) == sorted(["sdtm", "acrf", "adam:ADVS", "validate", "define", "guides", "tlf:f-1",
+                                        "package"])
 
 
 def test_a_study_program_change_reruns_everything_downstream_of_it(study_dir, tmp_path, run_cli):
@@ -123,7 +125,7 @@ def test_only_runs_a_subset_and_what_it_needs(study_dir, tmp_path, run_cli):
 def test_dry_run_prints_the_plan_and_runs_nothing(study_dir, tmp_path, run_cli):
     out = tmp_path / "out"
     code, text = run_cli(str(study_dir), "--out", str(out), "--dry-run")
-    assert code == 0 and "adam:ADAE" in text and "run (never ran)" in text and "12 step(s) would run." in text
+    assert code == 0 and "adam:ADAE" in text and "run (never ran)" in text and "14 step(s) would run." in text
     assert not (out / "teststudy" / "sdtm").exists()
     run_cli(str(study_dir), "--out", str(out))
     tlf = study_dir / "tlf/catalog.yaml"

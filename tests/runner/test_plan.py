@@ -16,6 +16,7 @@ def test_graph_of_the_test_study(study_dir: Path, tmp_path: Path):
     assert {s.id: s.deps for s in graph} == {
         "simulate": (),
         "sdtm": ("simulate",),
+        "acrf": ("simulate",),
         "adam:ADSL": ("sdtm",),
         "adam:ADAE": ("sdtm", "adam:ADSL"),
         "adam:ADVS": ("sdtm", "adam:ADSL"),
@@ -24,9 +25,10 @@ def test_graph_of_the_test_study(study_dir: Path, tmp_path: Path):
         "tlf:t-1": ("adam:ADSL",),
         "tlf:t-2": ("adam:ADAE", "adam:ADSL"),
         "tlf:f-1": ("adam:ADSL", "adam:ADVS"),
+        "guides": ("sdtm", "adam:ADAE", "adam:ADSL", "adam:ADVS", "validate"),
         "tlf-pdf": ("tlf:t-1", "tlf:t-2"),
-        "package": ("simulate", "sdtm", "adam:ADAE", "adam:ADSL", "adam:ADVS", "validate", "define", "tlf:t-1", "tlf:t-2",
-                    "tlf:f-1", "tlf-pdf"),
+        "package": ("simulate", "sdtm", "acrf", "adam:ADAE", "adam:ADSL", "adam:ADVS", "validate", "define", "guides",
+                    "tlf:t-1", "tlf:t-2", "tlf:f-1", "tlf-pdf"),
     }
     assert graph["simulate"].params == {"seed": 3}
     assert graph["adam:ADAE"].reads == ("sdtm/ae.*", "sdtm/suppae.*", "adam/adsl.*")
