@@ -10,12 +10,13 @@ Each becomes an ``arm:ResultDisplay`` (the catalog entry's number and title) wit
 the analysis datasets of the entry with a ``def:WhereClauseRef`` for its population / analysis condition when
 that condition is a conjunction of simple comparisons (else the condition is quoted in the documentation), the
 analysis variables the entry's options name, ``ParameterOID`` when the condition selects PARAMCD, the program,
-and a link to the display's analysis results dataset (``<id>.ard.json``, at :data:`ARD_HREF` from define.xml).
+and a link to the display's analysis results dataset (``<id>.ard.json`` in the package's TLF folder).
 """
 
 from __future__ import annotations
 
 import ast
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +26,12 @@ from cdiscflow.errors import ExpressionError, SpecError
 from cdiscflow.expr import parse
 from cdiscflow.specs.model import Dataset
 from cdiscflow.study import Study
+from cdiscflow.submission.layout import package_folders
 from cdiscflow.tlf.catalog import OutputSpec, load_catalog
 
 ARM_NS = "http://www.cdisc.org/ns/arm/v1.0"
 ARM_SCHEMA = "define-xml-2.1/schema/cdisc-arm-1.0/arm1-0-0.xsd"
 #: Where the package files an output's ARD, relative to the ADaM define.xml (``analysis/adam/datasets/``).
-ARD_HREF = "../tlf/{id}.ard.json"
 DEFAULT_REASON, DEFAULT_PURPOSE = "SPECIFIED IN SAP", "SECONDARY OUTCOME MEASURE"
 _COMPARATORS = {ast.Eq: "EQ", ast.NotEq: "NE", ast.Lt: "LT", ast.LtE: "LE", ast.Gt: "GT", ast.GtE: "GE",
                 ast.In: "IN", ast.NotIn: "NOTIN"}
@@ -132,11 +133,12 @@ def analysis_results(study: Study, specs: dict[str, Dataset]) -> list[ArmResult]
         if oid not in by_id:
             raise SpecError(f"analysis_results: output {oid!r} is not in the TLF catalog", file=meta_file,
                             expected=f"one of {', '.join(sorted(by_id))}")
-        results.append(_result(by_id[oid], reason, purpose, specs, meta_file))
+        results.append(_result(by_id[oid], reason, purpose, specs, meta_file, ard_href(study, oid)))
     return results
 
 
-def _result(spec: OutputSpec, reason: str, purpose: str, specs: dict[str, Dataset], file: str) -> ArmResult:
+def _result(spec: OutputSpec, reason: str, purpose: str, specs: dict[str, Dataset], file: str,
+            href: str) -> ArmResult:
     where = spec.options.get("where") if isinstance(spec.options.get("where"), str) else None
     analysis = spec.options.get("dataset") if isinstance(spec.options.get("dataset"), str) else None
     analysis = analysis or next((d for d in spec.datasets if d != spec.population.dataset), spec.population.dataset)
@@ -159,7 +161,13 @@ def _result(spec: OutputSpec, reason: str, purpose: str, specs: dict[str, Datase
     return ArmResult(id=spec.id, name=spec.titles[0] if numbered else spec.id,
                      title=" ".join(spec.titles[1:] if numbered else spec.titles),
                      reason=reason, purpose=purpose, program=spec.program, population=spec.population.label,
-                     datasets=datasets, parameter_oid=parameter, ard_href=ARD_HREF.format(id=spec.id))
+                     datasets=datasets, parameter_oid=parameter, ard_href=href)
+
+
+def ard_href(study: Study, output_id: str) -> str:
+    """The link from the ADaM define.xml to an output's ARD, as the package lays them out."""
+    folders = package_folders(study)
+    return posixpath.relpath(str(folders["tlf"] / f"{output_id}.ard.json"), str(folders["adam"]))
 
 
 def code_context() -> str:

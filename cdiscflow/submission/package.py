@@ -41,10 +41,11 @@ from pathlib import Path, PurePosixPath
 from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.io.atomic import atomic_path, write_text
 from cdiscflow.io.xmlsafe import parse_xml
-from cdiscflow.paths import safe_component, safe_relpath
+from cdiscflow.paths import safe_relpath
 from cdiscflow.provenance import run_datetime, sha256_file
 from cdiscflow.study import Study
 from cdiscflow.submission.define import DEF_NS, XLINK_NS
+from cdiscflow.submission.layout import REPORTS, package_folders
 
 log = logging.getLogger(__name__)
 CHECKSUMS = "checksums.sha256"
@@ -87,7 +88,6 @@ def _regular_mode(folder: Path, rel: Path) -> int:
     return mode
 
 
-REPORTS = PurePosixPath("m5", "53-clin-stud-rep", "535-rep-effic-safety-stud", "5351-stud-rep-contr")
 DATASET_TYPES = frozenset({".xpt", ".xml", ".xsl", ".pdf"})
 #: Allowed file types per package area (relative to ``m5/datasets/<study>`` or to the reports folder).
 AREAS: dict[str, frozenset[str]] = {
@@ -115,16 +115,6 @@ def _programs(study: Study) -> dict[str, Path]:
                                  expected="program file names unique per folder, whatever their extension")
         out[name] = src
     return out
-
-
-def package_folders(study: Study) -> dict[str, PurePosixPath]:
-    """Package folders (relative to ``package/``) by role: ``sdtm``, ``adam``, ``programs``, ``tlf``,
-    ``validation``. define.xml links across folders with ``posixpath.relpath(target, folders[standard])``."""
-    study_folder = safe_component(study.studyid.lower(), source=str(study.root / "study.yaml"), field="studyid")
-    base, reports = PurePosixPath("m5", "datasets", study_folder), REPORTS / study_folder
-    return {"sdtm": base / "tabulations" / "sdtm", "adam": base / "analysis" / "adam" / "datasets",
-            "programs": base / "analysis" / "adam" / "programs", "tlf": reports / "tlf",
-            "validation": reports / "validation"}
 
 
 def package_plan(study: Study, out_dir: Path) -> dict[str, Path]:

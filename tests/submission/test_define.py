@@ -578,7 +578,6 @@ def test_analysis_results_metadata_of_the_builtin_key_displays(tmp_path: Path) -
     each result linked to its ARD under the name the TLF engine writes."""
     import pandas as pd
 
-    from cdiscflow.submission.define_arm import ARD_HREF
     from cdiscflow.tlf.ard import write_ard
 
     study = Study.load("msc_ntf_als")
@@ -591,7 +590,9 @@ def test_analysis_results_metadata_of_the_builtin_key_displays(tmp_path: Path) -
         ("RD.t-1", "Table 1"), ("RD.t-2", "Table 2"), ("RD.t-3", "Table 3"), ("RD.t-slope", "Table 5")]
     leaves = {lf.get("ID"): lf.get(f"{{{NS['xlink']}}}href") for lf in root.iterfind(".//def:leaf", NS)}
     _, json_path = write_ard(pd.DataFrame(), tmp_path / "t-1", {})
-    assert leaves["LF.ARD.t-1"] == ARD_HREF.format(id="t-1") and leaves["LF.ARD.t-1"].endswith("/" + json_path.name)
+    # from analysis/adam/datasets/ up to m5/ and down into the study report's tlf folder
+    assert leaves["LF.ARD.t-1"] == ("../../../../../53-clin-stud-rep/535-rep-effic-safety-stud/5351-stud-rep-contr/"
+                                    f"{study.studyid.lower()}/tlf/{json_path.name}")
     slope = root.find(".//arm:AnalysisResult[@OID='AR.t-slope.1']", arm)
     assert (slope.get("ParameterOID"), slope.get("AnalysisPurpose")) == ("IT.ADQSFRS.PARAMCD",
                                                                         "SECONDARY OUTCOME MEASURE")
