@@ -15,17 +15,18 @@ def test_dask_cluster_run_is_byte_identical_to_a_local_run(study_dir, tmp_path, 
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is an optional extra")
     from test_determinism import tree
 
-    assert run_cli(str(study_dir), "--out", str(tmp_path / "local"))[0] == 0
+    assert run_cli(str(study_dir), "--reproducible", "--out", str(tmp_path / "local"))[0] == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        code, text = run_cli(str(study_dir), "--out", str(tmp_path / "dask"), "--scheduler",
+        code, text = run_cli(str(study_dir), "--reproducible", "--out", str(tmp_path / "dask"), "--scheduler",
                              cluster.scheduler_address)
         assert code == 0, text
         with distributed.Client(cluster) as client:
             # the steps really ran on the workers: each worker process has imported the test step kinds
             seen = client.run(lambda: __import__("sys").modules.get("runner_kinds") is not None)
         assert any(seen.values())
-        _, again = run_cli(str(study_dir), "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address)
+        _, again = run_cli(str(study_dir), "--reproducible", "--out", str(tmp_path / "dask"), "--scheduler",
+                           cluster.scheduler_address)
         assert "Nothing to do" in again
     local, remote = tree(tmp_path / "local" / "teststudy"), tree(tmp_path / "dask" / "teststudy")
     assert sorted(local) == sorted(remote)
