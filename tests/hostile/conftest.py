@@ -58,10 +58,12 @@ def assert_clean_error(result: tuple[int, str, str], *names: str, code: int = 2)
 
 
 def files_under(folder: Path) -> list[str]:
-    """Every file below ``folder`` (relative POSIX paths, sorted); [] if it does not exist."""
+    """Every output file below ``folder`` (relative POSIX paths, sorted); [] if it does not exist. The run
+    lock (``<study>/.lock``, taken by every stage command) is not an output."""
     if not folder.exists():
         return []
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if (p.is_file() or p.is_symlink()) and p.name != ".lock")
 
 
 # ---- hard-data: the simulated built-in study, faulty copies of its raw extracts, the CLI in process ----------
