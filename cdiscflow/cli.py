@@ -19,7 +19,7 @@ from cdiscflow.errors import CdiscflowError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cdiscflow.runner.command", "run raw → SDTM → ADaM → validation → define → TLFs → package"),
-    "simulate": ("cdiscflow.studies.msc_ntf_als.simulator.command", "simulate the built-in study's raw EDC extracts"),
+    "simulate": ("cdiscflow.simulate", "simulate a study's raw EDC extracts (studies with a simulator)"),
     "sdtm": ("cdiscflow.mapping.command", "map raw extracts to SDTM (with reconciliation)"),
     "adam": ("cdiscflow.adam.command", "derive ADaM datasets from SDTM"),
     "validate": ("cdiscflow.validation.command", "validate SDTM/ADaM against specs, CT and rules"),
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help=COMMANDS["simulate"][1])
     _common(p)
-    p.add_argument("--seed", type=int, default=20190101, help="random seed (default reproduces the paper)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the study's, e.g. the paper's)")
     p.add_argument("--subjects", type=int, default=None, help="randomized participants (default 48)")
 
     p = sub.add_parser("sdtm", help=COMMANDS["sdtm"][1])

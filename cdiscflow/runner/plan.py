@@ -2,7 +2,7 @@
 
 Steps and what they need (ids in brackets)::
 
-    [simulate]            built-in simulated study without --raw: study programs → raw/*.csv
+    [simulate]            a study with a simulator (code: simulate) without --raw: study programs → raw/*.csv
     [sdtm]                raw extracts + SDTM specs + codelists → every domain (the mapping engine maps a study
                           at once: DM first, SUPP-- with their parent, one reconciliation over all extracts)
     [adam:<DATASET>]      SDTM + the ADaM datasets in its ``settings.depends`` (and ``source``); its spec
@@ -95,9 +95,9 @@ def _raw_step(study: Study, opt: PlanOptions, programs: list[str]) -> tuple[list
         if not raw.is_dir():
             raise SpecError(f"raw folder {opt.raw} not found", expected="a folder with the raw extracts")
         return [], sorted(str(p) for p in raw.rglob("*") if p.is_file())
-    if not study.meta.get("simulated"):
+    if not study.code.modules["simulate"]:
         raise SpecError(f"study {study.name} has no simulator", file=str(study.root / "study.yaml"),
-                        expected="--raw DIR with the raw extracts")
+                        variable="code.simulate", expected="--raw DIR with the raw extracts")
     params = {k: v for k, v in (("seed", opt.seed), ("subjects", opt.subjects)) if v is not None}
     return [Step("simulate", f"{ACTIONS}:simulate", params, inputs=tuple(programs), code=CODE["simulate"],
                  outputs=("raw/*",), required=("raw/*",), owns=("raw",))], []

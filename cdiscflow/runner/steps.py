@@ -31,7 +31,7 @@ CODE: dict[str, tuple[str, ...]] = {
 
 #: The library function each step kind calls (``{study}``: the built-in study's folder name).
 STAGES: dict[str, tuple[str, str]] = {
-    "simulate": ("cdiscflow.studies.{study}.simulator.command", "simulate"),
+    "simulate": ("cdiscflow.simulate", "simulate"),
     "sdtm": ("cdiscflow.mapping.study", "map_study"),
     "adam": ("cdiscflow.adam.engine", "derive_study"),
     "validate": ("cdiscflow.validation", "validate_study"),
@@ -68,17 +68,13 @@ def availability(kind: str, study: str = "") -> str:
 
 
 def simulate(ctx: StepContext, *, seed: int | None = None, subjects: int | None = None) -> None:
-    """Simulated raw extracts of a built-in study → ``raw/*.csv``."""
-    options = {k: v for k, v in (("seed", seed), ("subjects", subjects)) if v is not None}
-    stage_function("simulate", ctx.study.root.name)(ctx.output_root, **options)
+    """Simulated raw extracts (the study's own simulator) → ``raw/*.csv``."""
+    stage_function("simulate")(ctx.study, ctx.output_root, seed=seed, subjects=subjects)
 
 
 def sdtm(ctx: StepContext) -> None:
     """Every SDTM domain (DM first, SUPP-- with their parent), lineage, rejections and reconciliation → ``sdtm/``."""
     map_study = stage_function("sdtm")
-    from cdiscflow.mapping.command import load_modules
-
-    load_modules(ctx.study)
     map_study(ctx.study, ctx.input_dir("raw"), ctx.output_dir("sdtm"))
 
 
