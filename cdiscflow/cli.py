@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="date outputs by SOURCE_DATE_EPOCH (default 2026-01-01) for byte-identical reruns")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:port)")
     p.add_argument("--raw", default=None, help="read raw extracts from DIR instead of simulating")
+    p.add_argument("--sdtm", default=None, help="start from the SDTM datasets in DIR (no simulate/sdtm steps)")
+    p.add_argument("--adam", default=None, help="start from the ADaM datasets in DIR (validation and TLFs)")
     p.add_argument("--seed", type=int, default=None, help="simulation seed")
     p.add_argument("--subjects", type=int, default=None, help="simulate N randomized participants")
 

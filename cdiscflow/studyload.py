@@ -34,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cdiscflow.errors import SpecError
+from cdiscflow.errors import CdiscflowError, SpecError
 from cdiscflow.registry import LIBRARY, STUDY_REGISTRIES, Registry
 
 SLOTS = ("sdtm", "adam", "tlf", "validation", "simulate")
@@ -132,8 +132,19 @@ class StudyCode:
     def load(self, slot: str) -> list[ModuleType]:
         """Import the modules of ``slot`` (``sdtm``, ``adam``, ``tlf``, ``validation``, ``simulate``)."""
         if slot not in self.loaded:
-            self.loaded[slot] = [importlib.import_module(f"{self.package}.{name}") for name in self.modules[slot]]
+            self.loaded[slot] = [self._import(name, slot) for name in self.modules[slot]]
         return self.loaded[slot]
+
+    def _import(self, name: str, slot: str) -> ModuleType:
+        try:
+            return importlib.import_module(f"{self.package}.{name}")
+        except CdiscflowError:
+            raise
+        except Exception as exc:  # the study's own code failed to import: say which module, in one line
+            where = getattr(exc, "filename", None) or module_file(self.root, name)
+            line = f" line {exc.lineno}" if isinstance(exc, SyntaxError) else ""
+            raise SpecError(f"study module {name!r} (code.{slot}) cannot be imported{line}: "
+                            f"{type(exc).__name__}: {exc}", file=str(where)) from exc
 
     def lookup(self, kind: str, name: Any, *, file: str | None = None, variable: str | None = None
                ) -> Callable[..., Any]:

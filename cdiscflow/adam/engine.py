@@ -100,6 +100,30 @@ def derivation_order(specs: dict[str, Dataset], wanted: list[str] | None = None)
     return [names[k] for k in order]
 
 
+def missing_programs(study: Study, names: list[str] | None = None) -> dict[str, str]:
+    """ADaM datasets (of ``names``, default all) whose spec names no program the study has, with why."""
+    missing: dict[str, str] = {}
+    for name in names or list(study.adam_specs):
+        spec = study.adam_specs[name]
+        program = spec.settings.get("program")
+        if not isinstance(program, str) or not program:
+            missing[name] = "settings.program is missing"
+            continue
+        try:
+            study.lookup("adam", program, file=spec.file)
+        except SpecError:
+            missing[name] = f"program {program!r} is not registered"
+    return missing
+
+
+def no_program_error(missing: dict[str, str]) -> SpecError:
+    """One error naming every ADaM dataset without a program."""
+    return SpecError(f"no program yet for ADaM dataset(s) {', '.join(f'{n} ({why})' for n, why in missing.items())}",
+                     expected="settings.program in specs/adam/<name>.yaml naming a function registered with "
+                              "@register(\"adam\") in the study's adam modules (study.yaml code.adam, default "
+                              "adam_program.py)")
+
+
 def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
     """Run the spec's program and conform the result to the spec (every spec variable required)."""
     name = spec.settings.get("program")
@@ -139,13 +163,17 @@ def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None 
     if not specs:
         raise SpecError(f"study {study.name} has no ADaM specs", file=str(study.root / "specs" / "adam"),
                         expected="specs/adam/<name>.yaml")
+    order = derivation_order(specs, datasets)
+    missing = missing_programs(study, order)
+    if missing:
+        raise no_program_error(missing)
     sdtm = Path(sdtm_dir)
     if not sdtm.is_dir():
         raise DerivationError("SDTM folder not found", file=str(sdtm), expected="a folder of SDTM datasets")
     target = (Path(out_dir) / study.name / "adam") if out_dir is not None else study.stage_dir("adam")
     cache: dict[str, pd.DataFrame] = {k.upper(): v for k, v in (sdtm_frames or {}).items()}
     results: dict[str, pd.DataFrame] = {}
-    for name in derivation_order(specs, datasets):
+    for name in order:
         spec = specs[name]
         ctx = AdamContext(study=study, sdtm_dir=sdtm, spec=spec, adam=results, _cache=cache)
         results[name.upper()] = derive_dataset(spec, ctx)

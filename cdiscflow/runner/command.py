@@ -14,6 +14,8 @@ import os
 import time
 from pathlib import Path
 
+from cdiscflow.adam.engine import missing_programs, no_program_error
+from cdiscflow.errors import SpecError
 from cdiscflow.runner.execute import StepContext
 from cdiscflow.runner.executors import open_executor
 from cdiscflow.runner.graph import Graph
@@ -29,7 +31,7 @@ from cdiscflow.study import Study
 def command_line(args: argparse.Namespace) -> list[str]:
     """The invocation as a canonical argument list (recorded in the manifest)."""
     argv = ["cdiscflow", "run", args.study or "", "--out", str(args.out)]
-    for flag in ("jobs", "scheduler", "raw", "seed", "subjects"):
+    for flag in ("jobs", "scheduler", "raw", "sdtm", "adam", "seed", "subjects"):
         value = getattr(args, flag, None)
         if value is not None and not (flag == "jobs" and value == 1):
             argv += [f"--{flag}", str(value)]
@@ -89,11 +91,19 @@ def _run(args: argparse.Namespace) -> int:
     pinned = source_date_epoch(study.meta, getattr(args, "reproducible", False))
     epoch = pinned if pinned is not None else int(time.time())
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    raw = str(Path(args.raw).resolve()) if args.raw else None
-    graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects))
+    raw, sdtm, adam = (str(Path(d).resolve()) if d else None
+                       for d in (args.raw, getattr(args, "sdtm", None), getattr(args, "adam", None)))
+    if sum(d is not None for d in (raw, sdtm, adam)) > 1:
+        raise SpecError("--raw, --sdtm and --adam name where the run starts: give one of them",
+                        expected="one of --raw DIR, --sdtm DIR, --adam DIR")
+    graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects, sdtm=sdtm, adam=adam))
     selected = graph.closure(graph.resolve(args.only)) if args.only else graph
+    given = {k: v for k, v in (("sdtm", sdtm), ("adam", adam)) if v}
     ctx = StepContext(str(study.root), str(out_root), study.name, raw_dir=raw, epoch=epoch,
-                      reproducible=pinned is not None)
+                      reproducible=pinned is not None, given=given)
+    unwritten = missing_programs(study) if any(s.stage == "adam" for s in selected) else {}
+    if unwritten:
+        print(f"{no_program_error(unwritten)} — their steps fail, the rest runs")
     state = State(study.out_dir)
     prints = Fingerprints(ctx, study.root)
     if args.dry_run:

@@ -121,8 +121,9 @@ def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, note
     inputs = {name: [{"file": p.name, "sha256": sha256_file(p)} for p in adam.files(name)]
               for name in sorted({*spec.datasets, spec.population.dataset})}
     return {"output_id": spec.id, "titles": spec.titles, "study": study.studyid, "program": spec.program,
-            "catalog": _relative(spec.file, study.root), "population": {"label": spec.population.label, "dataset": spec.population.dataset,
-                                                 "where": spec.population.where},
+            "catalog": _relative(spec.file, study.root),
+            "population": {"label": spec.population.label, "dataset": spec.population.dataset,
+                           "where": spec.population.where},
             "rounding": spec.rounding, "rounding_note": {
                 "half_up": "ties round away from zero (SAS ROUND / PUT default)",
                 "half_even": "ties round to the even digit",
@@ -136,7 +137,7 @@ def _relative(path: str | None, root: Path) -> str | None:
     if path is None:
         return None
     try:
-        return Path(path).resolve().relative_to(root.parent).as_posix()
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()  # the same wherever the study is
     except ValueError:
         return Path(path).name
 
