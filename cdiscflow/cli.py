@@ -4,7 +4,8 @@
 Every command takes ``--study NAME|PATH`` (default: the built-in ALS study) and ``--out DIR`` (default
 ``./out``). A stage can read its input from a folder instead of the previous stage's output: ``--raw DIR``,
 ``--sdtm DIR``, ``--adam DIR``. Each command is implemented by ``run(args) -> int`` in the module named in
-:data:`COMMANDS`, imported only when that command runs.
+:data:`COMMANDS` (the stage commands come from :data:`cdiscflow.stages.STAGES`, the table the runner uses too),
+imported only when that command runs.
 """
 
 from __future__ import annotations
@@ -16,16 +17,11 @@ from collections.abc import Sequence
 
 from cdiscflow import __version__
 from cdiscflow.errors import CdiscflowError
+from cdiscflow.stages import STAGES
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cdiscflow.runner.command", "run raw → SDTM → ADaM → validation → define → TLFs → package"),
-    "simulate": ("cdiscflow.simulate", "simulate a study's raw EDC extracts (studies with a simulator)"),
-    "sdtm": ("cdiscflow.mapping.command", "map raw extracts to SDTM (with reconciliation)"),
-    "adam": ("cdiscflow.adam.command", "derive ADaM datasets from SDTM"),
-    "validate": ("cdiscflow.validation.command", "validate SDTM/ADaM against specs, CT and rules"),
-    "tlf": ("cdiscflow.tlf.command", "produce tables, listings and figures"),
-    "define": ("cdiscflow.submission.define_command", "write define.xml 2.1 for SDTM and ADaM"),
-    "package": ("cdiscflow.submission.package_command", "assemble the submission package"),
+    **{name: (stage.command, stage.help) for name, stage in STAGES.items() if stage.command},
     "compare": ("cdiscflow.compare", "PROC COMPARE-style comparison of two datasets"),
     "ars": ("cdiscflow.ars.command", "run a CDISC ARS v1 reporting event on ADaM datasets"),
     "specs": ("cdiscflow.specs.command", "import specs from a P21 workbook or define.xml; export a workbook"),

@@ -43,7 +43,7 @@ def command_line(args: argparse.Namespace) -> list[str]:
 
 def print_plan(graph: Graph, verdict: dict[str, str], study: Study) -> None:
     kinds = {s.action.rsplit(":", 1)[-1] for s in graph}
-    missing = {k: why for k in sorted(kinds) if (why := availability(k, study.root.name))}
+    missing = {k: why for k in sorted(kinds) if (why := availability(k))}
     width = max(len(s.id) for s in graph)
     print(f"Plan for {study.name} ({len(graph)} steps):")
     for step in graph:

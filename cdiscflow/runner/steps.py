@@ -2,11 +2,9 @@
 
 Each adapter is ``adapter(ctx: StepContext, **params) -> None``: it reads inputs from ``ctx.input_dir(stage)``
 (the published outputs of earlier steps) and writes into ``ctx.output_dir(stage)`` (the step's staging folder,
-published by the runner on success). Integrating a stage is a one-line change here. A stage that is not there
-yet raises :class:`StageUnavailable`; the runner reports the step as *unavailable* and skips its dependants.
-
-``CODE`` lists, per step kind, the source files (relative to the ``cdiscflow`` package) whose content is the
-kind's code version.
+published by the runner on success). The stage each adapter calls, and its code version, come from the
+stage table :data:`cdiscflow.stages.STAGES` (shared with the CLI). A stage that is not there yet raises
+:class:`StageUnavailable`; the runner reports the step as *unavailable* and skips its dependants.
 """
 
 from __future__ import annotations
@@ -15,37 +13,15 @@ import importlib
 from typing import Any
 
 from cdiscflow.runner.execute import StageUnavailable, StepContext
+from cdiscflow.stages import STAGES
 
-COMMON_CODE = ("io", "specs", "expr.py", "registry.py", "study.py", "provenance.py", "errors.py")
-CODE: dict[str, tuple[str, ...]] = {
-    "simulate": ("io", "provenance.py", "errors.py"),
-    "sdtm": ("mapping", *COMMON_CODE),
-    "adam": ("adam", *COMMON_CODE),
-    "validate": ("validation", *COMMON_CODE),
-    "define": ("submission/define*", "submission/templates/define*", *COMMON_CODE),
-    "tlf": ("tlf", *COMMON_CODE),
-    "tlf_pdf": ("tlf/render/pdf.py",),
-    "package": ("submission/package.py", "provenance.py", "io/atomic.py"),
-}
+#: source files (relative to the ``cdiscflow`` package) whose content is each step kind's code version
+CODE: dict[str, tuple[str, ...]] = {name: stage.code for name, stage in STAGES.items()}
 
 
-#: The library function each step kind calls (``{study}``: the built-in study's folder name).
-STAGES: dict[str, tuple[str, str]] = {
-    "simulate": ("cdiscflow.simulate", "simulate"),
-    "sdtm": ("cdiscflow.mapping.study", "map_study"),
-    "adam": ("cdiscflow.adam.engine", "derive_study"),
-    "validate": ("cdiscflow.validation", "validate_study"),
-    "define": ("cdiscflow.submission.define_command", "write_define"),
-    "tlf": ("cdiscflow.tlf.engine", "run_catalog"),
-    "tlf_pdf": ("cdiscflow.tlf.render.pdf", "convert_to_pdf"),
-    "package": ("cdiscflow.submission.package", "build_package"),
-}
-
-
-def stage_function(kind: str, study: str = "") -> Any:
-    """The library function of a step kind, or :class:`StageUnavailable` naming what is missing."""
-    module, name = STAGES[kind]
-    module = module.format(study=study)
+def stage_function(kind: str) -> Any:
+    """The library function of a step kind (:data:`cdiscflow.stages.STAGES`), or :class:`StageUnavailable`."""
+    module, _, name = STAGES[kind].function.partition(":")
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -58,10 +34,10 @@ def stage_function(kind: str, study: str = "") -> Any:
     return fn
 
 
-def availability(kind: str, study: str = "") -> str:
+def availability(kind: str) -> str:
     """``""`` if the step kind's stage is there, else why not (for the plan)."""
     try:
-        stage_function(kind, study)
+        stage_function(kind)
     except StageUnavailable as exc:
         return exc.message
     return ""
