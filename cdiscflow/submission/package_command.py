@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from cdiscflow.errors import CdiscflowError
-from cdiscflow.runner.hashing import source_date_epoch
+from cdiscflow.provenance import source_date_epoch
 from cdiscflow.study import Study
 from cdiscflow.submission.package import CHECKSUMS, build_package
 
