@@ -59,6 +59,14 @@ def in_scope(rule: Rule, name: str, study: StudyData) -> bool:
     return not scope.classes or (study.dataset_class(name) or "") in scope.classes
 
 
+def applies(rule: Rule, name: str, study: StudyData) -> bool:
+    """Whether :func:`run_rules` runs ``rule`` on dataset ``name`` (in its scope, with what its check needs)."""
+    if not in_scope(rule, name, study):
+        return False
+    t = Target(name, study.datasets[name], study, study.specs.get(name), study.meta.get(name), [])
+    return all(_has(t, n) for n in NEEDS.get(rule.check, ()))
+
+
 def record_keys(t: Target) -> list[str]:
     keys = [k for k in (t.spec.keys if t.spec is not None else []) if k in t.df.columns]
     return keys or t.resolve_all(DEFAULT_KEYS)[:4]
