@@ -27,7 +27,12 @@ def simulator(study: Study) -> Callable[..., Path]:
 
 def simulate(study: Study, out: Path | str, **options: Any) -> Path:
     """Run the study's simulator into ``<out>/<study>/raw`` (``options``: seed, subjects)."""
-    return simulator(study)(out, **{k: v for k, v in options.items() if v is not None})
+    raw = Path(simulator(study)(out, **{k: v for k, v in options.items() if v is not None}))
+    expected = Path(out) / study.name / "raw"
+    if raw.resolve() != expected.resolve():
+        raise SpecError(f"the simulator wrote {raw}", file=str(study.root / "study.yaml"), variable="code.simulate",
+                        expected=f"simulate(out, ...) writing and returning {expected}")
+    return raw
 
 
 def run(args: argparse.Namespace) -> int:

@@ -89,7 +89,7 @@ class Study:
         return path
 
     # -- code -----------------------------------------------------------------------------------------
-    @property
+    @cached_property
     def code(self) -> StudyCode:
         """The study's own modules and registry (see :mod:`cdiscflow.studyload`)."""
         from cdiscflow.studyload import study_code
