@@ -117,8 +117,12 @@ def missing_programs(study: Study, names: list[str] | None = None) -> dict[str, 
 
 
 def no_program_error(missing: dict[str, str]) -> SpecError:
-    """One error naming every ADaM dataset without a program."""
-    return SpecError(f"no program yet for ADaM dataset(s) {', '.join(f'{n} ({why})' for n, why in missing.items())}",
+    """One error naming every ADaM dataset without a program (grouped by why)."""
+    by_why: dict[str, list[str]] = {}
+    for name, why in missing.items():
+        by_why.setdefault(why, []).append(name)
+    listed = "; ".join(f"{', '.join(names)} ({why})" for why, names in by_why.items())
+    return SpecError(f"no program yet for ADaM dataset(s) {listed}",
                      expected="settings.program in specs/adam/<name>.yaml naming a function registered with "
                               "@register(\"adam\") in the study's adam modules (study.yaml code.adam, default "
                               "adam_program.py)")

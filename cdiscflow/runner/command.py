@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
                       reproducible=pinned is not None, given=given)
     unwritten = missing_programs(study) if any(s.stage == "adam" for s in selected) else {}
     if unwritten:
-        print(f"{no_program_error(unwritten)} — their steps fail, the rest runs")
+        print(f"{no_program_error(unwritten)} — their steps are unavailable, the rest runs")
     state = State(study.out_dir)
     prints = Fingerprints(ctx, study.root)
     if args.dry_run:

@@ -55,8 +55,15 @@ def sdtm(ctx: StepContext) -> None:
 
 
 def adam(ctx: StepContext, *, dataset: str) -> None:
-    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json``."""
-    stage_function("adam")(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset])
+    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json``; a
+    dataset whose spec names no program yet is *unavailable* (the run names them all once, up front)."""
+    derive = stage_function("adam")
+    from cdiscflow.adam.engine import missing_programs
+
+    missing = missing_programs(ctx.study, [dataset])
+    if missing:
+        raise StageUnavailable(f"no program yet: {missing[dataset]}")
+    derive(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset])
 
 
 def validate(ctx: StepContext) -> None:

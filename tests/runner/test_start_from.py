@@ -127,9 +127,10 @@ def test_empty_programs_say_which_datasets_have_none(study: Path, sdtm: Path, tm
     code = main(["run", "--study", str(study), "--sdtm", str(sdtm), "--out", str(tmp_path / "out")])
     text = capsys.readouterr().out
     assert code == 1
-    assert "no program yet for ADaM dataset(s) ADAE (settings.program is missing), " \
+    assert "no program yet for ADaM dataset(s) ADAE (settings.program is missing); " \
            "ADSL (program 'tiny_adsl' is not registered)" in text
-    assert "FAILED      adam:ADSL" in text and "Traceback" not in text
+    assert "UNAVAILABLE adam:ADSL: no program yet: program 'tiny_adsl' is not registered" in text
+    assert "Traceback" not in text
 
 
 def test_only_one_starting_point(study: Path, sdtm: Path, tmp_path: Path, capsys) -> None:
@@ -137,3 +138,24 @@ def test_only_one_starting_point(study: Path, sdtm: Path, tmp_path: Path, capsys
     assert "give one of them" in capsys.readouterr().err
     assert main(["run", "--study", str(study), "--sdtm", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     assert "SDTM folder" in capsys.readouterr().err
+
+
+def test_study_from_the_pilot_define_runs_from_sdtm_and_names_every_dataset(shared_data: Path, tmp_path: Path,
+                                                                            capsys) -> None:
+    """What ``cdiscflow init`` scaffolds (specs from the pilot's ADaM define.xml, an empty program module)."""
+    from cdiscflow.specs.define_import import main as import_define
+
+    study = make(tmp_path / "scaffold", {"study.yaml": "name: scaffold\nstudyid: CDISCPILOT01\n",
+                                         "adam_program.py": '"""@register("adam", NAME) programs go here."""\n'})
+    define = shared_data / "cdiscpilot01" / "adam" / "define.xml"
+    assert import_define([str(define), str(study / "specs" / "adam"), "--codelists",
+                          str(study / "specs" / "codelists.yaml")]) == 0
+    names = sorted(p.stem.upper() for p in (study / "specs" / "adam").glob("*.yaml"))
+    capsys.readouterr()
+    code = main(["run", "--study", str(study), "--sdtm", str(shared_data / "cdiscpilot01" / "sdtm"),
+                 "--out", str(tmp_path / "out")])
+    text = capsys.readouterr().out
+    assert code == 1 and len(names) >= 10
+    assert f"no program yet for ADaM dataset(s) {', '.join(names)} (settings.program is missing)" in text
+    summary = [line for line in text.splitlines() if line.startswith("  UNAVAILABLE adam:")]
+    assert len(summary) == len(names) and "Traceback" not in text
