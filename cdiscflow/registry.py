@@ -27,6 +27,13 @@ LIBRARY_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
+def import_library(kind: str) -> None:
+    """Import the library modules registering ``kind`` (before any study module, so a study name that the
+    library has is always seen as registered twice)."""
+    for module in LIBRARY_MODULES.get(kind, ()):
+        importlib.import_module(module)
+
+
 def where(fn: Callable[..., Any]) -> str:
     """``module:function`` of a registered function (for error messages)."""
     return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
@@ -57,8 +64,7 @@ class Registry:
     def lookup(self, kind: str, name: Any, *, file: str | None = None, variable: str | None = None
                ) -> Callable[..., Any]:
         """The function registered as ``kind: name`` (here first, then the library)."""
-        for module in LIBRARY_MODULES.get(kind, ()):
-            importlib.import_module(module)
+        import_library(kind)
         for reg in (self, self.parent):
             fn = reg.table.get(kind, {}).get(name) if reg is not None and isinstance(name, str) else None
             if fn is not None:

@@ -35,7 +35,7 @@ from types import ModuleType
 from typing import Any
 
 from cdiscflow.errors import CdiscflowError, SpecError
-from cdiscflow.registry import LIBRARY, STUDY_REGISTRIES, Registry
+from cdiscflow.registry import LIBRARY, STUDY_REGISTRIES, Registry, import_library
 
 SLOTS = ("sdtm", "adam", "tlf", "validation", "simulate")
 DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -149,6 +149,7 @@ class StudyCode:
     def lookup(self, kind: str, name: Any, *, file: str | None = None, variable: str | None = None
                ) -> Callable[..., Any]:
         """The function registered as ``kind: name`` by the study (its slot loaded first) or by the library."""
+        import_library(kind)
         if kind in SLOT_OF_KIND:
             self.load(SLOT_OF_KIND[kind])
         return self.registry.lookup(kind, name, file=file, variable=variable)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -106,6 +108,17 @@ def test_a_module_that_fails_to_import_is_one_error_naming_it(tmp_path: Path) ->
     study = Study.load(str(make_study(tmp_path / "broken", {"adam_program.py": "def f(:\n"})))
     with pytest.raises(SpecError, match=r"study module 'adam_program' \(code.adam\) cannot be imported line 1"):
         study.lookup("adam", "x")
+
+
+def test_a_study_name_the_library_has_is_an_error_in_a_fresh_process(tmp_path: Path) -> None:
+    """Even when the study's module is imported before the library module registering the same kind."""
+    shadow = 'from cdiscflow.registry import register\n\n\n@register("tlf", "listing")\ndef mine(ctx):\n    return 1\n'
+    root = make_study(tmp_path / "fresh", {"tlf_programs.py": shadow})
+    code = ("import sys; from cdiscflow.study import Study\n"
+            "assert 'cdiscflow.tlf.programs' not in sys.modules\n"
+            f"Study.load({str(root)!r}).lookup('tlf', 'listing')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
+    assert out.returncode == 1 and "'tlf: listing' is registered twice" in out.stderr
 
 
 def test_builtin_studies_load_through_the_same_path() -> None:
