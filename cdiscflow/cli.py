@@ -4,7 +4,8 @@
 Every command takes ``--study NAME|PATH`` (default: the built-in ALS study) and ``--out DIR`` (default
 ``./out``). A stage can read its input from a folder instead of the previous stage's output: ``--raw DIR``,
 ``--sdtm DIR``, ``--adam DIR``. Each command is implemented by ``run(args) -> int`` in the module named in
-:data:`COMMANDS`, imported only when that command runs.
+:data:`COMMANDS` (the stage commands come from :data:`cdiscflow.stages.STAGES`, the table the runner uses too),
+imported only when that command runs.
 """
 
 from __future__ import annotations
@@ -17,16 +18,11 @@ from collections.abc import Sequence
 
 from cdiscflow import __version__
 from cdiscflow.errors import CdiscflowError
+from cdiscflow.stages import STAGES
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cdiscflow.runner.command", "run raw → SDTM → ADaM → validation → define → TLFs → package"),
-    "simulate": ("cdiscflow.studies.msc_ntf_als.simulator.command", "simulate the built-in study's raw EDC extracts"),
-    "sdtm": ("cdiscflow.mapping.command", "map raw extracts to SDTM (with reconciliation)"),
-    "adam": ("cdiscflow.adam.command", "derive ADaM datasets from SDTM"),
-    "validate": ("cdiscflow.validation.command", "validate SDTM/ADaM against specs, CT and rules"),
-    "tlf": ("cdiscflow.tlf.command", "produce tables, listings and figures"),
-    "define": ("cdiscflow.submission.define_command", "write define.xml 2.1 for SDTM and ADaM"),
-    "package": ("cdiscflow.submission.package_command", "assemble the submission package"),
+    **{name: (stage.command, stage.help) for name, stage in STAGES.items() if stage.command},
     "compare": ("cdiscflow.compare", "PROC COMPARE-style comparison of two datasets"),
     "ars": ("cdiscflow.ars.command", "run a CDISC ARS v1 reporting event on ADaM datasets"),
     "specs": ("cdiscflow.specs.command", "import specs from a P21 workbook or define.xml; export a workbook"),
@@ -60,13 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="date outputs by SOURCE_DATE_EPOCH (default 2026-01-01) for byte-identical reruns")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:port)")
     p.add_argument("--raw", default=None, help="read raw extracts from DIR instead of simulating")
+    p.add_argument("--sdtm", default=None, help="start from the SDTM datasets in DIR (no simulate/sdtm steps)")
+    p.add_argument("--adam", default=None, help="start from the ADaM datasets in DIR (validation and TLFs)")
     p.add_argument("--seed", type=int, default=None, help="simulation seed")
     p.add_argument("--subjects", type=int, default=None, help="simulate N randomized participants")
     _fail_on(p)
 
     p = sub.add_parser("simulate", help=COMMANDS["simulate"][1])
     _common(p)
-    p.add_argument("--seed", type=int, default=20190101, help="random seed (default reproduces the paper)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the study's, e.g. the paper's)")
     p.add_argument("--subjects", type=int, default=None, help="randomized participants (default 48)")
 
     p = sub.add_parser("sdtm", help=COMMANDS["sdtm"][1])

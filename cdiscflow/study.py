@@ -1,6 +1,7 @@
 """A Study: its specs, raw data, output folder and settings.
 
-A study is a folder with ``study.yaml`` and ``specs/``; the built-in studies live in ``cdiscflow/studies/``
+A study is a folder with ``study.yaml``, ``specs/`` and optional Python modules (loaded by
+:mod:`cdiscflow.studyload`); the built-in studies live in ``cdiscflow/studies/``
 and are named by folder (``msc_ntf_als``, ``cdiscpilot01``). ``--study`` takes a name or a path.
 """
 
@@ -9,12 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdiscflow.errors import SpecError
 from cdiscflow.paths import inside, safe_component
 from cdiscflow.specs.loader import load_codelists, load_datasets, read_yaml
 from cdiscflow.specs.model import Codelist, Dataset
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cdiscflow.studyload import StudyCode
 
 BUILTIN_DIR = Path(__file__).parent / "studies"
 DEFAULT_STUDY = "msc_ntf_als"
@@ -42,6 +48,9 @@ class Study:
         meta = read_yaml(root / "study.yaml") or {}
         if not isinstance(meta, dict) or not isinstance(meta.get("studyid"), str):
             raise SpecError("'studyid' is missing", file=str(root / "study.yaml"), expected="studyid: TEXT")
+        from cdiscflow.studyload import declared_modules
+
+        declared_modules(root, meta)  # a bad ``code:`` entry is an error before any stage runs
         name = safe_component(meta.get("name", root.resolve().name), source=str(root / "study.yaml"), field="name")
         return cls(name=name, root=root.resolve(), meta=meta, out_root=Path(out))
 
@@ -78,6 +87,19 @@ class Study:
             raise SpecError(f"path {str(rel)!r} leaves the study folder", file=str(self.root / "study.yaml"),
                             expected="a path inside the study folder")
         return path
+
+    # -- code -----------------------------------------------------------------------------------------
+    @cached_property
+    def code(self) -> StudyCode:
+        """The study's own modules and registry (see :mod:`cdiscflow.studyload`)."""
+        from cdiscflow.studyload import study_code
+
+        return study_code(self.root, self.meta)
+
+    def lookup(self, kind: str, name: Any, *, file: str | None = None, variable: str | None = None
+               ) -> Callable[..., Any]:
+        """The function a spec names (``derive``, ``adam``, ``tlf``, ``check``): the study's, else the library's."""
+        return self.code.lookup(kind, name, file=file, variable=variable)
 
     # -- outputs --------------------------------------------------------------------------------------
     @property

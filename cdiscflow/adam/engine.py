@@ -6,7 +6,8 @@ A study's ADaM spec (``specs/adam/<name>.yaml``) names its program and the ADaM 
       program: cdiscpilot01_adae     # a function registered with @register("adam")
       depends: [ADSL]
 
-Programs live in the study's modules (``study.yaml`` ``adam_modules:``, default ``adam_program``), are registered
+Programs live in the study's modules (``study.yaml`` ``code: {adam: [...]}``, default ``adam_program``; loaded by
+:mod:`cdiscflow.studyload`), are registered
 with ``@register("adam")`` and are called as ``program(ctx) -> DataFrame`` with an :class:`AdamContext`
 (SDTM datasets read on demand, the ADaM datasets derived so far, the spec and the study). The engine runs
 ADSL first, then the others in dependency order, conforms each result to its spec (order, types, every
@@ -23,10 +24,10 @@ import pandas as pd
 
 from cdiscflow.errors import CdiscflowError, DerivationError, SpecError
 from cdiscflow.io.datasets import dataset_files, read_dataset, write_datasets
-from cdiscflow.registry import load_study_modules, lookup
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset
-from cdiscflow.study import BUILTIN_DIR, Study
+from cdiscflow.study import Study
+from cdiscflow.toposort import CycleError, toposort
 
 
 @dataclass
@@ -85,37 +86,46 @@ def derivation_order(specs: dict[str, Dataset], wanted: list[str] | None = None)
     bad = [w for w in todo if w not in names]
     if bad:
         raise SpecError(f"no ADaM spec for {', '.join(bad)}", expected=f"one of {', '.join(sorted(names))}")
-    order: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(key: str) -> None:
-        if key in order:
-            return
-        if key in visiting:
-            raise SpecError(f"dependency cycle through {key}", file=specs[names[key]].file,
-                            expected="settings.depends without cycles")
-        visiting.add(key)
-        for d in deps[key]:
-            visit(d)
-        visiting.discard(key)
-        order.append(key)
-
-    for key in sorted(todo, key=lambda k: (k != "ADSL", k)):
-        visit(key)
+    closure: dict[str, list[str]] = {}
+    while todo:
+        key = todo.pop()
+        if key not in closure:
+            closure[key] = deps[key]
+            todo += deps[key]
+    try:
+        order = toposort(closure, key=lambda k: (k != "ADSL", k))
+    except CycleError as exc:
+        raise SpecError(f"dependency cycle through {' → '.join(exc.args[1])}", file=specs[names[exc.args[1][0]]].file,
+                        expected="settings.depends without cycles") from None
     return [names[k] for k in order]
 
 
-def load_programs(study: Study) -> None:
-    """Import the study's program modules so their ``@register("adam")`` functions exist."""
-    modules = study.meta.get("adam_modules", ["adam_program"])
-    if not isinstance(modules, list):
-        raise SpecError("'adam_modules' must be a list of module names", file=str(study.root / "study.yaml"),
-                        expected="adam_modules: [adam_program, ...]")
-    if study.root.parent == BUILTIN_DIR.resolve():
-        load_study_modules(f"cdiscflow.studies.{study.root.name}", modules)
-    else:
-        raise SpecError("study programs outside the built-in studies are not loaded", file=str(study.root),
-                        expected="a built-in study (cdiscflow/studies/<name>)")
+def missing_programs(study: Study, names: list[str] | None = None) -> dict[str, str]:
+    """ADaM datasets (of ``names``, default all) whose spec names no program the study has, with why."""
+    missing: dict[str, str] = {}
+    for name in names or list(study.adam_specs):
+        spec = study.adam_specs[name]
+        program = spec.settings.get("program")
+        if not isinstance(program, str) or not program:
+            missing[name] = "settings.program is missing"
+            continue
+        try:
+            study.lookup("adam", program, file=spec.file)
+        except SpecError:
+            missing[name] = f"program {program!r} is not registered"
+    return missing
+
+
+def no_program_error(missing: dict[str, str]) -> SpecError:
+    """One error naming every ADaM dataset without a program (grouped by why)."""
+    by_why: dict[str, list[str]] = {}
+    for name, why in missing.items():
+        by_why.setdefault(why, []).append(name)
+    listed = "; ".join(f"{', '.join(names)} ({why})" for why, names in by_why.items())
+    return SpecError(f"no program yet for ADaM dataset(s) {listed}",
+                     expected="settings.program in specs/adam/<name>.yaml naming a function registered with "
+                              "@register(\"adam\") in the study's adam modules (study.yaml code.adam, default "
+                              "adam_program.py)")
 
 
 def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
@@ -124,7 +134,7 @@ def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
     if not isinstance(name, str):
         raise SpecError(f"{spec.name}: settings.program is missing", file=spec.file,
                         expected="settings: {program: <registered adam function>}")
-    program = lookup("adam", name, file=spec.file)
+    program = ctx.study.lookup("adam", name, file=spec.file)
     try:
         df = program(ctx)
     except CdiscflowError as exc:  # say which dataset was being derived
@@ -157,14 +167,17 @@ def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None 
     if not specs:
         raise SpecError(f"study {study.name} has no ADaM specs", file=str(study.root / "specs" / "adam"),
                         expected="specs/adam/<name>.yaml")
-    load_programs(study)
+    order = derivation_order(specs, datasets)
+    missing = missing_programs(study, order)
+    if missing:
+        raise no_program_error(missing)
     sdtm = Path(sdtm_dir)
     if not sdtm.is_dir():
         raise DerivationError("SDTM folder not found", file=str(sdtm), expected="a folder of SDTM datasets")
     target = (Path(out_dir) / study.name / "adam") if out_dir is not None else study.stage_dir("adam")
     cache: dict[str, pd.DataFrame] = {k.upper(): v for k, v in (sdtm_frames or {}).items()}
     results: dict[str, pd.DataFrame] = {}
-    for name in derivation_order(specs, datasets):
+    for name in order:
         spec = specs[name]
         ctx = AdamContext(study=study, sdtm_dir=sdtm, spec=spec, adam=results, _cache=cache)
         results[name.upper()] = derive_dataset(spec, ctx)

@@ -1,9 +1,11 @@
 """Datasets on disk, whatever their format: read by extension, read a folder, write a dataset's files.
 
 Formats: ``.xpt`` (SAS XPORT), ``.json`` (Dataset-JSON 1.1), ``.csv`` (text; every column read as text,
-``""`` for empty cells) and ``.sas7bdat`` (read only). Every reader returns ``(DataFrame, XptMeta)``; the
-meta of a CSV has no types, lengths or labels (it is untyped). ``columns`` reads only some variables: XPT and
-SAS7BDAT skip the others while parsing; JSON and CSV are read whole, then subset.
+``""`` for empty cells), ``.sas7bdat`` and ``.parquet`` (pyarrow; read only). Every reader returns
+``(DataFrame, XptMeta)``; the meta of a CSV has no types, lengths or labels (it is untyped), that of a Parquet
+file has types (numeric → Num, else Char) and the labels kept in its field metadata (``label``). ``columns``
+reads only some variables: XPT, SAS7BDAT and Parquet skip the others while reading; JSON and CSV are read
+whole, then subset.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyreadstat
 
 from cdiscflow.errors import DataError
@@ -22,7 +26,7 @@ from cdiscflow.io.xpt import XptMeta, conform_for_xpt, from_readstat, read_xpt, 
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset
 
-PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat")
+PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat", ".parquet")
 
 
 def _read_csv(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
@@ -59,7 +63,22 @@ def _read_sas7bdat(path: Path, columns: Sequence[str] | None = None) -> tuple[pd
     return from_readstat(data, m, path, "sas7bdat", m.file_encoding, columns)
 
 
-READERS = {".xpt": read_xpt, ".json": _read_json, ".csv": _read_csv, ".sas7bdat": _read_sas7bdat}
+def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
+    try:
+        schema = pq.read_schema(path)
+        _subset(pd.DataFrame(columns=schema.names), XptMeta(name=""), columns, path)  # unknown names: DataError
+        table = pq.read_table(path, columns=list(dict.fromkeys(columns)) if columns else None)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"cannot read as Parquet: {exc}", file=str(path), expected="a .parquet file") from None
+    df = table.to_pandas()
+    labels = {f.name: f.metadata[b"label"].decode() for f in table.schema if f.metadata and b"label" in f.metadata}
+    types = {c: "Num" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) else "Char"
+             for c in df.columns}
+    return df, XptMeta(name=path.stem.upper(), labels=labels, types=types, source_format="parquet")
+
+
+READERS = {".xpt": read_xpt, ".json": _read_json, ".csv": _read_csv, ".sas7bdat": _read_sas7bdat,
+           ".parquet": _read_parquet}
 
 
 def read_dataset(path: Path | str, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, XptMeta]:
@@ -75,7 +94,7 @@ def read_dataset(path: Path | str, columns: Sequence[str] | None = None) -> tupl
 
 
 def dataset_files(folder: Path | str, names: Iterable[str] | None = None) -> dict[str, Path]:
-    """Dataset name (upper-case) → file in ``folder``, preferring xpt, then json, csv, sas7bdat."""
+    """Dataset name (upper-case) → file in ``folder``, preferring xpt, then json, csv, sas7bdat, parquet."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError("dataset folder not found", file=str(folder), expected="a folder of datasets")

@@ -6,22 +6,12 @@ import argparse
 from pathlib import Path
 
 from cdiscflow.mapping.study import map_study
-from cdiscflow.registry import load_study_modules
 from cdiscflow.runner.publish import staged
-from cdiscflow.study import BUILTIN_DIR, Study
-
-STUDY_MODULES = ["sdtm_derivations", "derivations"]
-
-
-def load_modules(study: Study) -> None:
-    """Import the study's derivation modules so ``derive:`` names resolve (built-in studies only)."""
-    if study.root.parent == BUILTIN_DIR.resolve():
-        load_study_modules(f"cdiscflow.studies.{study.root.name}", STUDY_MODULES)
+from cdiscflow.study import Study
 
 
 def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
-    load_modules(study)
     raw = Path(args.raw) if args.raw else study.stage_dir("raw")
     with staged(study, "sdtm", partial=bool(args.domains)) as view:
         result = map_study(study, raw, view.stage_dir("sdtm"), domains=args.domains,

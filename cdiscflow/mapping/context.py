@@ -12,6 +12,7 @@ import pandas as pd
 
 from cdiscflow.errors import MappingError, SpecError
 from cdiscflow.expr import evaluate, parse
+from cdiscflow.registry import lookup
 from cdiscflow.specs.model import Codelist, Dataset
 
 ROW = "__row__"
@@ -45,6 +46,7 @@ class MapContext:
     spec: Dataset | None = None
     extract: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    functions: Callable[..., Callable[..., Any]] = lookup  # the study's registry (Study.lookup)
     rejected: list[pd.DataFrame] = field(default_factory=list)
     lookups: dict[str, str] = field(default_factory=dict)  # extract read → the reader's subject column
     _rows_of: pd.DataFrame | None = field(default=None, repr=False)

@@ -31,7 +31,7 @@ from cdiscflow.mapping.condition import condition as _condition
 from cdiscflow.mapping.context import ROW, SRC, MapContext, expr_frame
 from cdiscflow.mapping.supp import supp as _supp
 from cdiscflow.mapping.supp import supp_settings
-from cdiscflow.registry import call_with_params, lookup
+from cdiscflow.registry import call_with_params
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset, Variable
 
@@ -242,7 +242,7 @@ def _run(word: str, arg: Any, work: pd.DataFrame, out: pd.DataFrame, ctx: MapCon
         if not isinstance(name, str):
             raise SpecError(f"{var.name}: derive {arg!r}", file=ctx.spec.file, variable=var.name,
                             expected="derive: NAME or {name: NAME, params: {...}}")
-        fn = lookup("derive", name, file=ctx.spec.file, variable=var.name)
+        fn = ctx.functions("derive", name, file=ctx.spec.file, variable=var.name)
         result = call_with_params(fn, (work, out, ctx, var), params, what=f"derive {name}", file=ctx.spec.file,
                                   variable=var.name)
     elif word == "visit":

@@ -70,7 +70,7 @@ def map_all(study: Study, raw: dict[str, pd.DataFrame], files: dict[str, str], d
     """Map the study's specs in memory (no I/O); raises MappingError when a raw row is unaccounted for."""
     specs = study.sdtm_specs
     ctx = MapContext(raw=raw, codelists=study.codelists, sdtm=dict(design or {}), studyid=study.studyid,
-                     meta=dict(study.meta), files=files)
+                     meta=dict(study.meta), files=files, functions=study.lookup)
     results: dict[str, MappingResult] = {}
     for name in mapping_order(study, domains):
         supps = [s for s in specs.values() if parent_of(s.source) == name]

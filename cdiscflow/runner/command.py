@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+from cdiscflow.adam.engine import missing_programs, no_program_error
+from cdiscflow.errors import SpecError
 from cdiscflow.runner.execute import StepContext
 from cdiscflow.runner.executors import open_executor
 from cdiscflow.runner.graph import Graph
@@ -32,7 +34,7 @@ from cdiscflow.study import Study
 def command_line(args: argparse.Namespace) -> list[str]:
     """The invocation as a canonical argument list (recorded in the manifest)."""
     argv = ["cdiscflow", "run", args.study or "", "--out", str(args.out)]
-    for flag in ("jobs", "scheduler", "raw", "seed", "subjects"):
+    for flag in ("jobs", "scheduler", "raw", "sdtm", "adam", "seed", "subjects"):
         value = getattr(args, flag, None)
         if value is not None and not (flag == "jobs" and value == 1):
             argv += [f"--{flag}", str(value)]
@@ -44,7 +46,7 @@ def command_line(args: argparse.Namespace) -> list[str]:
 
 def print_plan(graph: Graph, verdict: dict[str, str], study: Study) -> None:
     kinds = {s.action.rsplit(":", 1)[-1] for s in graph}
-    missing = {k: why for k in sorted(kinds) if (why := availability(k, study.root.name))}
+    missing = {k: why for k in sorted(kinds) if (why := availability(k))}
     width = max(len(s.id) for s in graph)
     print(f"Plan for {study.name} ({len(graph)} steps):")
     for step in graph:
@@ -118,11 +120,19 @@ def _run(args: argparse.Namespace) -> int:
     pinned = source_date_epoch(study.meta, getattr(args, "reproducible", False))
     epoch = pinned if pinned is not None else int(time.time())
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    raw = str(Path(args.raw).resolve()) if args.raw else None
-    graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects))
+    raw, sdtm, adam = (str(Path(d).resolve()) if d else None
+                       for d in (args.raw, getattr(args, "sdtm", None), getattr(args, "adam", None)))
+    if sum(d is not None for d in (raw, sdtm, adam)) > 1:
+        raise SpecError("--raw, --sdtm and --adam name where the run starts: give one of them",
+                        expected="one of --raw DIR, --sdtm DIR, --adam DIR")
+    graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects, sdtm=sdtm, adam=adam))
     selected = graph.closure(graph.resolve(args.only)) if args.only else graph
+    given = {k: v for k, v in (("sdtm", sdtm), ("adam", adam)) if v}
     ctx = StepContext(str(study.root), str(out_root), study.name, raw_dir=raw, epoch=epoch,
-                      reproducible=pinned is not None)
+                      reproducible=pinned is not None, given=given)
+    unwritten = missing_programs(study) if any(s.stage == "adam" for s in selected) else {}
+    if unwritten:
+        print(f"{no_program_error(unwritten)} — their steps are unavailable, the rest runs")
     state = State(study.out_dir)
     prints = Fingerprints(ctx, study.root)
     if args.dry_run:

@@ -43,6 +43,7 @@ class StepContext:
     epoch: int = 0
     staging: str = ""
     reproducible: bool = True  # False: ``epoch`` is the clock at the start of the run, not part of fingerprints
+    given: dict[str, str] = field(default_factory=dict)  # stage → folder given on the command line (--sdtm, --adam)
 
     @property
     def out_dir(self) -> Path:
@@ -50,9 +51,11 @@ class StepContext:
         return Path(self.out_root) / self.study_name
 
     def input_dir(self, stage: str) -> Path:
-        """A folder of earlier outputs (``raw`` honours ``--raw``)."""
+        """A folder of earlier outputs (``raw`` honours ``--raw``, ``sdtm``/``adam`` honour ``--sdtm``/``--adam``)."""
         if stage == "raw" and self.raw_dir:
             return Path(self.raw_dir)
+        if stage in self.given:
+            return Path(self.given[stage])
         return self.out_dir / stage
 
     @property

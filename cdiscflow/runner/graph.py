@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdiscflow.errors import CdiscflowError
+from cdiscflow.toposort import CycleError, toposort
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,17 @@ class Graph:
     def ordered(cls, steps: Iterable[Step]) -> Graph:
         """A graph of ``steps`` given in any order (stable topological sort); a cycle is an error."""
         todo = {s.id: s for s in steps}
-        graph = cls()
-        while todo:
-            ready = [s for s in todo.values() if all(d in graph.steps for d in s.deps)]
-            if not ready:
-                unknown = sorted({d for s in todo.values() for d in s.deps if d not in todo and d not in graph.steps})
-                why = f"unknown step(s) {', '.join(unknown)}" if unknown else f"a cycle among {', '.join(todo)}"
-                raise CdiscflowError(f"steps cannot be ordered: {why}", expected="an acyclic graph")
-            for step in ready:
-                graph.add(todo.pop(step.id))
-        return graph
+        unknown = sorted({d for s in todo.values() for d in s.deps if d not in todo})
+        if unknown:
+            raise CdiscflowError(f"steps cannot be ordered: unknown step(s) {', '.join(unknown)}",
+                                 expected="an acyclic graph")
+        index = {sid: i for i, sid in enumerate(todo)}
+        try:
+            order = toposort({sid: s.deps for sid, s in todo.items()}, key=index.__getitem__)
+        except CycleError as exc:
+            raise CdiscflowError(f"steps cannot be ordered: a cycle among {', '.join(exc.args[1])}",
+                                 expected="an acyclic graph") from None
+        return cls(todo[sid] for sid in order)
 
     def add(self, step: Step) -> Step:
         if step.id in self.steps:

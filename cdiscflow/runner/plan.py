@@ -2,7 +2,7 @@
 
 Steps and what they need (ids in brackets)::
 
-    [simulate]            built-in simulated study without --raw: study programs → raw/*.csv
+    [simulate]            a study with a simulator (code: simulate) without --raw: study programs → raw/*.csv
     [sdtm]                raw extracts + SDTM specs + codelists → every domain (the mapping engine maps a study
                           at once: DM first, SUPP-- with their parent, one reconciliation over all extracts)
     [adam:<DATASET>]      SDTM + the ADaM datasets in its ``settings.depends`` (and ``source``); its spec
@@ -11,6 +11,9 @@ Steps and what they need (ids in brackets)::
                           and the catalog's ``defaults``
     [tlf-pdf]             the RTFs of every output that wants PDF (one LibreOffice run)
     [package]             everything above + the study's specs and programs
+
+``run --sdtm DIR`` starts from existing SDTM (no simulate/sdtm steps; ADaM steps read DIR, whose files enter
+their fingerprints; define.xml only for ADaM); ``run --adam DIR`` starts at validation and TLFs (no define).
 
 Every step also depends on the study's programs (``*.py`` under the study folder) and ``study.yaml``.
 
@@ -40,9 +43,25 @@ FORMATS = ("rtf", "docx", "html", "pdf")
 
 @dataclass
 class PlanOptions:
+    """``raw``/``sdtm``/``adam``: a folder to start from (``sdtm``: no simulate/SDTM steps; ``adam``: no ADaM
+    steps either); ``seed``/``subjects``: the simulator's options."""
+
     raw: str | None = None
     seed: int | None = None
     subjects: int | None = None
+    sdtm: str | None = None
+    adam: str | None = None
+
+
+def given_files(folder: str, what: str) -> list[str]:
+    """The dataset files of a folder given on the command line (they enter the fingerprints like raw files)."""
+    from cdiscflow.io.datasets import PREFERENCE
+
+    path = Path(folder)
+    if not path.is_dir():
+        raise SpecError(f"{what} folder {folder} not found", expected=f"a folder of {what} datasets "
+                        f"({', '.join(e.lstrip('.') for e in PREFERENCE)})")
+    return sorted(str(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in PREFERENCE)
 
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -95,9 +114,9 @@ def _raw_step(study: Study, opt: PlanOptions, programs: list[str]) -> tuple[list
         if not raw.is_dir():
             raise SpecError(f"raw folder {opt.raw} not found", expected="a folder with the raw extracts")
         return [], sorted(str(p) for p in raw.rglob("*") if p.is_file())
-    if not study.meta.get("simulated"):
+    if not study.code.modules["simulate"]:
         raise SpecError(f"study {study.name} has no simulator", file=str(study.root / "study.yaml"),
-                        expected="--raw DIR with the raw extracts")
+                        variable="code.simulate", expected="--raw DIR with the raw extracts")
     params = {k: v for k, v in (("seed", opt.seed), ("subjects", opt.subjects)) if v is not None}
     return [Step("simulate", f"{ACTIONS}:simulate", params, inputs=tuple(programs), code=CODE["simulate"],
                  outputs=("raw/*",), required=("raw/*",), owns=("raw",))], []
@@ -108,38 +127,45 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
     opt = options or PlanOptions()
     programs = study_programs(study)
     codelists = [str(study.specs_dir / "codelists.yaml")] if (study.specs_dir / "codelists.yaml").is_file() else []
-    steps, raw_files = _raw_step(study, opt, programs)
+    given_sdtm = given_files(opt.sdtm, "SDTM") if opt.sdtm else []
+    given_adam = given_files(opt.adam, "ADaM") if opt.adam else []
+    from_given = bool(opt.sdtm or opt.adam)
+    steps, raw_files = _raw_step(study, opt, programs) if not from_given else ([], [])
     sdtm = study.sdtm_specs
-    if sdtm:
+    if sdtm and not from_given:
         steps.append(Step("sdtm", f"{ACTIONS}:sdtm", deps=tuple(s.id for s in steps),
                           inputs=(*programs, *raw_files, *spec_files(study, "sdtm"), *codelists), code=CODE["sdtm"],
                           outputs=("sdtm/**/*",), required=("sdtm/*.xpt",), owns=("sdtm",)))
-    on_sdtm = ("sdtm",) if sdtm else ()
-    if sdtm:
+    on_sdtm = ("sdtm",) if sdtm and not from_given else ()
+    if sdtm and not from_given:
         steps.append(Step("acrf", f"{ACTIONS}:acrf", deps=steps[-1].deps,
                           inputs=(*programs, *raw_files, *spec_files(study, "sdtm")), code=CODE["acrf"],
                           outputs=("acrf/*",), required=("acrf/acrf.pdf",), owns=("acrf",)))
 
     adam = study.adam_specs
-    for name, ds in adam.items():
+    for name, ds in adam.items() if not opt.adam else ():
         safe_name(name, "dataset", ds.file)
         from_sdtm = named(ds.source, sdtm)
         from_adam = [a for a in named([ds.source, *ds.settings.get("depends", [])], adam) if a != name]
         reads = [f"sdtm/{d.lower()}.*" for d in from_sdtm] or ["sdtm/*.xpt", "sdtm/*.json"]
+        used = [f for f in given_sdtm if not from_sdtm or Path(f).stem.upper() in from_sdtm]
         low = name.lower()
         steps.append(Step(f"adam:{name}", f"{ACTIONS}:adam", {"dataset": name},
                           deps=(*on_sdtm, *(f"adam:{d}" for d in from_adam)),
-                          inputs=(*programs, *(str(f) for f in (ds.file, *codelists) if f)), code=CODE["adam"],
+                          inputs=(*programs, *(str(f) for f in (ds.file, *codelists) if f), *used), code=CODE["adam"],
                           outputs=(f"adam/{low}.*",), required=(f"adam/{low}.xpt",),
                           reads=(*reads, *(f"adam/{d.lower()}.*" for d in from_adam))))
 
-    datasets = (*on_sdtm, *(f"adam:{n}" for n in adam))
+    datasets = (*on_sdtm, *(f"adam:{n}" for n in adam if not opt.adam))
     specs = spec_files(study)
-    if datasets:
-        steps.append(Step("validate", f"{ACTIONS}:validate", deps=datasets, inputs=(*programs, *specs),
+    if datasets or from_given:
+        steps.append(Step("validate", f"{ACTIONS}:validate", deps=datasets,
+                          inputs=(*programs, *specs, *given_sdtm, *given_adam),
                           code=CODE["validate"], outputs=("validation/**/*",), required=("validation/*",),
                           owns=("validation",)))
-    standards = [s for s, specs_of in (("sdtm", sdtm), ("adam", adam)) if specs_of]
+    # define.xml documents the datasets this run writes, not those it was given
+    standards = [s for s, specs_of, given in (("sdtm", sdtm, from_given), ("adam", adam, opt.adam))
+                 if specs_of and not given]
     if standards:
         steps.append(Step("define", f"{ACTIONS}:define", {"standards": standards}, deps=datasets,
                           inputs=(*programs, *specs), code=CODE["define"], outputs=("define/**/*",),
@@ -160,8 +186,10 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
         if "pdf" in entry.get("formats", defaults.get("formats", FORMATS)):
             want_pdf.append(oid)
             formats = formats if "rtf" in formats else ["rtf", *formats]
+        inputs = [f for f in given_adam if Path(f).stem.upper() in {u.upper() for u in used}]
         steps.append(Step(f"tlf:{oid}", f"{ACTIONS}:tlf", {"output": oid, "formats": formats},
-                          deps=tuple(f"adam:{d}" for d in used), inputs=tuple(programs), code=CODE["tlf"],
+                          deps=tuple(f"adam:{d}" for d in used if not opt.adam),
+                          inputs=(*programs, *inputs), code=CODE["tlf"],
                           outputs=(f"tlf/{oid}.*",), required=(f"tlf/{oid}.*",),
                           salt={"entry": entry, "defaults": defaults}))
     if want_pdf:

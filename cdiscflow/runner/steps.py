@@ -2,11 +2,9 @@
 
 Each adapter is ``adapter(ctx: StepContext, **params) -> None``: it reads inputs from ``ctx.input_dir(stage)``
 (the published outputs of earlier steps) and writes into ``ctx.output_dir(stage)`` (the step's staging folder,
-published by the runner on success). Integrating a stage is a one-line change here. A stage that is not there
-yet raises :class:`StageUnavailable`; the runner reports the step as *unavailable* and skips its dependants.
-
-``CODE`` lists, per step kind, the source files (relative to the ``cdiscflow`` package) whose content is the
-kind's code version.
+published by the runner on success). The stage each adapter calls, and its code version, come from the
+stage table :data:`cdiscflow.stages.STAGES` (shared with the CLI). A stage that is not there yet raises
+:class:`StageUnavailable`; the runner reports the step as *unavailable* and skips its dependants.
 """
 
 from __future__ import annotations
@@ -15,41 +13,15 @@ import importlib
 from typing import Any
 
 from cdiscflow.runner.execute import StageUnavailable, StepContext
+from cdiscflow.stages import STAGES
 
-COMMON_CODE = ("io", "specs", "expr.py", "registry.py", "study.py", "provenance.py", "errors.py")
-CODE: dict[str, tuple[str, ...]] = {
-    "simulate": ("io", "provenance.py", "errors.py"),
-    "sdtm": ("mapping", *COMMON_CODE),
-    "adam": ("adam", *COMMON_CODE),
-    "validate": ("validation", *COMMON_CODE),
-    "define": ("submission/define*", "submission/templates/define*", *COMMON_CODE),
-    "tlf": ("tlf", *COMMON_CODE),
-    "tlf_pdf": ("tlf/render/pdf.py",),
-    "acrf": ("submission/acrf.py", *COMMON_CODE),
-    "guides": ("submission/guides.py", "submission/acrf.py", "tlf/render", *COMMON_CODE),
-    "package": ("submission/package.py", "provenance.py", "io/atomic.py"),
-}
+#: source files (relative to the ``cdiscflow`` package) whose content is each step kind's code version
+CODE: dict[str, tuple[str, ...]] = {name: stage.code for name, stage in STAGES.items()}
 
 
-#: The library function each step kind calls (``{study}``: the built-in study's folder name).
-STAGES: dict[str, tuple[str, str]] = {
-    "simulate": ("cdiscflow.studies.{study}.simulator.command", "simulate"),
-    "sdtm": ("cdiscflow.mapping.study", "map_study"),
-    "adam": ("cdiscflow.adam.engine", "derive_study"),
-    "validate": ("cdiscflow.validation", "validate_study"),
-    "define": ("cdiscflow.submission.define_command", "write_define"),
-    "tlf": ("cdiscflow.tlf.engine", "run_catalog"),
-    "tlf_pdf": ("cdiscflow.tlf.render.pdf", "convert_to_pdf"),
-    "acrf": ("cdiscflow.submission.acrf", "write_acrf"),
-    "guides": ("cdiscflow.submission.guides", "write_guides"),
-    "package": ("cdiscflow.submission.package", "build_package"),
-}
-
-
-def stage_function(kind: str, study: str = "") -> Any:
-    """The library function of a step kind, or :class:`StageUnavailable` naming what is missing."""
-    module, name = STAGES[kind]
-    module = module.format(study=study)
+def stage_function(kind: str) -> Any:
+    """The library function of a step kind (:data:`cdiscflow.stages.STAGES`), or :class:`StageUnavailable`."""
+    module, _, name = STAGES[kind].function.partition(":")
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -62,33 +34,36 @@ def stage_function(kind: str, study: str = "") -> Any:
     return fn
 
 
-def availability(kind: str, study: str = "") -> str:
+def availability(kind: str) -> str:
     """``""`` if the step kind's stage is there, else why not (for the plan)."""
     try:
-        stage_function(kind, study)
+        stage_function(kind)
     except StageUnavailable as exc:
         return exc.message
     return ""
 
 
 def simulate(ctx: StepContext, *, seed: int | None = None, subjects: int | None = None) -> None:
-    """Simulated raw extracts of a built-in study → ``raw/*.csv``."""
-    options = {k: v for k, v in (("seed", seed), ("subjects", subjects)) if v is not None}
-    stage_function("simulate", ctx.study.root.name)(ctx.output_root, **options)
+    """Simulated raw extracts (the study's own simulator) → ``raw/*.csv``."""
+    stage_function("simulate")(ctx.study, ctx.output_root, seed=seed, subjects=subjects)
 
 
 def sdtm(ctx: StepContext) -> None:
     """Every SDTM domain (DM first, SUPP-- with their parent), lineage, rejections and reconciliation → ``sdtm/``."""
     map_study = stage_function("sdtm")
-    from cdiscflow.mapping.command import load_modules
-
-    load_modules(ctx.study)
     map_study(ctx.study, ctx.input_dir("raw"), ctx.output_dir("sdtm"))
 
 
 def adam(ctx: StepContext, *, dataset: str) -> None:
-    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json``."""
-    stage_function("adam")(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset])
+    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json``; a
+    dataset whose spec names no program yet is *unavailable* (the run names them all once, up front)."""
+    derive = stage_function("adam")
+    from cdiscflow.adam.engine import missing_programs
+
+    missing = missing_programs(ctx.study, [dataset])
+    if missing:
+        raise StageUnavailable(f"no program yet: {missing[dataset]}")
+    derive(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset])
 
 
 def validate(ctx: StepContext) -> None:

@@ -3,13 +3,12 @@
 ``run_catalog(study, adam_dir, out_dir)`` writes ``<out_dir>/<id>.{rtf,docx,html,pdf}``,
 ``<id>.ard.csv``/``<id>.ard.json`` and ``index.html``. A program is a function registered with
 ``@register("tlf")`` taking a :class:`TlfContext` and returning a :class:`ProgramResult` (its ARD and its
-layout). Study programs live in the study's ``tlf_programs.py`` and are imported before the run.
+layout). Study programs live in the study's modules (``code: {tlf: [...]}``, default ``tlf_programs``), loaded
+by :mod:`cdiscflow.studyload`; the generic programs of :mod:`cdiscflow.tlf.programs` are available to every study.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,16 +23,13 @@ from cdiscflow.errors import DataError, ExpressionError, SpecError, TlfError, lo
 from cdiscflow.expr import evaluate
 from cdiscflow.io.datasets import dataset_files, read_dataset
 from cdiscflow.provenance import data_cutoff, dates_line, run_stamp, sha256_file
-from cdiscflow.registry import lookup
-from cdiscflow.study import BUILTIN_DIR, Study
+from cdiscflow.study import Study
 from cdiscflow.tlf.ard import ard_frame, write_ard
 from cdiscflow.tlf.catalog import FORMATS, OutputSpec, load_catalog
 from cdiscflow.tlf.layout import Frame
 from cdiscflow.tlf.patterns import fill
 from cdiscflow.tlf.render import RENDERERS, convert_to_pdf, render_index, soffice_path
 from cdiscflow.tlf.result import ProgramResult
-
-importlib.import_module("cdiscflow.tlf.programs")  # the generic programs register themselves
 
 
 class AdamFolder:
@@ -108,23 +104,8 @@ class TlfContext:
                      stamp=self.stamp, page=self.spec.page)
 
 
-def import_study_programs(study: Study) -> None:
-    """Import the study's ``tlf_programs.py`` so its programs register (built-in: as a package module)."""
-    path = study.root / "tlf_programs.py"
-    if not path.is_file():
-        return
-    if study.root.parent == BUILTIN_DIR.resolve():
-        importlib.import_module(f"cdiscflow.studies.{study.root.name}.tlf_programs")
-        return
-    spec = importlib.util.spec_from_file_location(f"cdiscflow_study_{study.root.name}_tlf_programs", path)
-    if spec is None or spec.loader is None:
-        raise SpecError("cannot import study TLF programs", file=str(path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-
-
 def run_output(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str) -> tuple[ProgramResult, list[str]]:
-    program: Callable[[TlfContext], ProgramResult] = lookup("tlf", spec.program, file=spec.file, variable=spec.id)
+    program: Callable[[TlfContext], ProgramResult] = study.lookup("tlf", spec.program, file=spec.file, variable=spec.id)
     ctx = TlfContext(spec, study, adam, stamp)
     with located(file=spec.file, where=f"output {spec.id}", variable=spec.id, kinds=(SpecError, ExpressionError)):
         result = program(ctx)
@@ -140,8 +121,9 @@ def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, note
     inputs = {name: [{"file": p.name, "sha256": sha256_file(p)} for p in adam.files(name)]
               for name in sorted({*spec.datasets, spec.population.dataset})}
     return {"output_id": spec.id, "titles": spec.titles, "study": study.studyid, "program": spec.program,
-            "catalog": _relative(spec.file, study.root), "population": {"label": spec.population.label, "dataset": spec.population.dataset,
-                                                 "where": spec.population.where},
+            "catalog": _relative(spec.file, study.root),
+            "population": {"label": spec.population.label, "dataset": spec.population.dataset,
+                           "where": spec.population.where},
             "rounding": spec.rounding, "rounding_note": {
                 "half_up": "ties round away from zero (SAS ROUND / PUT default)",
                 "half_even": "ties round to the even digit",
@@ -155,7 +137,7 @@ def _relative(path: str | None, root: Path) -> str | None:
     if path is None:
         return None
     try:
-        return Path(path).resolve().relative_to(root.parent).as_posix()
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()  # the same wherever the study is
     except ValueError:
         return Path(path).name
 
@@ -169,7 +151,6 @@ def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | 
     out.mkdir(parents=True, exist_ok=True)
     if formats and set(formats) - set(FORMATS):
         raise SpecError(f"unknown format(s) {sorted(set(formats) - set(FORMATS))}", expected=", ".join(FORMATS))
-    import_study_programs(study)
     catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
     adam = AdamFolder(Path(adam_dir))
     stamp, footer = run_stamp(), dates_line(study.meta)  # footer: "Run <stamp> · Data cut-off <date>"

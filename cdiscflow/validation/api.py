@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cdiscflow.errors import DataError
 from cdiscflow.provenance import run_stamp
+from cdiscflow.registry import lookup
 from cdiscflow.specs.model import Codelist, Dataset
 from cdiscflow.study import Study
 from cdiscflow.validation.accepted import Acceptance, apply_accepted, load_accepted
@@ -18,6 +21,7 @@ from cdiscflow.validation.load import read_folder
 from cdiscflow.validation.model import Report, Rule
 
 ACCEPTED = "validation/accepted.yaml"  # a study's accepted findings, relative to its folder
+STUDY_RULES = "validation/rules.yaml"  # a study's extra rules, relative to its folder
 
 
 def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
@@ -25,9 +29,11 @@ def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
              codelists: dict[str, Codelist] | None = None, ct_version: str = "2025-03-28",
              studyid: str | None = None, study_name: str = "", rules: list[Rule] | None = None,
              suites: bool = True, max_rows: int = 50, accepted: list[Acceptance] | None = None,
-             define_sources: dict[str, str] | None = None) -> Report:
+             define_sources: dict[str, str] | None = None,
+             functions: Callable[..., Any] = lookup) -> Report:
     """Validate in-memory datasets (``standards``: name → SDTM | ADAM) against rules, specs and CT; mark the
-    findings ``accepted`` explains (see :mod:`cdiscflow.validation.accepted`)."""
+    findings ``accepted`` explains (see :mod:`cdiscflow.validation.accepted`). ``functions`` resolves the
+    rules' checks (a study's ``Study.lookup`` sees its validation extensions)."""
     study = StudyData(datasets={k.upper(): v for k, v in datasets.items()},
                       standards={k.upper(): v.upper() for k, v in standards.items()},
                       specs=dict(specs or {}), meta=dict(meta or {}), codelists=dict(codelists or {}),
@@ -35,7 +41,8 @@ def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
     report = Report(study=study_name, created=run_stamp(),
                     datasets={name: len(df) for name, df in study.datasets.items()})
     started = time.perf_counter()
-    run_rules(study, load_rules() if rules is None else rules, report, max_rows=max_rows)
+    run_rules(study, load_rules(functions=functions) if rules is None else rules, report, max_rows=max_rows,
+              functions=functions)
     report.timings["rules"] = time.perf_counter() - started
     if suites:
         from cdiscflow.validation.suites import run_suites
@@ -54,7 +61,8 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
                    *, out: Path | str = "out", suites: bool = True, rules: list[Rule] | None = None,
                    defines: list[Path | str] | None = None) -> Report:
     """Validate a study's SDTM and ADaM (default: ``out/<study>/{sdtm,adam}``) against its specs and CT, with
-    the accepted findings of its ``validation/accepted.yaml``.
+    the accepted findings of its ``validation/accepted.yaml`` and the extra rules of its ``validation/rules.yaml``
+    (checks registered by the study's ``validation`` modules).
 
     Datasets without a YAML spec take their spec (and codelists) from the ``defines`` (define.xml files read by
     ``cdiscflow.specs.define_import``); datasets with neither are validated by the rules that need no spec.
@@ -101,6 +109,10 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
             sources.setdefault(standard, f"specs {study.specs_dir / standard.lower()}")
     specs.update({**study.sdtm_specs, **study.adam_specs})
     codelists.update(study.codelists)
+    if rules is None:
+        extra = [p for p in (study.inside(STUDY_RULES),) if p.is_file()]
+        rules = load_rules(extra=extra, functions=study.lookup)
     return validate(datasets, standards, specs=specs, meta=meta, codelists=codelists,
                     ct_version=study.ct_version, studyid=study.studyid, study_name=study.name, rules=rules,
-                    suites=suites, accepted=load_accepted(study.inside(ACCEPTED)), define_sources=sources)
+                    suites=suites, accepted=load_accepted(study.inside(ACCEPTED)), define_sources=sources,
+                    functions=study.lookup)

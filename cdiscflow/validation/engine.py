@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,12 @@ DEFAULT_KEYS = ("USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM", "--SEQ", "PAR
                 "ETCD", "ARMCD", "VISITNUM", "AVISITN", "ADT", "TAETORD")
 
 
-def load_rules(paths: Iterable[Path | str] | None = None) -> list[Rule]:
-    """Rules from the YAML files (default: every file in ``rules/``); ids must be unique, checks registered."""
+def load_rules(paths: Iterable[Path | str] | None = None, *, extra: Iterable[Path | str] = (),
+               functions: Callable[..., Any] = lookup) -> list[Rule]:
+    """Rules from the YAML files (default: every file in ``rules/``) and ``extra`` ones (a study's); ids must be
+    unique, checks registered (``functions``: a study's lookup, which sees its validation extensions)."""
     paths = [RULES_DIR / f"{n}.yaml" for n in RULE_FILES] if paths is None else [Path(p) for p in paths]
+    paths += [Path(p) for p in extra]
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in paths:
@@ -38,7 +42,7 @@ def load_rules(paths: Iterable[Path | str] | None = None) -> list[Rule]:
             if rule.id in seen:
                 raise SpecError(f"rule {rule.id} is defined twice (also in {seen[rule.id]})", file=str(path),
                                 expected="unique rule ids")
-            lookup("check", rule.check, file=str(path))
+            functions("check", rule.check, file=str(path))
             seen[rule.id] = str(path)
             rules.append(rule)
     return rules
@@ -53,6 +57,14 @@ def in_scope(rule: Rule, name: str, study: StudyData) -> bool:
     if scope.exclude and match_names(name, scope.exclude):
         return False
     return not scope.classes or (study.dataset_class(name) or "") in scope.classes
+
+
+def applies(rule: Rule, name: str, study: StudyData) -> bool:
+    """Whether :func:`run_rules` runs ``rule`` on dataset ``name`` (in its scope, with what its check needs)."""
+    if not in_scope(rule, name, study):
+        return False
+    t = Target(name, study.datasets[name], study, study.specs.get(name), study.meta.get(name), [])
+    return all(_has(t, n) for n in NEEDS.get(rule.check, ()))
 
 
 def record_keys(t: Target) -> list[str]:
@@ -88,10 +100,11 @@ def _plain(value: object) -> object:
     return value if isinstance(value, int | float | str | bool) else str(value)
 
 
-def run_rules(study: StudyData, rules: list[Rule], report: Report, max_rows: int = 50) -> Report:
+def run_rules(study: StudyData, rules: list[Rule], report: Report, max_rows: int = 50,
+              functions: Callable[..., Any] = lookup) -> Report:
     """Run every rule on every dataset in its scope; add findings, skipped rules and timings to ``report``."""
     for rule in rules:
-        fn = lookup("check", rule.check)
+        fn = functions("check", rule.check)
         started = time.perf_counter()
         missing: dict[str, list[str]] = {}
         if rule.check in STUDY_LEVEL:

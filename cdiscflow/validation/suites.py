@@ -3,7 +3,12 @@
 Each spec becomes one suite: columns exist, types, required (core Req) SDTM variables not null, non-extensible
 codelists as value sets, the keys unique, and numeric ranges from ``settings: {validation: {ranges: {VAR:
 [min, max]}}}``. Every dataset is validated as one batch in an ephemeral context (no files, progress bars and
-analytics off). great-expectations is imported here only, when validation runs its suites.
+analytics off). great-expectations is imported here only, when validation runs its suites, and only when the
+``validation`` extra is installed (else the suites are skipped, saying so).
+
+A suite never re-reports what the rules engine checks under another id: an expectation whose twin rule
+(:data:`SAME_AS`) ran on the dataset is left out, so the suites add what the rules do not check (value ranges,
+and everything when a run has no rules).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import pandas as pd
 
 from cdiscflow.specs.model import Dataset
 from cdiscflow.validation.context import StudyData, Target
-from cdiscflow.validation.engine import to_finding
+from cdiscflow.validation.engine import applies, to_finding
 from cdiscflow.validation.model import Hit, Report, Rule, Scope
 
 NUM_TYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "Float64", "Int64"]
@@ -28,32 +33,47 @@ SEVERITY = {"ExpectColumnValuesToBeInTypeList": "error",
             "ExpectColumnValuesToBeBetween": "warning"}
 
 
-def compile_suite(spec: Dataset, study: StudyData, df: pd.DataFrame) -> list[Any]:
+#: the rules-engine rule that checks what an expectation checks (``ExpectColumnToExist`` by core)
+SAME_AS = {"ExpectColumnToExist.Req": "SPEC.REQ_MISSING", "ExpectColumnToExist.Exp": "SPEC.EXP_MISSING",
+           "ExpectColumnValuesToBeInTypeList": "SPEC.TYPE", "ExpectColumnValuesToNotBeNull": "SPEC.REQ_NULL",
+           "ExpectColumnValuesToBeInSet": "CT.NONEXT", "ExpectColumnValuesToBeUnique": "SPEC.KEYS",
+           "ExpectCompoundColumnsToBeUnique": "SPEC.KEYS"}
+
+
+def covered(report: Report, study: StudyData, name: str) -> set[str]:
+    """Expectation kinds of :data:`SAME_AS` whose twin rule ran on dataset ``name``."""
+    return {kind for kind, rid in SAME_AS.items() if rid in report.rules and applies(report.rules[rid], name, study)}
+
+
+def compile_suite(spec: Dataset, study: StudyData, df: pd.DataFrame, skip: set[str] | None = None) -> list[Any]:
     """The expectations for one dataset spec: Req/Exp columns must exist; value expectations for the present
-    columns (ranges for the numeric ones)."""
+    columns (ranges for the numeric ones); none of the kinds in ``skip`` (see :func:`covered`)."""
     columns = list(df.columns)
+    skip = skip or set()
     import great_expectations as gx
 
     e = gx.expectations
     out: list[Any] = []
     for v in spec.variables:
-        if v.core in ("Req", "Exp"):
+        if v.core in ("Req", "Exp") and f"ExpectColumnToExist.{v.core}" not in skip:
             severity = "error" if v.core == "Req" else "warning"
             out.append(e.ExpectColumnToExist(column=v.name, meta={"severity": severity}))
         if v.name not in columns:
             continue
-        out.append(e.ExpectColumnValuesToBeInTypeList(column=v.name,
-                                                      type_list=CHAR_TYPES if v.is_char else NUM_TYPES))
-        if v.core == "Req" and spec.standard.upper() == "SDTM":   # ADaM Req = present, not populated
+        if "ExpectColumnValuesToBeInTypeList" not in skip:
+            out.append(e.ExpectColumnValuesToBeInTypeList(column=v.name,
+                                                          type_list=CHAR_TYPES if v.is_char else NUM_TYPES))
+        # ADaM Req = present, not populated
+        if v.core == "Req" and spec.standard.upper() == "SDTM" and "ExpectColumnValuesToNotBeNull" not in skip:
             out.append(e.ExpectColumnValuesToNotBeNull(column=v.name))
         cl = study.codelist(v.codelist) if v.codelist and v.is_char else None
-        if cl is not None and not cl.extensible and cl.terms:
+        if cl is not None and not cl.extensible and cl.terms and "ExpectColumnValuesToBeInSet" not in skip:
             out.append(e.ExpectColumnValuesToBeInSet(column=v.name, value_set=sorted(cl.values)))
     if not set(spec.keys) <= set(columns):
         return out
-    if len(spec.keys) == 1:
+    if len(spec.keys) == 1 and "ExpectColumnValuesToBeUnique" not in skip:
         out.append(e.ExpectColumnValuesToBeUnique(column=spec.keys[0]))
-    elif spec.keys:
+    elif len(spec.keys) > 1 and "ExpectCompoundColumnsToBeUnique" not in skip:
         out.append(e.ExpectCompoundColumnsToBeUnique(column_list=list(spec.keys)))
     ranges = (spec.settings.get("validation") or {}).get("ranges") or {}
     numeric = [c for c in columns if pd.api.types.is_numeric_dtype(df[c])]
@@ -88,13 +108,19 @@ def run_suites(study: StudyData, report: Report, max_rows: int = 50) -> Report:
     if not names:
         report.skipped["GX"] = "no dataset has a spec"
         return report
+    try:
+        import great_expectations as gx
+    except ImportError:
+        report.skipped["GX"] = "great-expectations is not installed (pip install 'cdiscflow[validation]')"
+        return report
     context = _context()
     source = context.data_sources.add_pandas("cdiscflow")
-    import great_expectations as gx
-
     for name in names:
         df = study.datasets[name].reset_index(drop=True)
-        suite = gx.ExpectationSuite(name=f"{name}_suite", expectations=compile_suite(study.specs[name], study, df))
+        expectations = compile_suite(study.specs[name], study, df, covered(report, study, name))
+        if not expectations:
+            continue
+        suite = gx.ExpectationSuite(name=f"{name}_suite", expectations=expectations)
         batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("all")\
             .get_batch(batch_parameters={"dataframe": _for_gx(study, name)})
         result = batch.validate(suite, result_format={"result_format": "SUMMARY",

@@ -43,7 +43,7 @@ def test_read_folder_prefers_xpt_then_json_then_csv(tmp_path):
 
 def test_unknown_extension_and_missing_file(tmp_path):
     with pytest.raises(DataError, match="unknown dataset format"):
-        read_dataset(tmp_path / "x.parquet")
+        read_dataset(tmp_path / "x.feather")
     with pytest.raises(DataError, match="not found"):
         read_dataset(tmp_path / "x.xpt")
 
@@ -80,3 +80,32 @@ def test_columns_subset_every_format(tmp_path):
     pd.testing.assert_frame_equal(data["VS"], conform(DF, SPEC))
     with pytest.raises(DataError, match="columns given for dataset.s. AE"):
         read_folder(tmp_path, columns={"AE": ["AETERM"]})
+
+
+def _parquet(path, df, labels):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    fields = [f.with_metadata({"label": labels[f.name]}) if f.name in labels else f for f in table.schema]
+    pq.write_table(table.cast(pa.schema(fields, metadata=table.schema.metadata)), path)
+
+
+def test_reads_parquet_with_types_labels_and_columns(tmp_path):
+    df = pd.DataFrame({"USUBJID": ["S1", "S2"], "AGE": [61.0, 70.0]})
+    _parquet(tmp_path / "dm.parquet", df, {"AGE": "Age"})
+    got, meta = read_dataset(tmp_path / "dm.parquet")
+    pd.testing.assert_frame_equal(got, df)
+    assert (meta.name, meta.source_format, meta.types, meta.labels) == ("DM", "parquet", {"USUBJID": "Char", "AGE": "Num"},
+                                                                        {"AGE": "Age"})
+    sub, sub_meta = read_dataset(tmp_path / "dm.parquet", columns=["AGE"])
+    pd.testing.assert_frame_equal(sub, df[["AGE"]])
+    with pytest.raises(DataError, match="NOPE"):
+        read_dataset(tmp_path / "dm.parquet", columns=["NOPE"])
+    assert list(read_folder(tmp_path)) == ["DM"]
+
+
+def test_bad_parquet_is_a_data_error(tmp_path):
+    (tmp_path / "ae.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(DataError, match="cannot read as Parquet"):
+        read_dataset(tmp_path / "ae.parquet")

@@ -23,7 +23,7 @@ SPECS = {
                              f"settings: {{depends: [ADSL]}}\n{VAR}\n"),
     "specs/adam/advs.yaml": f"dataset: ADVS\nlabel: VS Analysis\nstandard: ADaM\nsettings: {{depends: [ADSL]}}\n{VAR}\n",
     "specs/codelists.yaml": "codelists: []\n",
-    "study.yaml": ("name: teststudy\nstudyid: TEST-01\ntitle: 'A <test> study & more'\nsimulated: true\n"),
+    "study.yaml": ("name: teststudy\nstudyid: TEST-01\ntitle: 'A <test> study & more'\nsimulated: true\ncode: {simulate: [programs]}\n"),
     "programs.py": "X = 1\n",
     "tlf/catalog.yaml": textwrap.dedent("""\
         defaults: {formats: [rtf, html, pdf]}

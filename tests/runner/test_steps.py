@@ -16,12 +16,13 @@ from cdiscflow.runner.plan import PlanOptions, build_graph
 from cdiscflow.runner.progress import PlainReporter
 from cdiscflow.runner.schedule import Fingerprints, run_graph
 from cdiscflow.runner.state import State
+from cdiscflow.stages import STAGES
 from cdiscflow.study import Study
 
 
 def test_a_missing_stage_is_unavailable_not_a_crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setitem(steps.STAGES, "tlf", ("cdiscflow.no_such_stage", "run_catalog"))
-    monkeypatch.setitem(steps.STAGES, "validate", ("cdiscflow.runner.graph", "no_such_function"))
+    monkeypatch.setitem(STAGES, "tlf", replace(STAGES["tlf"], function="cdiscflow.no_such_stage:run_catalog"))
+    monkeypatch.setitem(STAGES, "validate", replace(STAGES["validate"], function="cdiscflow.runner.graph:no_such_function"))
     assert steps.availability("tlf") == "stage not available: module cdiscflow.no_such_stage is not there yet"
     assert steps.availability("validate") == "stage not available: cdiscflow.runner.graph has no no_such_function()"
     assert steps.availability("package") == ""

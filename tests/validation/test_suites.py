@@ -50,12 +50,29 @@ def test_clean_dataset_passes_its_suite(shared_data) -> None:
     assert gx_rows(df) == {}
 
 
-def test_suites_and_rules_agree_on_planted_codelist_error(shared_data) -> None:
-    df = pd.DataFrame({"USUBJID": ["1", "2"], "SEX": ["M", "X"], "AGE": [40.0, 50.0], "RACE": ["WHITE", ""]})
+def test_suites_leave_to_the_rules_what_the_rules_check(shared_data) -> None:
+    """The planted codelist error is reported once, by CT.NONEXT; the suite still adds what no rule checks."""
+    df = pd.DataFrame({"USUBJID": ["1", "2"], "SEX": ["M", "X"], "AGE": [40.0, 95.0], "RACE": ["WHITE", ""]})
     report = validate({"DM": df}, {"DM": "SDTM"}, specs={"DM": SPEC},
                       rules=[r for r in load_rules() if r.id == "CT.NONEXT"])
     assert sorted((f.rule_id, f.rows[0]["row"]) for f in report.findings) == [
-        ("CT.NONEXT", 2), ("GX.ExpectColumnValuesToBeInSet", 2)]
+        ("CT.NONEXT", 2), ("GX.ExpectColumnValuesToBeBetween", 2)]
+
+
+def test_with_every_rule_the_suites_report_only_ranges(shared_data) -> None:
+    df = pd.DataFrame({"USUBJID": ["1", "2", "2", ""], "SEX": ["M", "F", "X", "F"], "AGE": [10.0, 30, 40, 50]})
+    report = validate({"DM": df}, {"DM": "SDTM"}, specs={"DM": SPEC}, suites=True)
+    gx = {(f.rule_id, f.variable) for f in report.findings if f.rule_id.startswith("GX.")}
+    assert gx == {("GX.ExpectColumnValuesToBeBetween", "AGE")}
+    assert {"SPEC.REQ_NULL", "SPEC.KEYS", "CT.NONEXT", "SPEC.EXP_MISSING"} <= {f.rule_id for f in report.findings}
+
+
+def test_suites_skipped_with_a_reason_without_great_expectations(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "great_expectations", None)  # import fails as if not installed
+    df = pd.DataFrame({"USUBJID": ["1"], "SEX": ["X"], "AGE": [10.0], "RACE": ["WHITE"]})
+    report = validate({"DM": df}, {"DM": "SDTM"}, specs={"DM": SPEC}, rules=[], suites=True)
+    assert report.findings == []
+    assert report.skipped["GX"] == "great-expectations is not installed (pip install 'cdiscflow[validation]')"
 
 
 def test_great_expectations_not_imported_with_the_package() -> None:

@@ -42,7 +42,8 @@ from cdiscflow.adam.visits import derive_var_anl_flag
 from cdiscflow.errors import DerivationError
 from cdiscflow.expr import evaluate
 from cdiscflow.registry import register
-from cdiscflow.studies.msc_ntf_als.adam_derive import (
+
+from .adam_derive import (
     derive_var_best_of,
     derive_vars_avisit,
     derive_vars_criteria,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdiscflow.validation.checks import check, hit
+from cdiscflow.validation.checks.base import check, hit
 from cdiscflow.validation.context import Target, match_names, text
 from cdiscflow.validation.model import Hit
 

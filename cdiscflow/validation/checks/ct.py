@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 
 from cdiscflow.specs.model import Codelist, Term
-from cdiscflow.validation.checks import check, hit
+from cdiscflow.validation.checks.base import check, hit
 from cdiscflow.validation.context import Target
 from cdiscflow.validation.model import Hit
 

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdiscflow.validation.checks import check, dataset_hit
+from cdiscflow.validation.checks.base import check, dataset_hit
 from cdiscflow.validation.context import Target
 from cdiscflow.validation.model import Hit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdiscflow.validation.checks import check, dataset_hit, hit
+from cdiscflow.validation.checks.base import check, dataset_hit, hit
 from cdiscflow.validation.context import Target, is_blank, params_list
 from cdiscflow.validation.model import Hit
 

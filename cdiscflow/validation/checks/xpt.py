@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from cdiscflow.validation.checks import check, dataset_hit, hit
+from cdiscflow.validation.checks.base import check, dataset_hit, hit
 from cdiscflow.validation.context import Target
 from cdiscflow.validation.model import Hit
 

@@ -14,7 +14,7 @@ import pytest
 
 from cdiscflow.study import Study
 from cdiscflow.tlf.catalog import load_catalog
-from cdiscflow.tlf.engine import AdamFolder, import_study_programs, run_output
+from cdiscflow.tlf.engine import AdamFolder, run_output
 
 REF = Path(__file__).parent / "reference"
 
@@ -42,7 +42,6 @@ def _strip_trailing_blanks(rows: list[list[str]]) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def pilot(shared_data: Path):  # noqa: ANN201
     study = Study.load("cdiscpilot01")
-    import_study_programs(study)
     catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
     adam = AdamFolder(shared_data / "cdiscpilot01" / "adam")
     return {spec.id: run_output(spec, study, adam, "2026-01-01T00:00:00")[0] for spec in catalog.outputs}

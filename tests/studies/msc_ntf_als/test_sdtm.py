@@ -15,7 +15,6 @@ from cdiscflow.errors import CdiscflowError
 from cdiscflow.io.datasetjson import read_dataset_json
 from cdiscflow.io.datasets import read_folder
 from cdiscflow.io.xpt import read_xpt
-from cdiscflow.mapping.command import load_modules
 from cdiscflow.mapping.study import map_study
 from cdiscflow.studies.msc_ntf_als.simulator.command import simulate
 from cdiscflow.study import Study
@@ -30,9 +29,7 @@ pytestmark = pytest.mark.slow  # simulates the study and maps every domain (abou
 
 @pytest.fixture(scope="session")
 def study(tmp_path_factory) -> Study:
-    s = Study.load("msc_ntf_als", tmp_path_factory.mktemp("study_out"))
-    load_modules(s)
-    return s
+    return Study.load("msc_ntf_als", tmp_path_factory.mktemp("study_out"))
 
 
 @pytest.fixture(scope="session")

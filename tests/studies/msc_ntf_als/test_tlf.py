@@ -33,7 +33,7 @@ from cdiscflow.study import Study
 from cdiscflow.tlf.analyses import Groups
 from cdiscflow.tlf.ard import read_ard
 from cdiscflow.tlf.catalog import load_catalog
-from cdiscflow.tlf.engine import AdamFolder, import_study_programs, run_catalog, run_output
+from cdiscflow.tlf.engine import AdamFolder, run_catalog, run_output
 from cdiscflow.tlf.render import soffice_path
 
 TRT, PBO = "MSC-NTF cells", "Placebo"
@@ -108,7 +108,6 @@ def adam_dir(als_chain: Path) -> Path:
 def results(adam_dir: Path) -> dict:
     """Every catalog output's ProgramResult, computed in-process (no files)."""
     study = Study.load("msc_ntf_als")
-    import_study_programs(study)
     catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
     adam = AdamFolder(adam_dir)
     return {spec.id: run_output(spec, study, adam, "2026-01-01T00:00:00")[0] for spec in catalog.outputs}
