@@ -164,7 +164,6 @@ def _terminate(signum: int, _frame: object) -> None:
 def os_error(exc: OSError) -> str:
     """``path: reason (errno name)`` for an OS error."""
     import errno
-
     import shutil
 
     if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:

@@ -5,7 +5,14 @@ and nothing is published."""
 from __future__ import annotations
 
 import pytest
-from hostile_data import assert_nothing_published, assert_one_line_error, cli, edit_row, replace_once, set_cell
+from hostile_data import (
+    assert_nothing_published,
+    assert_one_line_error,
+    cli,
+    edit_row,
+    replace_once,
+    set_cell,
+)
 
 AE, DM, LB, CODING, VS, DICT = ("adverse_events.csv", "demographics.csv", "safety_lab.csv", "ae_coding.csv",
                                 "vital_signs.csv", "data_dictionary.csv")
