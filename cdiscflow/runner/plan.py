@@ -167,8 +167,10 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
     standards = [s for s, specs_of, given in (("sdtm", sdtm, from_given), ("adam", adam, opt.adam))
                  if specs_of and not given]
     if standards:
-        steps.append(Step("define", f"{ACTIONS}:define", {"standards": standards}, deps=datasets,
-                          inputs=(*programs, *specs), code=CODE["define"], outputs=("define/**/*",),
+        with_acrf = ("acrf",) if any(st.id == "acrf" for st in steps) else ()  # define.xml links its pages
+        steps.append(Step("define", f"{ACTIONS}:define", {"standards": standards}, deps=(*datasets, *with_acrf),
+                          inputs=(*programs, *specs), code=(*CODE["define"], *(("submission/acrf.py",) if with_acrf else ())),
+                          outputs=("define/**/*",),
                           required=tuple(f"define/{s}/define.xml" for s in standards), owns=("define",)))
 
     if datasets:

@@ -76,10 +76,15 @@ def validate(ctx: StepContext) -> None:
 
 
 def define(ctx: StepContext, *, standards: list[str]) -> None:
-    """define.xml 2.1 (XSD-checked) and define.html per standard → ``define/<standard>/``."""
+    """define.xml 2.1 (XSD-checked) and define.html per standard → ``define/<standard>/``; the SDTM define.xml
+    points into the run's generated aCRF at the pages that annotate each variable."""
     write_define = stage_function("define")
+    pages = None
+    if "sdtm" in standards and (ctx.out_dir / "acrf" / "acrf.pdf").is_file():  # the run's generated aCRF
+        module = importlib.import_module(STAGES["define"].function.partition(":")[0])
+        pages = module.generated_acrf_pages(ctx.study, ctx.input_dir("raw"))
     for standard in standards:
-        print(f"define: {write_define(ctx.staged_study, standard, data_root=ctx.out_dir)}")
+        print(f"define: {write_define(ctx.staged_study, standard, data_root=ctx.out_dir, acrf_pages=pages)}")
 
 
 def tlf(ctx: StepContext, *, output: str, formats: list[str]) -> None:

@@ -15,6 +15,7 @@ from cdiscflow.io.atomic import write_bytes, write_text
 from cdiscflow.io.datasets import dataset_files, read_dataset
 from cdiscflow.runner.publish import staged
 from cdiscflow.study import Study
+from cdiscflow.submission.acrf import acrf_pages as acrf_pages_of
 from cdiscflow.submission.define import (
     STANDARDS,
     STYLESHEET,
@@ -43,15 +44,24 @@ def define_data(study: Study, standard: str, data_root: Path | None = None) -> d
     return data
 
 
+def generated_acrf_pages(study: Study, raw_dir: Path) -> dict[str, list[int]]:
+    """``"DS.VAR"`` → the pages of the generated aCRF that annotate the variable."""
+    return {f"{d}.{v}": p for (d, v), p in acrf_pages_of(study, raw_dir).items()}
+
+
 def write_define(study: Study, standard: str, data_root: Path | str | None = None,
                  acrf_pages: Mapping[str, Sequence[int]] | None = None) -> Path:
     """Write ``out/<study>/define/<standard>/define.xml``, its stylesheet and ``define.html``; return the XML path.
 
     ``data_root`` holds the ``sdtm/`` and ``adam/`` data (default ``out/<study>``; the runner passes the run's).
+    When it also holds the generated ``acrf/acrf.pdf``, the SDTM variables point at the pages annotating them.
     The document is first checked against the Define-XML 2.1 XSD and for dangling or duplicate OIDs; an
     invalid one raises :class:`SpecError` with the first messages and nothing is written.
     """
     data = define_data(study, standard, Path(data_root) if data_root is not None else None)
+    root = Path(data_root) if data_root is not None else study.out_dir
+    if acrf_pages is None and standard == "sdtm" and (root / "acrf" / "acrf.pdf").is_file():
+        acrf_pages = generated_acrf_pages(study, root / "raw")
     doc = build_define(study, standard, data=data, acrf_pages=acrf_pages)
     tree = to_xml(doc)
     errors = schema_errors(tree) + reference_errors(tree)
@@ -87,6 +97,9 @@ def write_all(study: Study, view: Study, wanted: tuple[str, ...], both: bool) ->
         if not has_specs and both:
             print(f"define: no {standard.upper()} specs in {study.specs_dir / standard}; skipped")
             continue
-        write_define(view, standard)
+        pages = None
+        if standard == "sdtm" and (study.stage_dir("acrf") / "acrf.pdf").is_file():
+            pages = generated_acrf_pages(study, study.stage_dir("raw"))
+        write_define(view, standard, data_root=study.out_dir, acrf_pages=pages)
         written.append(standard)
     return written

@@ -21,7 +21,7 @@ def test_graph_of_the_test_study(study_dir: Path, tmp_path: Path):
         "adam:ADAE": ("sdtm", "adam:ADSL"),
         "adam:ADVS": ("sdtm", "adam:ADSL"),
         "validate": ("sdtm", "adam:ADAE", "adam:ADSL", "adam:ADVS"),  # spec files in name order
-        "define": ("sdtm", "adam:ADAE", "adam:ADSL", "adam:ADVS"),
+        "define": ("sdtm", "adam:ADAE", "adam:ADSL", "adam:ADVS", "acrf"),
         "tlf:t-1": ("adam:ADSL",),
         "tlf:t-2": ("adam:ADAE", "adam:ADSL"),
         "tlf:f-1": ("adam:ADSL", "adam:ADVS"),

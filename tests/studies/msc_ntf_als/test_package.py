@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from pypdf import PdfReader
 
 from cdiscflow.cli import main
@@ -26,13 +27,28 @@ def package(als_chain: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
     try:
         assert main(["validate", "--out", str(out), "--fail-on", "never", "--no-suites"]) == 0
-        assert main(["define", "--out", str(out)]) == 0
         write_acrf(study, study.stage_dir("raw"), study.stage_dir("acrf"))
+        assert main(["define", "--out", str(out)]) == 0
         write_guides(study, study.out_dir, study.stage_dir("guides"))
         build_package(study, study.out_dir)
     finally:
         mp.undo()
     return study, study.out_dir / "package"
+
+
+def test_define_points_at_the_acrf_pages_that_annotate_each_variable(package: tuple[Study, Path]) -> None:
+    study, _ = package
+    pages = acrf_pages(study)
+    tree = etree.parse(str(study.stage_dir("define") / "sdtm" / "define.xml"))
+    checked = 0
+    for item in tree.iter("{*}ItemDef"):
+        ref = item.find(".//{*}PDFPageRef")
+        oid = item.get("OID").split(".")
+        if ref is None or len(oid) != 3:  # value-level items carry their parent's pages
+            continue
+        assert [int(p) for p in ref.get("PageRefs").split()] == pages[(oid[1], oid[2])], item.get("OID")
+        checked += 1
+    assert checked >= 50
 
 
 def test_acrf_annotates_every_collected_raw_field_or_says_not_submitted(package: tuple[Study, Path]) -> None:
