@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     **{name: (stage.command, stage.help) for name, stage in STAGES.items() if stage.command},
     "compare": ("cdiscflow.compare", "PROC COMPARE-style comparison of two datasets"),
     "ars": ("cdiscflow.ars.command", "run a CDISC ARS v1 reporting event on ADaM datasets"),
-    "specs": ("cdiscflow.specs.command", "import specs from a P21 workbook or define.xml; export a workbook"),
+    "specs": ("cdiscflow.specs_command", "import specs from a P21 workbook or define.xml; export a workbook"),
     "init": ("cdiscflow.scaffold", "start a new study folder from a spec workbook or define.xml"),
 }
 

@@ -12,6 +12,23 @@ from typing import Any
 
 from cdiscflow.errors import SpecError
 
+#: ``SOURCE_DATE_EPOCH`` of ``cdiscflow run --reproducible`` when neither the environment nor study.yaml
+#: (``source_date_epoch:``) sets one: 2026-01-01T00:00:00Z. A constant (not the clock, not a hash) so that two
+#: reproducible runs of the same inputs carry the same run stamp.
+DEFAULT_SOURCE_DATE_EPOCH = 1767225600
+
+
+def source_date_epoch(study_meta: Mapping[str, Any], reproducible: bool = False) -> int | None:
+    """The run's pinned epoch: ``$SOURCE_DATE_EPOCH``, else study.yaml ``source_date_epoch``, else the default
+    when ``reproducible``; None (the run is dated by the clock) otherwise."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env:
+        return int(env)
+    value = study_meta.get("source_date_epoch")
+    if value is not None:
+        return int(value)
+    return DEFAULT_SOURCE_DATE_EPOCH if reproducible else None
+
 
 def run_datetime() -> datetime:
     """The run's timestamp: ``SOURCE_DATE_EPOCH`` if set (reproducible builds), else now (UTC)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cdiscflow.errors import SpecError
 from cdiscflow.io.atomic import write_text
-from cdiscflow.specs.command import new_folder
+from cdiscflow.io.publish import new_folder
 from cdiscflow.specs.loader import dump_yaml
 from cdiscflow.specs.workbook import SpecSet, import_specs, write_spec_folder
 

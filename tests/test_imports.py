@@ -7,7 +7,6 @@ left out (their code is loaded by :mod:`cdiscflow.studyload`, never imported by 
 from __future__ import annotations
 
 import ast
-from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import cdiscflow
@@ -68,17 +67,45 @@ def import_graph(top_level: bool) -> dict[str, set[str]]:
     return graph
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    found = []
-    graph = {k: set(v) for k, v in graph.items()}
-    while True:
-        try:
-            TopologicalSorter(graph).prepare()
-            return found
-        except CycleError as exc:
-            cycle = exc.args[1]
-            found.append(cycle)
-            graph[cycle[-2]].discard(cycle[-1])
+def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components with more than one node (Tarjan, iterative): every cycle lies in one."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(component)
+            elif child not in index:
+                index[child] = low[child] = len(index)
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(sorted(graph.get(child, ())))))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return found
 
 
 def test_no_cycle_between_modules() -> None:
@@ -100,8 +127,9 @@ def test_no_cycle_between_subpackages() -> None:
 
 
 def test_the_check_sees_a_cycle_hidden_in_a_function() -> None:
-    (found,) = cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}})
-    assert set(found) == {"a", "b"}
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [{"a", "b"}]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}}) == [{"a", "b", "c"}, {"d", "e"}]
+    assert cycles({"a": {"b"}, "b": set()}) == []
     tree = ast.parse("def f():\n    from cdiscflow import stages\n")
     visitor = Imports("cdiscflow.cli", False, {"cdiscflow.stages", "cdiscflow"}, top_level=False)
     visitor.visit(tree)

@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cdiscflow.errors import SpecError
-from cdiscflow.provenance import data_cutoff, dates_line, run_stamp
+from cdiscflow.provenance import (
+    DEFAULT_SOURCE_DATE_EPOCH,
+    data_cutoff,
+    dates_line,
+    run_stamp,
+    source_date_epoch,
+)
 
 
 def test_run_stamp_is_the_clock_unless_source_date_epoch_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,3 +39,12 @@ def test_dates_line_names_the_run_and_the_cutoff(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     assert dates_line({"data_cutoff": "2025-12-15"}) == "Run 2026-01-01T00:00:00 · Data cut-off 2025-12-15"
     assert dates_line({}) == "Run 2026-01-01T00:00:00"
+
+
+def test_source_date_epoch_precedence(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert source_date_epoch({}) is None  # a plain run is dated by the clock
+    assert source_date_epoch({}, reproducible=True) == DEFAULT_SOURCE_DATE_EPOCH == 1767225600
+    assert source_date_epoch({"source_date_epoch": 1600000000}) == 1600000000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")
+    assert source_date_epoch({"source_date_epoch": 1600000000}) == 1500000000

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from cdiscflow.adam.engine import derive_study
-from cdiscflow.runner.publish import staged
+from cdiscflow.io.publish import staged
 from cdiscflow.study import Study
 
 

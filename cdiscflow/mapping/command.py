@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cdiscflow.io.publish import staged
 from cdiscflow.mapping.study import map_study
-from cdiscflow.runner.publish import staged
 from cdiscflow.study import Study
 
 

@@ -4,7 +4,7 @@ Builds the step graph (:mod:`cdiscflow.runner.plan`), runs what is not up to dat
 or on a Dask cluster (``--scheduler tcp://host:port``, or ``$CDISCFLOW_SCHEDULER``), then writes ``manifest.json`` and ``index.html`` and
 prints a summary. ``SOURCE_DATE_EPOCH`` is pinned for the whole run: the clock at its start, or with
 ``--reproducible`` (or ``SOURCE_DATE_EPOCH`` in the environment) a fixed stamp for byte-identical outputs (see
-:func:`cdiscflow.runner.hashing.source_date_epoch`). Exit status: 0 when every step is ok and validation
+:func:`cdiscflow.provenance.source_date_epoch`). Exit status: 0 when every step is ok and validation
 found nothing at the ``--fail-on`` severity (default ``error``, as ``cdiscflow validate``) or worse; 1 when a
 step failed or validation reported such findings; 2 for an error that stopped the run.
 """
@@ -19,14 +19,15 @@ from pathlib import Path
 
 from cdiscflow.adam.engine import missing_programs, no_program_error
 from cdiscflow.errors import SpecError
+from cdiscflow.io.publish import run_lock
+from cdiscflow.provenance import source_date_epoch
 from cdiscflow.runner.execute import StepContext
 from cdiscflow.runner.executors import open_executor
 from cdiscflow.runner.graph import Graph
-from cdiscflow.runner.hashing import source_date_epoch
 from cdiscflow.runner.plan import PlanOptions, build_graph
 from cdiscflow.runner.progress import reporter
 from cdiscflow.runner.schedule import Fingerprints, Outcome, plan, run_graph
-from cdiscflow.runner.state import State, run_lock, write_manifest
+from cdiscflow.runner.state import State, write_manifest
 from cdiscflow.runner.steps import availability
 from cdiscflow.study import Study
 

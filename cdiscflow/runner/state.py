@@ -13,39 +13,18 @@ sorted, and nothing in it depends on timing, so two runs from the same inputs gi
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import cdiscflow
-from cdiscflow.errors import CdiscflowError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.runner.graph import Graph
 from cdiscflow.runner.hashing import FileHashes, code_hash
 
 STATE_FILE = ".state.json"
 MANIFEST_FILE = "manifest.json"
-LOCK_FILE = ".lock"
-
-
-@contextmanager
-def run_lock(out_dir: Path) -> Iterator[None]:
-    """Hold ``out/<study>/.lock`` for the run: a second run on the same folder is refused, not interleaved."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / LOCK_FILE, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CdiscflowError(f"another cdiscflow run is using {out_dir}",
-                                 expected="one run at a time per output folder") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def label(path: Path | str, study_root: Path, out_dir: Path) -> str:

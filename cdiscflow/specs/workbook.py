@@ -582,7 +582,7 @@ class _Texts:
 
 
 def _epoch() -> datetime:
-    from cdiscflow.runner.hashing import DEFAULT_SOURCE_DATE_EPOCH
+    from cdiscflow.provenance import DEFAULT_SOURCE_DATE_EPOCH
 
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     return datetime.fromtimestamp(int(env) if env.isdigit() else DEFAULT_SOURCE_DATE_EPOCH, UTC).replace(tzinfo=None)

@@ -13,7 +13,7 @@ import pandas as pd
 from cdiscflow.errors import SpecError
 from cdiscflow.io.atomic import write_bytes, write_text
 from cdiscflow.io.datasets import dataset_files, read_dataset
-from cdiscflow.runner.publish import staged
+from cdiscflow.io.publish import staged
 from cdiscflow.study import Study
 from cdiscflow.submission.acrf import acrf_pages as acrf_pages_of
 from cdiscflow.submission.define import (

@@ -7,8 +7,8 @@ import argparse
 import os
 
 from cdiscflow.errors import CdiscflowError
-from cdiscflow.runner.hashing import source_date_epoch
-from cdiscflow.runner.state import run_lock
+from cdiscflow.io.publish import run_lock
+from cdiscflow.provenance import source_date_epoch
 from cdiscflow.study import Study
 from cdiscflow.submission.package import CHECKSUMS, build_package, check_package
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cdiscflow.runner.publish import staged
+from cdiscflow.io.publish import staged
 from cdiscflow.study import Study
 from cdiscflow.tlf.engine import run_catalog
 

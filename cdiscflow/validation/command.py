@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cdiscflow.runner.publish import staged
+from cdiscflow.io.publish import staged
 from cdiscflow.study import Study
 from cdiscflow.validation.api import validate_study
 from cdiscflow.validation.report import summary, write_report

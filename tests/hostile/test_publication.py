@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hostile_data import STUDY, assert_one_line_error, cli
 
-from cdiscflow.runner.state import run_lock
+from cdiscflow.io.publish import run_lock
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Fingerprints, code versions and the pinned SOURCE_DATE_EPOCH."""
+"""Fingerprints and code versions."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdiscflow.runner import hashing
-from cdiscflow.runner.hashing import (
-    DEFAULT_SOURCE_DATE_EPOCH,
-    FileHashes,
-    code_hash,
-    fingerprint,
-    source_date_epoch,
-)
+from cdiscflow.runner.hashing import FileHashes, code_hash, fingerprint
 
 
 def test_code_hash_follows_the_content_of_the_named_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -55,12 +49,3 @@ def test_file_hashes_are_by_content_not_time(tmp_path: Path):
     digest = hashes(path)
     assert digest == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
     assert hashes(tmp_path / "missing") == "missing"
-
-
-def test_source_date_epoch_precedence(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert source_date_epoch({}) is None  # a plain run is dated by the clock
-    assert source_date_epoch({}, reproducible=True) == DEFAULT_SOURCE_DATE_EPOCH == 1767225600
-    assert source_date_epoch({"source_date_epoch": 1600000000}) == 1600000000
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")
-    assert source_date_epoch({"source_date_epoch": 1600000000}) == 1500000000

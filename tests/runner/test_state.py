@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from cdiscflow.errors import CdiscflowError
+from cdiscflow.io.publish import run_lock
 from cdiscflow.runner.graph import Graph, Step
-from cdiscflow.runner.state import State, comparable, label, run_lock, write_manifest
+from cdiscflow.runner.state import State, comparable, label, write_manifest
 from cdiscflow.study import Study
 
 

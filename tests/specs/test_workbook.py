@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from cdiscflow.cli import main
-from cdiscflow.errors import SpecError
-from cdiscflow.specs.command import new_folder
+from cdiscflow.errors import CdiscflowError
+from cdiscflow.io.publish import new_folder
 from cdiscflow.specs.define_import import import_define
 from cdiscflow.specs.loader import dump_dataset, dump_yaml, load_datasets
 from cdiscflow.specs.workbook import (
@@ -155,7 +155,7 @@ def test_import_define_xml_writes_every_dataset(shared_data: Path, tmp_path: Pat
 def test_import_refuses_a_non_empty_folder_and_writes_nothing_on_error(tmp_path: Path, shared_data: Path) -> None:
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("x")
-    with pytest.raises(SpecError, match="not empty"), new_folder(tmp_path / "full"):
+    with pytest.raises(CdiscflowError, match="not empty"), new_folder(tmp_path / "full"):
         pass
     assert main(["specs", "import", str(shared_data / P21), "--out", str(tmp_path / "full")]) == 2
     assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["keep.txt"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import fcntl
 import os
 import shutil
 import tempfile
@@ -22,12 +23,29 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cdiscflow.errors import CdiscflowError
 from cdiscflow.io.atomic import _UMASK
-from cdiscflow.runner.state import run_lock
 
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
+LOCK_FILE = ".lock"
 _LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+@contextmanager
+def run_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out/<study>/.lock`` for the run: a second run on the same folder is refused, not interleaved."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / LOCK_FILE, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CdiscflowError(f"another cdiscflow run is using {out_dir}",
+                                 expected="one run at a time per output folder") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -80,3 +98,21 @@ def staged(study: Any, stage: str, *, partial: bool = False) -> Iterator[Any]:
             publish(folder, current)
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def new_folder(folder: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``folder`` that becomes ``folder`` on success (all or nothing).
+
+    A ``folder`` that exists and is not empty is refused."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CdiscflowError("folder exists and is not empty; nothing was written", file=str(folder),
+                        expected="a new or empty folder")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_UMASK)
+        os.replace(tmp, folder)  # an empty target folder is replaced
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
