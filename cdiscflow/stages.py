@@ -7,7 +7,7 @@ stage folders of ``out/<study>/`` it reads and writes::
 
     raw ─ sdtm ─ adam ─┬─ validate
                        ├─ define
-                       ├─ tlf ─ tlf_pdf ─ package (everything)
+                       ├─ tlf ─ tlf_pdf ─ tlf_book ─ package (everything)
     raw ─ acrf               validate ─ guides
 """
 
@@ -48,6 +48,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           ("tlf",), "produce tables, listings and figures"),
     Stage("tlf_pdf", None, "cdiscflow.tlf.render.pdf:convert_to_pdf", ("tlf/render/pdf.py",), ("tlf",), ("tlf",),
           "PDFs of the TLF RTFs (one LibreOffice run)"),
+    Stage("tlf_book", None, "cdiscflow.tlf.book:write_book", ("tlf/book.py", "tlf/catalog.py", *COMMON_CODE),
+          ("tlf",), ("tlf",), "the TLF book: book.pdf (contents, bookmarks) and book.rtf, in catalog order"),
     Stage("acrf", None, "cdiscflow.submission.acrf:write_acrf", ("submission/acrf.py", *COMMON_CODE), ("raw",),
           ("acrf",), "the annotated CRF from the data dictionary and the SDTM specs (or the study's own)"),
     Stage("guides", None, "cdiscflow.submission.guides:write_guides",

@@ -10,6 +10,7 @@ Steps and what they need (ids in brackets)::
     [tlf:<output id>]     the ADaM datasets of the catalog entry (``datasets``, population dataset); the entry
                           and the catalog's ``defaults``
     [tlf-pdf]             the RTFs of every output that wants PDF (one LibreOffice run)
+    [tlf-book]            every output's PDF and RTF → tlf/book.pdf, tlf/book.rtf (catalog order)
     [package]             everything above + the study's specs and programs
 
 ``run --sdtm DIR`` starts from existing SDTM (no simulate/sdtm steps; ADaM steps read DIR, whose files enter
@@ -198,6 +199,12 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
         steps.append(Step("tlf-pdf", f"{ACTIONS}:tlf_pdf", {"outputs": want_pdf},
                           deps=tuple(f"tlf:{o}" for o in want_pdf), code=CODE["tlf_pdf"],
                           outputs=tuple(f"tlf/{o}.pdf" for o in want_pdf), reads=tuple(f"tlf/{o}.rtf" for o in want_pdf)))
+    if entries:
+        oids = [s.params["output"] for s in steps if s.id.startswith("tlf:")]
+        steps.append(Step("tlf-book", f"{ACTIONS}:tlf_book",
+                          deps=(*(f"tlf:{o}" for o in oids), *(("tlf-pdf",) if want_pdf else ())),
+                          inputs=(*programs, str(study.root / "tlf" / "catalog.yaml")), code=CODE["tlf_book"], outputs=("tlf/book.pdf", "tlf/book.rtf"),
+                          reads=tuple(f"tlf/{o}.{ext}" for o in oids for ext in ("pdf", "rtf"))))
 
     steps.append(Step("package", f"{ACTIONS}:package", deps=tuple(s.id for s in steps), inputs=(*programs, *specs),
                       code=CODE["package"], outputs=("package/**/*", "package.zip"), required=("package.zip",),

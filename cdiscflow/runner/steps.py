@@ -103,6 +103,12 @@ def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:
     convert([ctx.input_dir("tlf") / f"{oid}.rtf" for oid in outputs], ctx.output_dir("tlf"))
 
 
+def tlf_book(ctx: StepContext) -> None:
+    """The TLF book of the outputs' PDFs and RTFs in catalog order → ``tlf/book.pdf``, ``tlf/book.rtf``."""
+    for path in stage_function("tlf_book")(ctx.study, ctx.input_dir("tlf"), ctx.output_dir("tlf")):
+        print(f"book: {path}")
+
+
 def acrf(ctx: StepContext) -> None:
     """The annotated CRF (generated from the data dictionary and SDTM specs, or the study's own) → ``acrf/``."""
     print(f"acrf: {stage_function('acrf')(ctx.study, ctx.input_dir('raw'), ctx.output_dir('acrf'))}")

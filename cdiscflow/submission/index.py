@@ -109,7 +109,7 @@ def rows(graph: Any, state: Any, out_dir: Path) -> dict[str, list[Row]]:
         if stage in ("sdtm", "adam"):
             sections[stage] += _dataset_rows(row, stage)
         else:
-            sections[stage if stage in sections else "other"].append(row)
+            sections["tlf" if stage == "tlf-book" else stage if stage in sections else "other"].append(row)
     return sections
 
 

@@ -1,6 +1,9 @@
 """The TLF book: every output in catalog order as one PDF with a table of contents and a bookmark per
 output (pypdf), and one combined RTF (one section per output, page numbers restarting per output).
 
+:func:`write_book` makes ``tlf/book.pdf`` and ``tlf/book.rtf`` of a study from the files in its TLF folder
+(the runner's ``tlf-book`` step and ``cdiscflow tlf``).
+
 The contents pages are drawn with matplotlib's PDF backend in a monospaced font; each line names the output,
 its title and the book page where it starts, and links there. Bytes are reproducible under
 ``SOURCE_DATE_EPOCH`` (dates pinned, /ID from the content).
@@ -13,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
@@ -21,6 +25,7 @@ from pypdf.generic import Fit
 from cdiscflow.errors import TlfError
 from cdiscflow.io.atomic import write_bytes, write_text
 from cdiscflow.provenance import run_datetime
+from cdiscflow.tlf.catalog import load_catalog
 from cdiscflow.tlf.render.pdf import pin_pdf
 
 LINES_PER_PAGE = 32
@@ -126,3 +131,22 @@ def write_book_rtf(entries: Sequence[BookEntry], out: Path) -> Path:
         bodies.append("\\sectd\\pgnrestart" + body.replace("NUMPAGES", "SECTIONPAGES"))
     head = texts[0][1][:_SECTION.search(texts[0][1]).start()]
     return write_text(out, head + "\n\\sect\n".join(bodies) + "}\n", encoding="ascii")
+
+
+def write_book(study: Any, tlf_dir: Path, out_dir: Path | None = None) -> list[Path]:
+    """``book.pdf`` (when any output has a PDF) and ``book.rtf`` (when any has an RTF) of the catalog's outputs,
+    in catalog order, from the files in ``tlf_dir``; written to ``out_dir`` (default ``tlf_dir``)."""
+    tlf_dir = Path(tlf_dir)
+    out = Path(out_dir) if out_dir is not None else tlf_dir
+    catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
+    entries = [BookEntry(o.id, " ".join(o.titles),
+                         pdf=tlf_dir / f"{o.id}.pdf" if (tlf_dir / f"{o.id}.pdf").is_file() else None,
+                         rtf=tlf_dir / f"{o.id}.rtf" if (tlf_dir / f"{o.id}.rtf").is_file() else None)
+               for o in catalog.outputs]
+    written = []
+    if any(e.pdf for e in entries):
+        written.append(write_book_pdf(entries, out / "book.pdf",
+                                      title=f"{study.studyid}: Tables, Listings and Figures"))
+    if any(e.rtf for e in entries):
+        written.append(write_book_rtf(entries, out / "book.rtf"))
+    return written

@@ -132,6 +132,10 @@ def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:
         _plot(ctx.output_dir("tlf") / f"{oid}.pdf", f"{oid} page 1")
 
 
+def tlf_book(ctx: StepContext) -> None:
+    _plot(ctx.output_dir("tlf") / "book.pdf", "book page 1")
+
+
 def broken(ctx: StepContext) -> None:
     """Writes half its output, then fails."""
     (ctx.output_dir("sdtm") / "dm.xpt").write_text("half-written\n")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 STEPS = ["simulate", "sdtm", "acrf", "adam:ADSL", "adam:ADAE", "adam:ADVS", "validate", "define", "tlf:t-1", "tlf:t-2",
-         "tlf:f-1", "tlf-pdf", "guides", "package"]
+         "tlf:f-1", "tlf-pdf", "tlf-book", "guides", "package"]
 
 
 def ran(out: str) -> list[str]:
@@ -34,7 +34,7 @@ def test_first_run_runs_everything_and_second_does_nothing(study_dir, tmp_path, 
     code, text = run_cli(str(study_dir), "--out", str(out))
     assert code == 0
     assert ran(text) == []
-    assert "Nothing to do: all 14 steps are up to date." in text
+    assert "Nothing to do: all 15 steps are up to date." in text
 
 
 def test_touching_a_spec_reruns_only_its_dependants(study_dir, tmp_path, run_cli):
@@ -44,9 +44,10 @@ def test_touching_a_spec_reruns_only_its_dependants(study_dir, tmp_path, run_cli
     adae.write_text(adae.read_text().replace("AE Analysis", "Adverse Event Analysis"))
     code, text = run_cli(str(study_dir), "--out", str(out))
     assert code == 0
-    # t-2 reads ADAE; validate, define, guides and package read everything; tlf-pdf reads t-2's RTF, which changed
+    # t-2 reads ADAE; validate, define, guides and package read everything; tlf-pdf reads t-2's RTF, which
+    # changed, and the book its RTF and PDF
     assert sorted(ran(text)) == sorted(["adam:ADAE", "validate", "define", "guides", "tlf:t-2", "tlf-pdf",
-                                        "package"])
+                                        "tlf-book", "package"])
 
     vs = study_dir / "specs/sdtm/vs.yaml"
     vs.write_text(vs.read_text().replace("Vital Signs", "Vital Signs Data"))
@@ -125,7 +126,7 @@ def test_only_runs_a_subset_and_what_it_needs(study_dir, tmp_path, run_cli):
 def test_dry_run_prints_the_plan_and_runs_nothing(study_dir, tmp_path, run_cli):
     out = tmp_path / "out"
     code, text = run_cli(str(study_dir), "--out", str(out), "--dry-run")
-    assert code == 0 and "adam:ADAE" in text and "run (never ran)" in text and "14 step(s) would run." in text
+    assert code == 0 and "adam:ADAE" in text and "run (never ran)" in text and "15 step(s) would run." in text
     assert not (out / "teststudy" / "sdtm").exists()
     run_cli(str(study_dir), "--out", str(out))
     tlf = study_dir / "tlf/catalog.yaml"
@@ -134,7 +135,8 @@ def test_dry_run_prints_the_plan_and_runs_nothing(study_dir, tmp_path, run_cli):
     lines = {line.split()[0]: line for line in text.splitlines()[1:-1]}
     assert "run (changed)" in lines["tlf:t-1"] and "up to date" in lines["tlf:t-2"]
     assert "run (after tlf:t-1)" in lines["package"]
-    assert "3 step(s) would run." in text  # t-1, tlf-pdf, package
+    assert "run (after tlf:t-1)" in lines["tlf-book"]
+    assert "4 step(s) would run." in text  # t-1, tlf-pdf, tlf-book, package
 
 
 def test_force_reruns_everything(study_dir, tmp_path, run_cli):

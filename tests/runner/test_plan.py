@@ -27,8 +27,9 @@ def test_graph_of_the_test_study(study_dir: Path, tmp_path: Path):
         "tlf:f-1": ("adam:ADSL", "adam:ADVS"),
         "guides": ("sdtm", "adam:ADAE", "adam:ADSL", "adam:ADVS", "validate"),
         "tlf-pdf": ("tlf:t-1", "tlf:t-2"),
+        "tlf-book": ("tlf:t-1", "tlf:t-2", "tlf:f-1", "tlf-pdf"),
         "package": ("simulate", "sdtm", "acrf", "adam:ADAE", "adam:ADSL", "adam:ADVS", "validate", "define", "guides",
-                    "tlf:t-1", "tlf:t-2", "tlf:f-1", "tlf-pdf"),
+                    "tlf:t-1", "tlf:t-2", "tlf:f-1", "tlf-pdf", "tlf-book"),
     }
     assert graph["simulate"].params == {"seed": 3}
     assert graph["adam:ADAE"].reads == ("sdtm/ae.*", "sdtm/suppae.*", "adam/adsl.*")
@@ -39,6 +40,8 @@ def test_graph_of_the_test_study(study_dir: Path, tmp_path: Path):
     assert graph["tlf:f-1"].params == {"output": "f-1", "formats": ["html"]}
     assert graph["tlf:t-1"].salt["entry"]["title"] == "Demographics"
     assert graph["tlf-pdf"].params == {"outputs": ["t-1", "t-2"]}
+    assert graph["tlf-book"].outputs == ("tlf/book.pdf", "tlf/book.rtf")
+    assert graph["tlf-book"].reads == tuple(f"tlf/{o}.{ext}" for o in ("t-1", "t-2", "f-1") for ext in ("pdf", "rtf"))
     assert graph["define"].params == {"standards": ["sdtm", "adam"]}
     assert str(study_dir / "programs.py") in graph["sdtm"].inputs
 

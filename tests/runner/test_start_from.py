@@ -91,7 +91,7 @@ def test_run_from_sdtm_derives_adam_and_tables(study: Path, sdtm: Path, tmp_path
     code = main(["run", "--study", str(study), "--sdtm", str(sdtm), "--out", str(out), "--fail-on", "never"])
     text = capsys.readouterr().out
     assert code == 0, text
-    assert "simulate" not in text and "sdtm " not in text and "6 steps: 6 ran" in text
+    assert "simulate" not in text and "sdtm " not in text and "7 steps: 7 ran" in text
     assert "Validation: " in text and " error" in text
     assert (out / "tiny" / "define" / "adam" / "define.xml").is_file() and (out / "tiny" / "package.zip").is_file()
     assert not (out / "tiny" / "define" / "sdtm").exists()

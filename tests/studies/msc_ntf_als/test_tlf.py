@@ -25,6 +25,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 import statsmodels.formula.api as smf
+from pypdf import PdfReader
 from scipy import stats
 
 from cdiscflow.cli import main
@@ -32,6 +33,7 @@ from cdiscflow.studies.msc_ntf_als.tlf_programs import condition_counts
 from cdiscflow.study import Study
 from cdiscflow.tlf.analyses import Groups
 from cdiscflow.tlf.ard import read_ard
+from cdiscflow.tlf.book import write_book
 from cdiscflow.tlf.catalog import load_catalog
 from cdiscflow.tlf.engine import AdamFolder, run_catalog, run_output
 from cdiscflow.tlf.render import soffice_path
@@ -332,6 +334,9 @@ def test_cli_writes_every_output_with_its_ard(adam_dir: Path, results: dict, tmp
         pd.testing.assert_frame_equal(read_ard(out / f"{oid}.ard.csv"), results[oid].ard, check_exact=False,
                                       rtol=1e-12)
     assert (out / "index.html").is_file()
+    book = (out / "book.rtf").read_text(encoding="ascii")  # every output, one section each, in catalog order
+    assert book.count("\\sectd\\pgnrestart") == len(results)
+    assert not (out / "book.pdf").exists()  # no PDF was asked for
 
 
 EXPECTED_PAGES = {"t-1": 1, "t-2": 1, "t-3": 1, "f-2": 1, "t-resp": 6}
@@ -345,6 +350,11 @@ def test_rtf_converts_to_pdf_with_expected_pages(adam_dir: Path, tmp_path: Path)
     out = study.stage_dir("tlf")
     pages = {oid: len(re.findall(rb"/Type\s*/Page(?!s)", (out / f"{oid}.pdf").read_bytes())) for oid in EXPECTED_PAGES}
     assert pages == EXPECTED_PAGES
+    assert write_book(study, out) == [out / "book.pdf", out / "book.rtf"]
+    reader = PdfReader(str(out / "book.pdf"))
+    order = [o.id for o in load_catalog(study.root / "tlf" / "catalog.yaml").outputs if o.id in EXPECTED_PAGES]
+    assert [item.title.split()[0] for item in reader.outline] == ["Table", *order]  # contents, then catalog order
+    assert len(reader.pages) == 1 + sum(EXPECTED_PAGES.values())  # contents, then every page of every PDF
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(out / "t-1.pdf"),
                         str(tmp_path / "t1")], check=True, timeout=120)
