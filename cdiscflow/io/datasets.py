@@ -24,7 +24,7 @@ from cdiscflow.errors import DataError, XptError, XptValueError
 from cdiscflow.io.datasetjson import read_dataset_json, write_dataset_json
 from cdiscflow.io.raw import read_raw_csv
 from cdiscflow.io.xpt import XptMeta, conform_for_xpt, from_readstat, read_xpt, write_xpt
-from cdiscflow.specs.conform import conform
+from cdiscflow.specs.conform import SAS_EPOCH, conform, format_kind
 from cdiscflow.specs.model import Dataset
 
 PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat", ".parquet")
@@ -126,23 +126,34 @@ def read_folder(folder: Path | str, names: Iterable[str] | None = None,
     return {name: read_dataset(p, wanted.get(name))[0] for name, p in files.items()}
 
 
-def _shown(value: object) -> str:
-    """A key value as a reader would type it: ``32`` (not ``32.0``), ``.`` for a missing number."""
-    if isinstance(value, float):
-        return "." if np.isnan(value) else f"{value:g}" if value.is_integer() else repr(value)
-    return str(value)
+def _shown(value: object, fmt: str | None) -> str:
+    """A key value as a reader would type it: ``32`` (not ``32.0``), ``.`` for a missing number, a SAS date or
+    datetime (by the variable's display format) in ISO 8601."""
+    if not isinstance(value, float):
+        return str(value)
+    if np.isnan(value):
+        return "."
+    kind = format_kind(fmt)
+    if kind in ("date", "datetime"):
+        try:
+            stamp = SAS_EPOCH + pd.Timedelta(**{"days" if kind == "date" else "seconds": value})
+            return stamp.strftime("%Y-%m-%d") if kind == "date" else stamp.isoformat()
+        except (OverflowError, ValueError):  # beyond pandas' timestamps: the number itself
+            pass
+    return f"{value:g}" if value.is_integer() else repr(float(value))
 
 
 def record_of(df: pd.DataFrame, spec: Dataset, position: int) -> str:
     """Row ``position`` (0-based) of ``df`` as a reader finds it: ``USUBJID=..., LBSEQ=...`` (USUBJID and the
-    --SEQ variable when the dataset has one, else the spec's keys without STUDYID); ``record N`` (1-based)
-    when the dataset has neither."""
-    seq = next((n for n in spec.names if n.endswith("SEQ") and n in df.columns), None)
-    keys = [k for k in dict.fromkeys(["USUBJID", *([seq] if seq else spec.keys)])
+    SDTM --SEQ variable when the dataset has one, else the spec's keys without STUDYID); ``record N``
+    (1-based) when the dataset has neither."""
+    seq = f"{spec.name}SEQ"
+    keys = [k for k in dict.fromkeys(["USUBJID", *([seq] if seq in df.columns else spec.keys)])
             if k in df.columns and k != "STUDYID"]
     if not keys:
         return f"record {position + 1}"
-    return ", ".join(f"{k}={_shown(df[k].iloc[position])}" for k in keys)
+    formats = {v.name: v.format for v in spec.variables}
+    return ", ".join(f"{k}={_shown(df[k].iloc[position], formats.get(k))}" for k in keys)
 
 
 def located_value_error(exc: XptError, df: pd.DataFrame, spec: Dataset,
