@@ -156,7 +156,7 @@ def record_of(df: pd.DataFrame, spec: Dataset, position: int) -> str:
     return ", ".join(f"{k}={_shown(df[k].iloc[position], formats.get(k))}" for k in keys)
 
 
-def located_value_error(exc: XptError, df: pd.DataFrame, spec: Dataset,
+def located_write_error(exc: XptError, df: pd.DataFrame, spec: Dataset,
                         origin: Callable[[int], tuple[str, int]] | None) -> XptError:
     """``exc`` (raised writing ``spec``'s dataset into a staging folder) naming the dataset instead of the file:
     a refused value also by its record (:func:`record_of`) and, with ``origin``, the file and row it came from;
@@ -177,9 +177,9 @@ def write_datasets(df: pd.DataFrame, folder: Path | str, spec: Dataset, formats:
                    origin: Callable[[int], tuple[str, int]] | None = None) -> list[Path]:
     """Write ``<name lower>.xpt`` and/or ``.json`` in ``folder`` through ``spec``; returns the paths written.
 
-    ``folder`` is a staging folder, so a refusal names the dataset, not the file: a value by its record and,
+    ``folder`` is usually a staging folder, so a refusal names the dataset, not the file: a value by its record and,
     when ``origin`` maps a 0-based row of ``df`` to the (file, 1-based row) it came from (a mapping's lineage),
-    by that file and row (:func:`located_value_error`)."""
+    by that file and row (:func:`located_write_error`)."""
     unknown = sorted(set(formats) - {"xpt", "json"})
     if unknown:
         raise DataError(f"unknown output format(s) {', '.join(unknown)}", expected="xpt and/or json")
@@ -193,7 +193,7 @@ def write_datasets(df: pd.DataFrame, folder: Path | str, spec: Dataset, formats:
             write_xpt(data, xpt_path, spec, transliterate=transliterate, conformed=True)
             paths.append(xpt_path)
     except XptError as exc:
-        raise located_value_error(exc, data, spec, origin) from None
+        raise located_write_error(exc, data, spec, origin) from None
     if "json" in formats:
         path = folder / f"{spec.name.lower()}.json"
         write_dataset_json(data, path, spec, study_oid=study_oid, metadata_version_oid=metadata_version_oid,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hostile.conftest import files_under
 from hostile_data import STUDY, assert_nothing_published, assert_one_line_error, cli, set_cell
 
 from cdiscflow.io.datasets import read_dataset
 from cdiscflow.io.raw import read_raw_csv
+from hostile.conftest import files_under
 
 IBM_RANGE = "0 or 5.4e-79 <= |x| < 7.2e+75, the range of the XPT v5 IBM float"
 
