@@ -59,6 +59,15 @@ class XptError(CdiscflowError):
     """A dataset cannot be written as (or read from) SAS XPORT v5 without losing information."""
 
 
+class XptValueError(XptError):
+    """A value XPT v5 cannot hold; ``position`` is its 0-based row in the frame being written (``row`` is the
+    1-based record of the file), so a caller that knows where the rows came from can name that instead."""
+
+    def __init__(self, message: str, *, position: int | None = None, **where: str | int | None) -> None:
+        self.position = position
+        super().__init__(message, **where)
+
+
 class ExpressionError(CdiscflowError):
     """A condition or population expression is not in the safe expression language."""
 

@@ -10,20 +10,21 @@ whole, then subset.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
 
-from cdiscflow.errors import DataError
+from cdiscflow.errors import DataError, XptError, XptValueError
 from cdiscflow.io.datasetjson import read_dataset_json, write_dataset_json
 from cdiscflow.io.raw import read_raw_csv
 from cdiscflow.io.xpt import XptMeta, conform_for_xpt, from_readstat, read_xpt, write_xpt
-from cdiscflow.specs.conform import conform
+from cdiscflow.specs.conform import SAS_EPOCH, conform, format_kind
 from cdiscflow.specs.model import Dataset
 
 PREFERENCE = (".xpt", ".json", ".csv", ".sas7bdat", ".parquet")
@@ -125,20 +126,74 @@ def read_folder(folder: Path | str, names: Iterable[str] | None = None,
     return {name: read_dataset(p, wanted.get(name))[0] for name, p in files.items()}
 
 
+def _shown(value: object, fmt: str | None) -> str:
+    """A key value as a reader would type it: ``32`` (not ``32.0``), ``.`` for a missing number, a SAS date or
+    datetime (by the variable's display format) in ISO 8601."""
+    if not isinstance(value, float):
+        return str(value)
+    if np.isnan(value):
+        return "."
+    kind = format_kind(fmt)
+    if kind in ("date", "datetime"):
+        try:
+            stamp = SAS_EPOCH + pd.Timedelta(**{"days" if kind == "date" else "seconds": value})
+            return stamp.strftime("%Y-%m-%d") if kind == "date" else stamp.isoformat()
+        except (OverflowError, ValueError):  # beyond pandas' timestamps: the number itself
+            pass
+    return f"{value:g}" if value.is_integer() else repr(float(value))
+
+
+def record_of(df: pd.DataFrame, spec: Dataset, position: int) -> str:
+    """Row ``position`` (0-based) of ``df`` as a reader finds it: ``USUBJID=..., LBSEQ=...`` (USUBJID and the
+    SDTM --SEQ variable when the dataset has one, else the spec's keys without STUDYID); ``record N``
+    (1-based) when the dataset has neither."""
+    seq = f"{spec.name}SEQ"
+    keys = [k for k in dict.fromkeys(["USUBJID", *([seq] if seq in df.columns else spec.keys)])
+            if k in df.columns and k != "STUDYID"]
+    if not keys:
+        return f"record {position + 1}"
+    formats = {v.name: v.format for v in spec.variables}
+    return ", ".join(f"{k}={_shown(df[k].iloc[position], formats.get(k))}" for k in keys)
+
+
+def located_write_error(exc: XptError, df: pd.DataFrame, spec: Dataset,
+                        origin: Callable[[int], tuple[str, int]] | None) -> XptError:
+    """``exc`` (raised writing ``spec``'s dataset into a staging folder) naming the dataset instead of the file:
+    a refused value also by its record (:func:`record_of`) and, with ``origin``, the file and row it came from;
+    any other refusal by the spec file."""
+    prefix = f"dataset {spec.name}: "
+    message = exc.message.removeprefix(prefix)
+    position = exc.position if isinstance(exc, XptValueError) else None
+    if position is None:
+        return XptError(prefix + message, file=spec.file, variable=exc.variable, expected=exc.expected)
+    file, row = origin(position) if origin else (None, None)
+    return XptValueError(f"dataset {spec.name} record {record_of(df, spec, position)}: {message}", file=file,
+                         row=row, position=position, variable=exc.variable, expected=exc.expected)
+
+
 def write_datasets(df: pd.DataFrame, folder: Path | str, spec: Dataset, formats: Sequence[str] = ("xpt", "json"),
                    *, study_oid: str = "", metadata_version_oid: str = "", transliterate: bool = False,
-                   metadata_ref: str | None = "define.xml") -> list[Path]:
-    """Write ``<name lower>.xpt`` and/or ``.json`` in ``folder`` through ``spec``; returns the paths written."""
+                   metadata_ref: str | None = "define.xml",
+                   origin: Callable[[int], tuple[str, int]] | None = None) -> list[Path]:
+    """Write ``<name lower>.xpt`` and/or ``.json`` in ``folder`` through ``spec``; returns the paths written.
+
+    ``folder`` is usually a staging folder, so a refusal names the dataset, not the file: a value by its record and,
+    when ``origin`` maps a 0-based row of ``df`` to the (file, 1-based row) it came from (a mapping's lineage),
+    by that file and row (:func:`located_write_error`)."""
     unknown = sorted(set(formats) - {"xpt", "json"})
     if unknown:
         raise DataError(f"unknown output format(s) {', '.join(unknown)}", expected="xpt and/or json")
     folder = Path(folder)
     paths = []
     xpt_path = folder / f"{spec.name.lower()}.xpt"
-    data = conform_for_xpt(df, spec, str(xpt_path)) if "xpt" in formats else conform(df, spec)  # once for both
-    if "xpt" in formats:
-        write_xpt(data, xpt_path, spec, transliterate=transliterate, conformed=True)
-        paths.append(xpt_path)
+    data = df
+    try:
+        data = conform_for_xpt(df, spec, str(xpt_path)) if "xpt" in formats else conform(df, spec)  # once for both
+        if "xpt" in formats:
+            write_xpt(data, xpt_path, spec, transliterate=transliterate, conformed=True)
+            paths.append(xpt_path)
+    except XptError as exc:
+        raise located_write_error(exc, data, spec, origin) from None
     if "json" in formats:
         path = folder / f"{spec.name.lower()}.json"
         write_dataset_json(data, path, spec, study_oid=study_oid, metadata_version_oid=metadata_version_oid,

@@ -170,14 +170,6 @@ def _ieee_from_ibm(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # ---- text -------------------------------------------------------------------------------------------------
 
-def first_non_ascii(values: np.ndarray) -> int | None:
-    """0-based position of the first ``str`` holding non-ASCII text, or None: the check runs on the values
-    joined into one string (C speed); only a column that fails it is looked at value by value."""
-    if "\x00".join(values).isascii():
-        return None
-    return int(np.flatnonzero(~pd.Series(values, dtype=object).str.isascii().astype(bool))[0])
-
-
 def blank_padded(text: np.ndarray) -> np.ndarray:
     """An ``S<n>`` array with its NUL padding (and any NUL byte) made blanks, in place."""
     raw = text.view(np.uint8)

@@ -17,6 +17,11 @@ length, not the longest value; SAS ignores trailing blanks) and display formats.
 * a last record that is entirely blank in a dataset without numeric variables (v5 readers cannot tell it
   from the blank padding at the end of the file).
 
+A refused value (text, number, blank last record, or text in a Num variable) is an :class:`XptValueError`
+naming the first offending row (``row`` 1-based in the file, ``position`` 0-based in the frame, so that
+:func:`cdiscflow.io.datasets.write_datasets` can name the record and where it came from instead) and how
+many more rows fail the same check; the rows are found with whole-column masks.
+
 The file is written atomically. The header's creation/modification stamps are the run's time
 (:func:`cdiscflow.provenance.run_datetime`, which follows ``SOURCE_DATE_EPOCH``), so two writes of the same
 data are byte-identical.
@@ -34,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdiscflow.errors import DataError, XptError
+from cdiscflow.errors import DataError, XptError, XptValueError
 from cdiscflow.io.atomic import atomic_path
 from cdiscflow.io.xport import (
     Column,
@@ -136,9 +141,15 @@ def _ascii_text(text: str, what: str, file: str, variable: str | None, translite
     return text
 
 
-def _first(mask: pd.Series) -> int:
+def _first(mask: pd.Series | np.ndarray) -> int:
     """0-based position of the first True."""
-    return int(np.flatnonzero(mask.to_numpy())[0])
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
+def _more(mask: pd.Series | np.ndarray) -> str:
+    """`` (and N more)`` when more than one row fails a check (only the first is named)."""
+    count = int(np.count_nonzero(np.asarray(mask)))
+    return f" (and {count - 1} more)" if count > 1 else ""
 
 
 def _check_char(col: pd.Series, name: str, length: int | None, file: str, transliterate: bool,
@@ -153,15 +164,16 @@ def _check_char(col: pd.Series, name: str, length: int | None, file: str, transl
         non_ascii = ~col.str.isascii().astype(bool)
         if not transliterate:
             pos = _first(non_ascii)
-            raise XptError(f"non-ASCII text {col.iloc[pos]!r}", file=file, row=pos + 1, variable=name,
-                           expected="ASCII text (XPT v5; or write with transliterate=True)") from None
+            raise XptValueError(f"non-ASCII text {col.iloc[pos]!r}{_more(non_ascii)}", file=file, row=pos + 1,
+                                position=pos, variable=name,
+                                expected="ASCII text (XPT v5; or write with transliterate=True)") from None
         before = col[non_ascii]
         after = _transliterate(before)
         left = ~after.str.isascii().astype(bool)
         if left.any():
             pos = int(np.flatnonzero(non_ascii.to_numpy())[_first(left)])
-            raise XptError(f"text {col.iloc[pos]!r} has characters without an ASCII equivalent", file=file,
-                           row=pos + 1, variable=name, expected="ASCII text") from None
+            raise XptValueError(f"text {col.iloc[pos]!r} has characters without an ASCII equivalent{_more(left)}",
+                                file=file, row=pos + 1, position=pos, variable=name, expected="ASCII text") from None
         positions = np.flatnonzero(non_ascii.to_numpy()) + 1
         changes.extend(Transliteration(int(r), name, b, a) for r, b, a in zip(positions, before, after, strict=True))
         col = col.copy()
@@ -172,10 +184,12 @@ def _check_char(col: pd.Series, name: str, length: int | None, file: str, transl
         encoded = np.strings.rstrip(encoded, b" ")
         sizes = np.strings.str_len(encoded)
         if len(sizes) and sizes.max() > limit:
-            pos = int(np.flatnonzero(sizes > limit)[0])
-            raise XptError(f"value of {int(sizes[pos])} bytes is too long: {col.iloc[pos][:60]!r}",
-                           file=file, row=pos + 1, variable=name,
-                           expected=f"at most {limit} bytes ({'XPT v5 maximum' if limit == MAX_CHAR else 'spec length'})")
+            long = sizes > limit
+            pos = _first(long)
+            bound = "XPT v5 maximum" if limit == MAX_CHAR else "spec length"
+            raise XptValueError(f"text {col.iloc[pos][:60]!r} of {int(sizes[pos])} bytes is longer than the {bound}"
+                                f"{_more(long)}", file=file, row=pos + 1, position=pos, variable=name,
+                                expected=f"at most {limit} bytes")
         encoded = blank_padded(encoded.astype(f"S{max(int(sizes.max(initial=0)), 1)}"))
     if length is not None and length > MAX_CHAR:
         raise XptError(f"spec length {length} exceeds the XPT v5 maximum", file=file, variable=name,
@@ -188,8 +202,9 @@ def _check_num(col: pd.Series, name: str, file: str) -> None:
     bad = np.isinf(col) | (size >= IBM_MAX) | ((size > 0) & (size < IBM_MIN))
     if bad.any():
         pos = _first(bad)
-        raise XptError(f"number {col.iloc[pos]!r} cannot be stored as an IBM float", file=file, row=pos + 1,
-                       variable=name, expected=f"a finite number with {IBM_MIN:.1e} <= |x| < {IBM_MAX:.1e}, or 0")
+        raise XptValueError(f"number {float(col.iloc[pos])!r} cannot be stored as an IBM float{_more(bad)}",
+                            file=file, row=pos + 1, position=pos, variable=name,
+                            expected=f"0 or {IBM_MIN:.1e} <= |x| < {IBM_MAX:.1e}, the range of the XPT v5 IBM float")
 
 
 def _check_format(fmt: str, name: str, file: str) -> tuple[str, int, int]:
@@ -202,11 +217,14 @@ def _check_format(fmt: str, name: str, file: str) -> tuple[str, int, int]:
 
 
 def conform_for_xpt(df: pd.DataFrame, spec: Dataset, file: str) -> pd.DataFrame:
-    """:func:`conform`, its refusals raised as :class:`XptError` naming the file."""
+    """:func:`conform`, its refusals raised as :class:`XptError` naming the file (a value's row also as its
+    :class:`XptValueError` position)."""
     try:
         return conform(df, spec)
     except DataError as exc:
-        raise XptError(exc.message, file=file, row=exc.row, variable=exc.variable, expected=exc.expected) from None
+        kind, extra = (XptValueError, {"position": exc.row - 1}) if isinstance(exc.row, int) else (XptError, {})
+        raise kind(exc.message, file=file, row=exc.row, variable=exc.variable, expected=exc.expected,
+                   **extra) from None
 
 
 def write_xpt(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *, transliterate: bool = False,
@@ -242,8 +260,9 @@ def write_xpt(df: pd.DataFrame, path: Path | str, spec: Dataset | None = None, *
             arrays.append(ibm_from_ieee(data[var.name].to_numpy(dtype="float64")))
         cols.append(col)
     if not any(not v.is_char for v in spec.variables) and len(data) and data.iloc[-1].str.strip().eq("").all():
-        raise XptError("the last record is entirely blank; XPT v5 readers would drop it", file=file,
-                       row=len(data), expected="a non-blank last record (or a numeric variable)")
+        raise XptValueError("the last record is entirely blank; XPT v5 readers would drop it", file=file,
+                            row=len(data), position=len(data) - 1,
+                            expected="a non-blank last record (or a numeric variable)")
     member = Member(name, file_label, _sas_stamp(), cols)
     rows = encode_rows(member, arrays)
     with atomic_path(path) as tmp, open(tmp, "wb") as out:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,6 @@ from cdiscflow.io.atomic import _UMASK
 from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import read_folder, write_datasets
 from cdiscflow.io.raw import raw_files, read_raw_folder
-from cdiscflow.io.xport import first_non_ascii
 from cdiscflow.mapping.context import REJECTION_COLUMNS, MapContext
 from cdiscflow.mapping.engine import EXCLUDED, MappingResult, map_dataset
 from cdiscflow.specs.model import Dataset
@@ -179,23 +179,16 @@ def mapped_subjects(raw: dict[str, pd.DataFrame], results: dict[str, MappingResu
     return {s.strip() for s in found}
 
 
-def check_text(res: MappingResult, spec: Dataset, files: dict[str, str]) -> None:
-    """XPT v5 holds ASCII text within the spec's lengths: anything else is an error naming the raw file, row
-    and variable (caught here, before any file is written). Both checks run per column at C speed."""
-    for var in spec.variables:
-        if not var.is_char or var.name not in res.data.columns:
-            continue
-        values = res.data[var.name].astype(str).to_numpy(dtype=object)
-        pos = first_non_ascii(values)
-        what, expected = "non-ASCII text", "ASCII text (XPT v5); fix or transliterate the raw value"
-        if pos is None and var.length and max(map(len, values), default=0) > var.length:
-            pos = int(np.flatnonzero(pd.Series(values, dtype=object).str.len().to_numpy() > var.length)[0])
-            what, expected = "text longer than the spec length", f"at most {var.length} characters"
-        if pos is not None:
-            lin = res.lineage.iloc[pos]
-            raise MappingError(f"dataset {spec.name}: {what} {values[pos][:60]!r}",
-                               file=files.get(lin["extract"], lin["extract"]), row=int(lin["row"]),
-                               variable=var.name, expected=expected)
+def raw_origin(res: MappingResult, files: dict[str, str]) -> Callable[[int], tuple[str, int]]:
+    """Record ``position`` (0-based) of a mapped dataset → (raw extract file, 1-based raw row), from its
+    lineage: how a value the writer refuses (text XPT v5 cannot hold, a number beyond the IBM float) is
+    named by the raw row it came from."""
+
+    def origin(position: int) -> tuple[str, int]:
+        lin = res.lineage.iloc[position]
+        return files.get(lin["extract"], lin["extract"]), int(lin["row"])
+
+    return origin
 
 
 def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = None,
@@ -211,8 +204,6 @@ def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = No
         design = {k: v for k, v in read_folder(design_dir).items() if k in DESIGN}
         design = {k: v for k, v in design.items() if k not in study.sdtm_specs}
     result = map_all(study, raw, files, domains, design, others)
-    for name, res in result.results.items():
-        check_text(res, study.sdtm_specs[name], files)
     target = Path(out_dir) if out_dir is not None else study.stage_dir("sdtm")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -220,7 +211,8 @@ def map_study(study: Study, raw_dir: Path | str, out_dir: Path | str | None = No
     try:
         (tmp / "lineage").mkdir()
         for name, res in result.results.items():
-            write_datasets(res.data, tmp, study.sdtm_specs[name], study_oid=study.studyid)
+            write_datasets(res.data, tmp, study.sdtm_specs[name], study_oid=study.studyid,
+                           origin=raw_origin(res, files))
             to_csv_text(res.lineage, tmp / "lineage" / f"{name.lower()}.csv")
         to_csv_text(result.rejections[REJECTION_COLUMNS], tmp / "rejections.csv")
         to_csv_text(result.reconciliation, tmp / "reconciliation.csv")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdiscflow.errors import CdiscflowError, DataError
+from cdiscflow.errors import CdiscflowError, DataError, XptError, XptValueError
 from cdiscflow.io.datasets import read_dataset, read_folder, write_datasets
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset, Variable
@@ -109,3 +109,75 @@ def test_bad_parquet_is_a_data_error(tmp_path):
     (tmp_path / "ae.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(DataError, match="cannot read as Parquet"):
         read_dataset(tmp_path / "ae.parquet")
+
+
+LB = Dataset(name="LB", label="Laboratory Test Results", keys=["STUDYID", "USUBJID", "LBTESTCD", "VISITNUM"],
+             file="specs/sdtm/lb.yaml", variables=[
+    Variable("STUDYID", "Study Identifier", length=4),
+    Variable("USUBJID", "Unique Subject Identifier", length=10),
+    Variable("LBSEQ", "Sequence Number", type="Num"),
+    Variable("LBTESTCD", "Lab Test or Examination Short Name", length=8),
+    Variable("VISITNUM", "Visit Number", type="Num"),
+    Variable("LBDT", "Date", type="Num", format="DATE9."),
+    Variable("LBSTRESN", "Numeric Result/Finding in Standard Units", type="Num"),
+])
+
+
+def lb_frame(**change: list) -> pd.DataFrame:
+    return pd.DataFrame({"STUDYID": "S1", "USUBJID": ["S1-1", "S1-1", "S1-2"], "LBSEQ": [1.0, 2.0, 1.0],
+                         "LBTESTCD": ["ALB", "AST", "AST"], "VISITNUM": [1.0, 1.0, 2.5],
+                         "LBDT": [19920.0, 19920.0, 19951.0], "LBSTRESN": [3.7, 25.0, 31.0], **change})
+
+
+def test_value_refusal_names_the_raw_file_and_row_through_origin(tmp_path):
+    """The rows were sorted after mapping: record 2 of LB came from raw row 17 of lab.csv. The error names that
+    and the record (USUBJID, LBSEQ), never the staging folder or the sorted position."""
+    lineage = pd.DataFrame({"file": ["raw/lab.csv", "raw/lab.csv", "raw/lab.csv"], "row": [40, 17, 3]})
+    with pytest.raises(XptValueError) as err:
+        write_datasets(lb_frame(LBSTRESN=[3.7, 1e300, 31.0]), tmp_path / ".staging", LB,
+                       origin=lambda pos: (lineage["file"].iloc[pos], int(lineage["row"].iloc[pos])))
+    exc = err.value
+    assert (exc.file, exc.row, exc.variable, exc.position) == ("raw/lab.csv", 17, "LBSTRESN", 1)
+    assert exc.message == "dataset LB record USUBJID=S1-1, LBSEQ=2: number 1e+300 cannot be stored as an IBM float"
+    assert "XPT v5" in exc.expected and ".staging" not in str(exc)
+    assert not (tmp_path / ".staging").exists() or not any((tmp_path / ".staging").iterdir())
+
+
+def test_value_refusal_without_origin_names_the_record_by_its_keys(tmp_path):
+    """An ADaM-like dataset without --SEQ: USUBJID and the spec's keys (numbers and dates as a reader types
+    them); no file, no row."""
+    spec = Dataset(name="ADLB", label="Lab Analysis", keys=["STUDYID", "USUBJID", "PARAMCD", "AVISITN", "ADT"],
+                   variables=[Variable("STUDYID", "Study", length=4), Variable("USUBJID", "Subject", length=10),
+                              Variable("PARAMCD", "Parameter Code", length=8),
+                              Variable("AVISITN", "Analysis Visit (N)", type="Num"),
+                              Variable("ADT", "Analysis Date", type="Num", format="DATE9."),
+                              Variable("AVAL", "Analysis Value", type="Num")])
+    df = pd.DataFrame({"STUDYID": "S1", "USUBJID": ["S1-1", "S1-2"], "PARAMCD": ["ALB", "AST"],
+                       "AVISITN": [1.0, 2.5], "ADT": [19920.0, 19951.0], "AVAL": [3.7, -1e-300]})
+    with pytest.raises(XptValueError) as err:
+        write_datasets(df, tmp_path, spec, ["xpt"])
+    exc = err.value
+    assert (exc.file, exc.row, exc.variable) == (None, None, "AVAL")
+    adt = (pd.Timestamp("1960-01-01") + pd.Timedelta(days=19951)).date().isoformat()  # SAS date 19951
+    assert exc.message.startswith(f"dataset ADLB record USUBJID=S1-2, PARAMCD=AST, AVISITN=2.5, ADT={adt}: "
+                                  "number -1e-300 ")
+    assert not (tmp_path / "adlb.xpt").exists()
+
+
+def test_text_in_a_num_variable_and_text_too_long_are_named_by_record(tmp_path):
+    with pytest.raises(XptValueError) as err:
+        write_datasets(lb_frame(VISITNUM=["1", "x", "2"]), tmp_path, LB, origin=lambda pos: ("lab.csv", pos + 10))
+    assert (err.value.file, err.value.row, err.value.variable) == ("lab.csv", 11, "VISITNUM")
+    assert err.value.message == "dataset LB record USUBJID=S1-1, LBSEQ=2: value 'x' is not a number"
+    with pytest.raises(XptValueError) as err:
+        write_datasets(lb_frame(LBTESTCD=["ALB", "AST", "ASPARTATE"]), tmp_path, LB)
+    assert err.value.message.startswith("dataset LB record USUBJID=S1-2, LBSEQ=1: text 'ASPARTATE' of 9 bytes")
+    assert err.value.expected == "at most 8 bytes"
+
+
+def test_metadata_refusal_names_the_spec_file_not_the_staging_file(tmp_path):
+    spec = Dataset(name="LB", label="L" * 41, file="specs/sdtm/lb.yaml", variables=LB.variables)
+    with pytest.raises(XptError) as err:
+        write_datasets(lb_frame(), tmp_path / "staging", spec)
+    assert (err.value.file, err.value.variable) == ("specs/sdtm/lb.yaml", None)
+    assert err.value.message.startswith("dataset LB: dataset label") and "staging" not in str(err.value)

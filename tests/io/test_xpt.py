@@ -10,7 +10,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from cdiscflow.errors import XptError
+from cdiscflow.errors import XptError, XptValueError
 from cdiscflow.io.xpt import from_readstat, read_xpt, write_xpt
 from cdiscflow.specs.model import Dataset, Variable
 
@@ -98,7 +98,49 @@ def test_refuses_values(tmp_path, change, variable, row):
     with pytest.raises(XptError) as err:
         write_xpt(frame().assign(**change), path, SPEC)
     assert (err.value.variable, err.value.row, err.value.file) == (variable, row, str(path))
+    assert isinstance(err.value, XptValueError) and err.value.position == row - 1
     assert not path.exists()
+
+
+@pytest.mark.parametrize("values, shown", [
+    ([1.0, 1e300, 2.0, -1e300, np.nan], "1e+300"),           # beyond the largest IBM double (7.2e75)
+    ([1e-300, 1.0, 0.0, 5e-79, np.nan], "1e-300"),           # nonzero, below the smallest (5.4e-79)
+    ([1.0, 2.0, np.nan, -np.inf, np.inf], "-inf"),
+])
+def test_number_refusal_names_the_first_row_the_count_and_the_ibm_range(tmp_path, values, shown):
+    """Whole-column masks find every failing row; the first is named (row 1-based in the file, position 0-based
+    in the frame), the others counted, and the message says the XPT v5 range."""
+    col = pd.Series(values)
+    size = col.abs()
+    failing = np.flatnonzero((np.isinf(col) | (size >= 7.2e75) | ((size > 0) & (size < 5.4e-79))).to_numpy())
+    spec = Dataset(name="LB", label="Laboratory", variables=[Variable("LBSTRESN", "Result", type="Num")])
+    with pytest.raises(XptValueError) as err:
+        write_xpt(pd.DataFrame({"LBSTRESN": values}), tmp_path / "lb.xpt", spec)
+    exc = err.value
+    assert (exc.position, exc.row, exc.variable) == (failing[0], failing[0] + 1, "LBSTRESN")
+    assert f"number {shown} cannot be stored as an IBM float" in exc.message
+    assert exc.message.endswith(f"(and {len(failing) - 1} more)")
+    assert exc.expected == "0 or 5.4e-79 <= |x| < 7.2e+75, the range of the XPT v5 IBM float"
+    assert not (tmp_path / "lb.xpt").exists()
+
+
+def test_text_refusals_name_the_value_the_bound_and_the_row(tmp_path):
+    spec = Dataset(name="AE", label="Adverse Events", variables=[Variable("AETERM", "Term", length=8)])
+    with pytest.raises(XptValueError) as err:
+        write_xpt(pd.DataFrame({"AETERM": ["Headache", "Nausea", "Back pain", "Dizziness"]}), tmp_path / "a.xpt", spec)
+    assert (err.value.position, err.value.variable) == (2, "AETERM")
+    assert err.value.message == "text 'Back pain' of 9 bytes is longer than the spec length (and 1 more)"
+    assert err.value.expected == "at most 8 bytes"
+    with pytest.raises(XptValueError) as err:
+        write_xpt(pd.DataFrame({"AETERM": ["Nausea", "Fièvre"]}), tmp_path / "a.xpt", spec)
+    assert (err.value.position, err.value.row, err.value.message) == (1, 2, "non-ASCII text 'Fièvre'")
+
+
+def test_text_in_a_num_variable_is_a_value_refusal(tmp_path):
+    spec = Dataset(name="VS", label="Vital Signs", variables=[Variable("VSSTRESN", "Result", type="Num")])
+    with pytest.raises(XptValueError) as err:
+        write_xpt(pd.DataFrame({"VSSTRESN": ["120", "80", "high"]}), tmp_path / "vs.xpt", spec)
+    assert (err.value.position, err.value.row, err.value.variable) == (2, 3, "VSSTRESN")
 
 
 def test_refuses_values_over_200_bytes(tmp_path):

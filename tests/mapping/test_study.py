@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from cdiscflow.cli import main
-from cdiscflow.errors import MappingError
+from cdiscflow.errors import MappingError, XptValueError
 from cdiscflow.io.datasets import read_dataset
 from cdiscflow.mapping.study import map_study
 from cdiscflow.study import Study
@@ -74,15 +74,18 @@ def test_command_prints_reconciliation(tmp_path, capsys):
     assert (tmp_path / "o" / "tiny" / "sdtm" / "dm.xpt").is_file()
 
 
-@pytest.mark.parametrize("fault, message", [
-    ("missing_column", r"dm_raw.csv, variable COUNTRY: raw column 'COUNTRY' is missing"),
-    ("impossible_date", r"ae_raw.csv, row 2, variable RFSTDTC: .*date in START: '31-FEB-2014'"),
-    ("unknown_code", r"dm_raw.csv, row 2, variable SEX: .*codelist SEX: 'X'"),
-    ("duplicate_subject", r"dm_raw.csv, row 1, variable USUBJID: dataset DM: duplicate key .*raw rows 1, 3"),
-    ("non_ascii", r"dm_raw.csv, row 2, variable COUNTRY: .*non-ASCII"),
-    ("too_long", r"dm_raw.csv, row 2, variable COUNTRY: .*longer than the spec length .*at most 20"),
+@pytest.mark.parametrize("fault, kind, message", [
+    ("missing_column", MappingError, r"dm_raw.csv, variable COUNTRY: raw column 'COUNTRY' is missing"),
+    ("impossible_date", MappingError, r"ae_raw.csv, row 2, variable RFSTDTC: .*date in START: '31-FEB-2014'"),
+    ("unknown_code", MappingError, r"dm_raw.csv, row 2, variable SEX: .*codelist SEX: 'X'"),
+    ("duplicate_subject", MappingError,
+     r"dm_raw.csv, row 1, variable USUBJID: dataset DM: duplicate key .*raw rows 1, 3"),
+    # refused by the XPT writer, named through the lineage
+    ("non_ascii", XptValueError, r"dm_raw.csv, row 2, variable COUNTRY: dataset DM record USUBJID=S1-2: non-ASCII"),
+    ("too_long", XptValueError,
+     r"dm_raw.csv, row 2, variable COUNTRY: dataset DM record USUBJID=S1-2: .*longer than the spec length .*at most 20"),
 ])
-def test_planted_faults_fail_clearly_and_leave_nothing(tmp_path, capsys, fault, message):
+def test_planted_faults_fail_clearly_and_leave_nothing(tmp_path, capsys, fault, kind, message):
     dm_csv, ae_csv = DM_CSV, AE_CSV
     if fault == "missing_column":
         dm_csv = "PAT,SEX\n1,Female\n2,Male\n"
@@ -97,7 +100,7 @@ def test_planted_faults_fail_clearly_and_leave_nothing(tmp_path, capsys, fault, 
     elif fault == "too_long":
         dm_csv = DM_CSV.replace("2,Male,USA", "2,Male,United Kingdom of Great Britain")
     study, raw = make_study(tmp_path, dm_csv=dm_csv, ae_csv=ae_csv)
-    with pytest.raises(MappingError, match=message):
+    with pytest.raises(kind, match=message):
         map_study(study, raw, study.stage_dir("sdtm"))
     assert not study.out_dir.exists() or not any(study.out_dir.rglob("*.xpt"))
     assert main(["sdtm", "--study", str(study.root), "--raw", str(raw), "--out", str(tmp_path / "out")]) == 2
