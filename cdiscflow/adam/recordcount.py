@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from cdiscflow.errors import DerivationError, SpecError
+from cdiscflow.errors import DerivationError, ExpressionError, SpecError
 from cdiscflow.expr import evaluate, parse
 from cdiscflow.specs.model import Dataset
 
@@ -55,6 +55,16 @@ class Selection:
     reason: str
 
 
+def _condition(text: str, spec: Dataset, field: str) -> str:
+    """``text`` if it parses as a condition of :mod:`cdiscflow.expr`, else a SpecError naming the spec field."""
+    try:
+        parse(text)
+    except ExpressionError as exc:
+        raise SpecError(f"{spec.name}: {field}: {exc.message}", file=spec.file, variable=field,
+                        expected=exc.expected) from None
+    return text
+
+
 def source_of(spec: Dataset) -> Source | None:
     """``settings.source`` as a :class:`Source` (``None`` when the spec names none)."""
     raw = spec.settings.get("source")
@@ -65,9 +75,7 @@ def source_of(spec: Dataset) -> Source | None:
     if not isinstance(domain, str) or not domain or not isinstance(filt, str | None):
         raise SpecError(f"{spec.name}: settings.source is {raw!r}", file=spec.file, variable="settings.source",
                         expected="an SDTM domain name or {domain: NAME, filter: condition}")
-    if filt:
-        parse(filt)
-    return Source(domain.upper(), filt or None)
+    return Source(domain.upper(), _condition(filt, spec, "settings.source.filter") if filt else None)
 
 
 def selections_of(spec: Dataset) -> list[Selection]:
@@ -84,8 +92,8 @@ def selections_of(spec: Dataset) -> list[Selection]:
                 isinstance(item[k], str) and item[k].strip() for k in item):
             raise SpecError(f"{where} is {item!r}", file=spec.file, variable="settings.selection",
                             expected="{dataset: NAME, where: condition, reason: text}, each a non-empty text")
-        parse(item["where"])
-        out.append(Selection(item["dataset"].upper(), item["where"], item["reason"]))
+        out.append(Selection(item["dataset"].upper(), _condition(item["where"], spec, f"settings.selection {i}"),
+                             item["reason"]))
     return out
 
 
@@ -133,8 +141,8 @@ def check_subjects(spec: Dataset, out: pd.DataFrame, read: Callable[[str], pd.Da
         raise DerivationError(
             f"{spec.name}: {len(dropped)} subject(s) of SDTM {source.domain} ({len(lost)} record(s)) are not in "
             f"{spec.name} and no declared selection leaves them out: {first}", file=spec.file, variable=SUBJ,
-            expected=f"every subject of {source.domain} in {spec.name}, or a settings.selection saying why not "
-                     "(a subject missing from ADSL cannot be selected away: add it to DM)")
+            expected=f"every subject of {source.domain} in {spec.name}, or a settings.selection saying why not; "
+                     "no selection leaves out a subject its dataset lacks, such as one missing from DM and ADSL")
     return rows
 
 
