@@ -154,7 +154,7 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
                           deps=(*on_sdtm, *(f"adam:{d}" for d in from_adam)),
                           inputs=(*programs, *(str(f) for f in (ds.file, *codelists) if f), *used), code=CODE["adam"],
                           outputs=(f"adam/{low}.*", f"adam/record_counts/{low}.csv"),
-                          required=(f"adam/{low}.xpt", f"adam/record_counts/{low}.csv"),
+                          required=(f"adam/{low}.xpt",),
                           reads=(*reads, *(f"adam/{d.lower()}.*" for d in from_adam))))
 
     datasets = (*on_sdtm, *(f"adam:{n}" for n in adam if not opt.adam))
