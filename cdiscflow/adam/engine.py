@@ -24,7 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from cdiscflow.adam.recordcount import check_subjects, count_row, kept_subjects, record_log, selections_of, source_of
+from cdiscflow.adam.recordcount import (
+    check_subjects,
+    count_row,
+    kept_subjects,
+    record_log,
+    selections_of,
+    source_of,
+)
 from cdiscflow.errors import CdiscflowError, DerivationError, SpecError
 from cdiscflow.expr import evaluate
 from cdiscflow.io.atomic import write_text
