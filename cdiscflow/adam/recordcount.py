@@ -115,7 +115,7 @@ def count_row(dataset: str, kind: str, name: str, frame: pd.DataFrame, detail: s
 def check_subjects(spec: Dataset, out: pd.DataFrame, read: Callable[[str], pd.DataFrame]) -> list[list[Any]]:
     """The ``source`` and ``selection`` rows of ``spec``'s record log; unexplained dropped subjects are an error.
 
-    ``read(name)`` gives a dataset by name (the source domain, a selection's ``on``)."""
+    ``read(name)`` gives a dataset by name (the source domain, a selection's ``dataset``)."""
     source = source_of(spec)
     selections = selections_of(spec)
     if source is None:
@@ -124,6 +124,9 @@ def check_subjects(spec: Dataset, out: pd.DataFrame, read: Callable[[str], pd.Da
                             variable="settings.selection", expected="settings.source naming the SDTM domain")
         return []
     src = read(source.domain)
+    if SUBJ not in src.columns:
+        raise SpecError(f"{spec.name}: settings.source {source.domain} has no {SUBJ}", file=spec.file,
+                        variable="settings.source", expected=f"an SDTM domain with {SUBJ}")
     if source.filter:
         src = src[evaluate(source.filter, src).fillna(False).astype(bool).to_numpy()]
     ids = src[SUBJ].astype(str)
@@ -153,14 +156,18 @@ def record_log(rows: list[list[Any]]) -> pd.DataFrame:
 
 
 def summary(log: pd.DataFrame) -> str:
-    """One line per dataset: output records, inputs read, selections with their counts."""
+    """One line per dataset: output records and subjects, inputs read, the source and its selections' counts."""
     lines = []
     for name, part in log.groupby("dataset", sort=False):
-        out = part[part["kind"] == "output"].iloc[0]
-        inputs = ", ".join(f"{r.name} {r.records}" for r in part[part["kind"] == "input"].itertuples())
-        text = f"{name}: {out.records} records, {out.subjects} subjects <- {inputs or 'no input'}"
-        for r in part[part["kind"] == "selection"].itertuples():
-            text += f"; {r.subjects} subject(s), {r.records} {part[part['kind'] == 'source'].iloc[0]['name']} " \
-                    f"record(s) left out by selection on {r.name} ({r.detail})"
+        rows = {kind: list(group.itertuples()) for kind, group in part.groupby("kind", sort=False)}
+        out = rows["output"][0]
+        inputs = ", ".join(f"{r.name} {r.records}" for r in rows.get("input", [])) or "no input"
+        text = f"{name}: {out.records} records, {out.subjects} subjects <- {inputs}"
+        for src in rows.get("source", []):
+            text += f"; source {src.name}" + (f" where {src.detail}" if src.detail else "") + \
+                    f": {src.records} records, {src.subjects} subjects"
+            for r in rows.get("selection", []):
+                text += f"; left out by selection on {r.name}: {r.subjects} subject(s), {r.records} {src.name} " \
+                        f"record(s) ({r.detail})"
         lines.append(text)
     return "\n".join(lines)

@@ -178,10 +178,12 @@ def test_without_source_only_counts_are_logged(tmp_path: Path) -> None:
     ({"source": "AE", "selection": [{"dataset": "ADSL", "where": "RANDFL == 'Y'"}]}, "settings.selection 1"),
     ({"source": "AE", "selection": "RANDFL == 'Y'"}, "settings.selection is"),
     ({"selection": {"dataset": "ADSL", "where": "RANDFL == 'Y'", "reason": "r"}}, "without settings.source"),
+    ({"source": "TS"}, "settings.source TS has no USUBJID"),
     ({"source": "AE", "selection": {"dataset": "AE", "where": "AETERM == 'a'", "reason": ""}}, "non-empty"),
 ])
 def test_bad_source_or_selection_is_a_spec_error(tmp_path: Path, settings: dict, text: str) -> None:
     ds = ae_spec(**settings)
+    pd.DataFrame({"TSPARMCD": ["TITLE"]}).to_csv(tmp_path / "ts.csv", index=False)
     with pytest.raises(SpecError, match=re.escape(text)):
         derive_dataset(ds, ae_context(ds, tmp_path))
 
