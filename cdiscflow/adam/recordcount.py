@@ -163,6 +163,8 @@ def summary(log: pd.DataFrame) -> str:
         out = rows["output"][0]
         inputs = ", ".join(f"{r.name} {r.records}" for r in rows.get("input", [])) or "no input"
         text = f"{name}: {out.records} records, {out.subjects} subjects <- {inputs}"
+        if "source" not in rows:
+            text += "; subjects not checked (no settings.source)"
         for src in rows.get("source", []):
             text += f"; source {src.name}" + (f" where {src.detail}" if src.detail else "") + \
                     f": {src.records} records, {src.subjects} subjects"

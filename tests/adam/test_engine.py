@@ -10,6 +10,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.engine import AdamContext, derivation_order, derive_dataset, derive_study
+from cdiscflow.adam.recordcount import summary
 from cdiscflow.errors import DataError, DerivationError, SpecError
 from cdiscflow.registry import register
 from cdiscflow.specs.model import Dataset
@@ -168,6 +169,9 @@ def test_without_source_only_counts_are_logged(tmp_path: Path) -> None:
     ctx = ae_context(ds, tmp_path)
     derive_dataset(ds, ctx)
     assert ctx.record_log["kind"].tolist() == ["input", "input", "output"]
+    n, subjects = len(AE), AE["USUBJID"].nunique()  # no selection: every AE of an ADSL subject is kept
+    assert summary(ctx.record_log) == (f"ADAE: {n} records, {subjects} subjects <- AE {n}, ADSL {len(ADSL)}; "
+                                       "subjects not checked (no settings.source)")
 
 
 @pytest.mark.parametrize("settings, text", [
