@@ -11,8 +11,10 @@ Programs live in the study's modules (``study.yaml`` ``code: {adam: [...]}``, de
 with ``@register("adam")`` and are called as ``program(ctx) -> DataFrame`` with an :class:`AdamContext`
 (SDTM datasets read on demand, the ADaM datasets derived so far, the spec and the study). The engine runs
 ADSL first, then the others in dependency order, conforms each result to its spec (order, types, every
-spec variable required) and writes ``<name>.xpt`` and ``<name>.json`` to ``<out>/<study>/adam/``.
-The engine knows nothing about any particular study.
+spec variable required) and writes ``<name>.xpt`` and ``<name>.json`` to ``<out>/<study>/adam/``, with its
+record log ``record_counts/<name>.csv`` (records and subjects read and written; a subject of the spec's
+``settings.source`` domain missing from the output is an error unless a ``settings.selection`` explains it:
+:mod:`cdiscflow.adam.recordcount`). The engine knows nothing about any particular study.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from cdiscflow.adam.recordcount import (
+    check_subjects,
+    count_row,
+    kept_subjects,
+    record_log,
+    selections_of,
+    source_of,
+)
 from cdiscflow.errors import CdiscflowError, DerivationError, SpecError
+from cdiscflow.expr import evaluate
+from cdiscflow.io.atomic import write_text
+from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import dataset_files, read_dataset, write_datasets
 from cdiscflow.specs.conform import conform
 from cdiscflow.specs.model import Dataset
@@ -39,6 +52,8 @@ class AdamContext:
     spec: Dataset
     adam: dict[str, pd.DataFrame] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # dataset read → "SDTM" / "ADaM", in reading order
+    record_log: pd.DataFrame | None = None  # set by derive_dataset
 
     @property
     def settings(self) -> dict:
@@ -53,6 +68,7 @@ class AdamContext:
                 raise DerivationError(f"{self.spec.name} needs SDTM {key}, which is not in the SDTM folder",
                                       file=str(self.sdtm_dir), expected=f"{key.lower()}.xpt")
             self._cache[key] = read_dataset(files[key])[0]
+        self.inputs.setdefault(key, "SDTM")
         return self._cache[key]
 
     def needs(self, name: str) -> pd.DataFrame:
@@ -61,7 +77,29 @@ class AdamContext:
         if key not in self.adam:
             raise DerivationError(f"{self.spec.name} needs ADaM {key}, which was not derived before it",
                                   file=self.spec.file, expected=f"settings: {{depends: [{key}]}}")
+        self.inputs.setdefault(key, "ADaM")
         return self.adam[key]
+
+    def dataset(self, name: str) -> pd.DataFrame:
+        """An ADaM dataset of the study (derived before this one) or else an SDTM dataset."""
+        return self.needs(name) if name.upper() in {n.upper() for n in self.study.adam_specs} else self.sdtm(name)
+
+    def source_records(self) -> pd.DataFrame:
+        """The records of the spec's ``settings.source`` domain that meet its ``filter``."""
+        source = source_of(self.spec)
+        if source is None:
+            raise SpecError(f"{self.spec.name}: settings.source is missing", file=self.spec.file,
+                            expected="settings: {source: {domain: NAME, filter: condition}}")
+        df = self.sdtm(source.domain)
+        return df[evaluate(source.filter, df).fillna(False).astype(bool).to_numpy()].copy()
+
+    def select(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The records of ``df`` whose subject every ``settings.selection`` keeps (a record of its ``dataset``
+        meets its ``where``); a subject absent from that dataset is not kept."""
+        keep = pd.Series(True, index=df.index)
+        for sel in selections_of(self.spec):
+            keep &= df["USUBJID"].astype(str).isin(kept_subjects(self.dataset(sel.dataset), sel, self.spec)[1])
+        return df[keep.to_numpy()]
 
 
 def derivation_order(specs: dict[str, Dataset], wanted: list[str] | None = None) -> list[str]:
@@ -129,7 +167,9 @@ def no_program_error(missing: dict[str, str]) -> SpecError:
 
 
 def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
-    """Run the spec's program and conform the result to the spec (every spec variable required)."""
+    """Run the spec's program and conform the result to the spec (every spec variable required); its record log
+    (inputs read, source and selections, output) is left in ``ctx.record_log``. A subject of the source
+    domain the output lacks without a declared selection is a :class:`DerivationError`."""
     name = spec.settings.get("program")
     if not isinstance(name, str):
         raise SpecError(f"{spec.name}: settings.program is missing", file=spec.file,
@@ -151,7 +191,17 @@ def derive_dataset(spec: Dataset, ctx: AdamContext) -> pd.DataFrame:
             raise DerivationError(f"{spec.name}: key {', '.join(spec.keys)} is not unique, e.g. {first}",
                                   file=spec.file, row=", ".join(str(i + 1) for i in out.index[dup][:5]),
                                   variable=", ".join(spec.keys), expected="one record per key")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    rows = [count_row(spec.name, "input", key, ctx.dataset(key), std) for key, std in list(ctx.inputs.items())]
+    rows += check_subjects(spec, out, ctx.dataset)
+    ctx.record_log = record_log([*rows, count_row(spec.name, "output", spec.name, out)])
+    return out
+
+
+class AdamResults(dict[str, pd.DataFrame]):
+    """The derived frames by name, with the record log of all of them (``record_log``)."""
+
+    record_log: pd.DataFrame
 
 
 def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None = None,
@@ -160,8 +210,9 @@ def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None 
     """Derive the study's ADaM datasets (``datasets`` restricts) from ``sdtm_dir``.
 
     Writes ``<out_dir>/<study>/adam/<name>.xpt|.json`` (``formats``; none with ``()``), by default in the
-    study's out folder. ``sdtm_frames`` (upper-case name → frame) are used instead of reading those files,
-    e.g. when the SDTM stage has just produced them in memory. Returns the conformed frames by name.
+    study's out folder, each with its record log ``record_counts/<name>.csv``. ``sdtm_frames`` (upper-case
+    name → frame) are used instead of reading those files, e.g. when the SDTM stage has just produced them in
+    memory. Returns the conformed frames by name (with ``record_log``, every dataset's log).
     """
     specs = study.adam_specs
     if not specs:
@@ -176,13 +227,17 @@ def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None 
         raise DerivationError("SDTM folder not found", file=str(sdtm), expected="a folder of SDTM datasets")
     target = (Path(out_dir) / study.name / "adam") if out_dir is not None else study.stage_dir("adam")
     cache: dict[str, pd.DataFrame] = {k.upper(): v for k, v in (sdtm_frames or {}).items()}
-    results: dict[str, pd.DataFrame] = {}
+    results = AdamResults()
+    logs = []
     for name in order:
         spec = specs[name]
         ctx = AdamContext(study=study, sdtm_dir=sdtm, spec=spec, adam=results, _cache=cache)
         results[name.upper()] = derive_dataset(spec, ctx)
+        logs.append(ctx.record_log)
         if formats:
             target.mkdir(parents=True, exist_ok=True)
             write_datasets(results[name.upper()], target, spec, formats, study_oid=study.studyid,
                            metadata_version_oid=f"MDV.{study.studyid}.ADaM")
+            write_text(target / "record_counts" / f"{name.lower()}.csv", to_csv_text(ctx.record_log))
+    results.record_log = pd.concat(logs, ignore_index=True)
     return results

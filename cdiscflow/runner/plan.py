@@ -154,7 +154,8 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
         steps.append(Step(f"adam:{name}", f"{ACTIONS}:adam", {"dataset": name},
                           deps=(*on_sdtm, *(f"adam:{d}" for d in from_adam)),
                           inputs=(*programs, *(str(f) for f in (ds.file, *codelists) if f), *used), code=CODE["adam"],
-                          outputs=(f"adam/{low}.*",), required=(f"adam/{low}.xpt",),
+                          outputs=(f"adam/{low}.*", f"adam/record_counts/{low}.csv"),
+                          required=(f"adam/{low}.xpt",),
                           reads=(*reads, *(f"adam/{d.lower()}.*" for d in from_adam))))
 
     datasets = (*on_sdtm, *(f"adam:{n}" for n in adam if not opt.adam))

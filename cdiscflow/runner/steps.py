@@ -55,15 +55,19 @@ def sdtm(ctx: StepContext) -> None:
 
 
 def adam(ctx: StepContext, *, dataset: str) -> None:
-    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json``; a
-    dataset whose spec names no program yet is *unavailable* (the run names them all once, up front)."""
+    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json`` and its
+    record log ``adam/record_counts/<dataset>.csv``, whose counts go to the step log; a subject dropped without
+    a declared selection fails the step. A dataset whose spec names no program yet is *unavailable* (the run
+    names them all once, up front)."""
     derive = stage_function("adam")
     from cdiscflow.adam.engine import missing_programs
+    from cdiscflow.adam.recordcount import summary
 
     missing = missing_programs(ctx.study, [dataset])
     if missing:
         raise StageUnavailable(f"no program yet: {missing[dataset]}")
-    derive(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset])
+    log = derive(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset]).record_log
+    print(summary(log[log["dataset"].str.upper() == dataset.upper()]))
 
 
 def validate(ctx: StepContext) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cdiscflow.io.datasets import read_dataset
 from cdiscflow.runner import steps
 from cdiscflow.runner.execute import StageUnavailable, StepContext, execute_step
 from cdiscflow.runner.executors import InlineExecutor
@@ -61,6 +62,9 @@ def test_real_adam_and_tlf_stages_through_their_adapters(shared_data: Path, tmp_
     outcomes = run_graph(graph, ctx, State(study.out_dir), Fingerprints(ctx, study.root), InlineExecutor(),
                          PlainReporter())
     assert {k: o.status for k, o in outcomes.items()} == {"adam:ADSL": "ran", "tlf:t-14-2-01": "ran"}, outcomes
-    assert set(outcomes["adam:ADSL"].outputs) == {"adam/adsl.xpt", "adam/adsl.json"}
+    assert set(outcomes["adam:ADSL"].outputs) == {"adam/adsl.xpt", "adam/adsl.json", "adam/record_counts/adsl.csv"}
+    log = (study.out_dir / "logs" / "adam_ADSL.log").read_text()
+    records = len(read_dataset(study.out_dir / "adam" / "adsl.xpt")[0])
+    assert f"ADSL: {records} records" in log and "left out by selection on DM" in log  # counts in the step log
     assert {"tlf/t-14-2-01.rtf", "tlf/t-14-2-01.html", "tlf/t-14-2-01.ard.csv"} <= set(outcomes["tlf:t-14-2-01"].outputs)
     assert not (study.out_dir / "adam" / "adae.xpt").exists()  # derived in memory only if needed, not published

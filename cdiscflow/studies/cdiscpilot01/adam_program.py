@@ -67,7 +67,7 @@ def adsl(ctx: AdamContext) -> pd.DataFrame:
     """ADSL: one record per randomised subject (screen failures excluded, data guide)."""
     st = ctx.settings
     dm, sv, ds, ex = ctx.sdtm("DM"), ctx.sdtm("SV"), ctx.sdtm("DS"), ctx.sdtm("EX")
-    df = dm[dm["ARMCD"].ne(st["screen_failure_armcd"])].copy()
+    df = ctx.select(dm).copy()  # settings.selection: screen failures are left out
     df = df.assign(TRT01P=df["ARM"], TRT01A=df["ARM"])
     df = derive_var_decode(df, "TRT01P", "TRT01PN", st["decodes"]["TRT01PN"])
     df = derive_var_decode(df, "TRT01A", "TRT01AN", st["decodes"]["TRT01PN"])
@@ -158,8 +158,7 @@ def adae(ctx: AdamContext) -> pd.DataFrame:
 def adqsadas(ctx: AdamContext) -> pd.DataFrame:
     """ADQSADAS: ADAS-Cog items and total by analysis visit, SAP §8.2 windows, LOCF for the total."""
     st = ctx.settings
-    qs = ctx.sdtm("QS")
-    qs = qs[qs["QSCAT"] == st["qscat"]]
+    qs = ctx.source_records()  # settings.source: the ADAS-Cog records of QS
     df = derive_vars_merged(qs, ctx.needs("ADSL"), "USUBJID", new_vars={
         "SITEID": "SITEID", "SITEGR1": "SITEGR1", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT", "TRTP": "TRT01P",
         "TRTPN": "TRT01PN", "AGE": "AGE", "AGEGR1": "AGEGR1", "AGEGR1N": "AGEGR1N", "RACE": "RACE",

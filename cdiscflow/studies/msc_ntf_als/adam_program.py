@@ -64,10 +64,8 @@ def _sdtm(ctx: AdamContext, source: Mapping[str, Any]) -> pd.DataFrame:
 
 def _adsl_vars(ctx: AdamContext, df: pd.DataFrame) -> pd.DataFrame:
     """ADSL variables named in ``settings.adsl_vars`` (``{new: ADSL name}``); only records of the ADSL subjects
-    meeting ``settings.subjects`` (e.g. ``RANDFL == 'Y'``) are kept."""
-    adsl = ctx.needs("ADSL")
-    if ctx.settings.get("subjects"):
-        adsl = adsl[evaluate(ctx.settings["subjects"], adsl).fillna(False).astype(bool)]
+    the spec's ``settings.selection`` keeps (e.g. ``{on: ADSL, where: "RANDFL == 'Y'"}``) are kept."""
+    adsl = ctx.select(ctx.needs("ADSL"))
     merged = derive_vars_merged(df, adsl, SUBJ, new_vars=ctx.settings["adsl_vars"], exist_flag="__IN")
     return merged[merged["__IN"] == "Y"].drop(columns="__IN")
 
