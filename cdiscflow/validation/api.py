@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from cdiscflow.errors import DataError
+from cdiscflow.provenance import data_cutoff as study_cutoff
 from cdiscflow.provenance import run_stamp
 from cdiscflow.registry import lookup
 from cdiscflow.specs.model import Codelist, Dataset
@@ -29,15 +30,17 @@ def validate(datasets: dict[str, pd.DataFrame], standards: dict[str, str], *,
              codelists: dict[str, Codelist] | None = None, ct_version: str = "2025-03-28",
              studyid: str | None = None, study_name: str = "", rules: list[Rule] | None = None,
              suites: bool = True, max_rows: int = 50, accepted: list[Acceptance] | None = None,
-             define_sources: dict[str, str] | None = None,
+             define_sources: dict[str, str] | None = None, data_cutoff: str | None = None,
              functions: Callable[..., Any] = lookup) -> Report:
     """Validate in-memory datasets (``standards``: name → SDTM | ADAM) against rules, specs and CT; mark the
     findings ``accepted`` explains (see :mod:`cdiscflow.validation.accepted`). ``functions`` resolves the
-    rules' checks (a study's ``Study.lookup`` sees its validation extensions)."""
+    rules' checks (a study's ``Study.lookup`` sees its validation extensions); ``data_cutoff`` (ISO date) bounds
+    plausible dates (without it: today)."""
     study = StudyData(datasets={k.upper(): v for k, v in datasets.items()},
                       standards={k.upper(): v.upper() for k, v in standards.items()},
                       specs=dict(specs or {}), meta=dict(meta or {}), codelists=dict(codelists or {}),
-                      ct_version=ct_version, studyid=studyid, define_sources=dict(define_sources or {}))
+                      ct_version=ct_version, studyid=studyid, define_sources=dict(define_sources or {}),
+                      data_cutoff=data_cutoff)
     report = Report(study=study_name, created=run_stamp(),
                     datasets={name: len(df) for name, df in study.datasets.items()})
     started = time.perf_counter()
@@ -115,4 +118,4 @@ def validate_study(study: Study | str, sdtm_dir: Path | str | None = None, adam_
     return validate(datasets, standards, specs=specs, meta=meta, codelists=codelists,
                     ct_version=study.ct_version, studyid=study.studyid, study_name=study.name, rules=rules,
                     suites=suites, accepted=load_accepted(study.inside(ACCEPTED)), define_sources=sources,
-                    functions=study.lookup)
+                    data_cutoff=study_cutoff(study.meta, str(study.root / "study.yaml")), functions=study.lookup)

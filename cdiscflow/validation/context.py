@@ -45,6 +45,7 @@ class StudyData:
     codelists: dict[str, Codelist] = field(default_factory=dict)
     ct_version: str = "2025-03-28"
     studyid: str | None = None
+    data_cutoff: str | None = None  # ISO date (study.yaml ``data_cutoff:``): no record is dated after it
     # standard (SDTM | ADAM) → what its define.xml is or is built from ("define.xml FILE", "specs DIR")
     define_sources: dict[str, str] = field(default_factory=dict)
     _ct_cache: dict[str, Codelist | None] = field(default_factory=dict, repr=False)

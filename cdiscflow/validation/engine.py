@@ -18,7 +18,7 @@ from cdiscflow.validation.context import StudyData, Target, match_names
 from cdiscflow.validation.model import Finding, Hit, Report, Rule
 
 RULES_DIR = Path(__file__).parent / "rules"
-RULE_FILES = ("spec", "ct", "sdtm", "adam", "xpt", "fda")
+RULE_FILES = ("spec", "ct", "sdtm", "adam", "dates", "xpt", "fda")
 # Variables that identify a record in a finding when the dataset has no spec keys (first four present).
 DEFAULT_KEYS = ("USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM", "--SEQ", "PARAMCD", "--TESTCD", "TSPARMCD",
                 "ETCD", "ARMCD", "VISITNUM", "AVISITN", "ADT", "TAETORD")

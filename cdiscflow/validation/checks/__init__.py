@@ -7,7 +7,7 @@ runs once per study, on the first dataset its rule's scope names — present or 
 is how a rule says that a dataset is missing (FDA technical rejection criteria).
 """
 
-from cdiscflow.validation.checks import adam, ct, fda, sdtm, spec, xpt  # noqa: F401,I001  (register the checks)
+from cdiscflow.validation.checks import adam, ct, dates, fda, sdtm, spec, xpt  # noqa: F401,I001  (register the checks)
 from cdiscflow.validation.checks.base import NEEDS, STUDY_LEVEL, check, dataset_hit, hit
 
 __all__ = ["NEEDS", "STUDY_LEVEL", "check", "dataset_hit", "hit"]
