@@ -29,28 +29,35 @@ from cdiscflow.errors import DerivationError
 
 SAS_EPOCH = np.datetime64("1960-01-01", "D")
 _LEVELS = {"Y": 6, "M": 5, "D": 4, "h": 3, "m": 2, "s": 1, "n": 0}
-_ISO = (r"^(?P<Y>\d{4}|-)?(?:-(?P<M>\d{2}|-)?(?:-(?P<D>\d{2}|-)?"
-        r"(?:T(?P<h>\d{2}|-)?(?::(?P<m>\d{2}|-)?(?::(?P<s>\d{2})(?:\.\d+)?)?)?)?)?)?$")
+# ASCII digits only (``\d`` also matches other scripts' digits, which to_numeric cannot read); after a separator a
+# component (or "-" for an unknown one) must follow, as SDTMIG 4.4.2 writes partial dates
+_ISO = (r"^(?:(?P<Y>[0-9]{4}|-)(?:-(?P<M>[0-9]{2}|-)(?:-(?P<D>[0-9]{2}|-)"
+        r"(?:T(?P<h>[0-9]{2}|-)(?::(?P<m>[0-9]{2}|-)(?::(?P<s>[0-9]{2})(?:\.[0-9]+)?)?)?)?)?)?)?$")
+# the range of each component: a value outside it is malformed (a day that the month lacks, Feb 30, gives a
+# missing date instead, see to_sas_date)
+_RANGES = {"M": (1, 12), "D": (1, 31), "h": (0, 23), "m": (0, 59), "s": (0, 59)}
 
 
 def parse_iso(dtc: pd.Series, variable: str = "--DTC") -> pd.DataFrame:
     """Split ISO 8601 text into float columns Y, M, D, h, m, s (NaN where absent), with ``dtc``'s index.
 
     Each distinct value is parsed once and the parts taken back to the rows (a column repeats few values).
-    Malformed text (anything that is not an ISO 8601 date/time, possibly partial) is a
-    :class:`DerivationError` naming the variable and rows.
+    Malformed text (anything that is not an ISO 8601 date/time, possibly partial, including a component out
+    of its range: month 13, hour 24) is a :class:`DerivationError` naming the variable and rows.
     """
     text = dtc.astype("str").fillna("").str.strip() if len(dtc) else dtc.astype("str")
     codes, values = pd.factorize(text.to_numpy(dtype=object))
     distinct = pd.Series(values, dtype=object)
     parts = distinct.str.extract(_ISO) if len(distinct) else pd.DataFrame(columns=list("YMDhms"), dtype=object)
+    out = parts.apply(pd.to_numeric, errors="coerce").astype("float64")
     bad_value = distinct.ne("") & ~distinct.str.match(_ISO).fillna(False).astype(bool)
+    for key, (lo, hi) in _RANGES.items():
+        bad_value |= out[key].notna() & ~out[key].between(lo, hi)
     bad = bad_value.to_numpy()[codes] if len(codes) else np.zeros(0, dtype=bool)
     if bad.any():
         rows = dtc.index[bad][:5].tolist()
         raise DerivationError(f"malformed ISO 8601 value {text[bad].iloc[0]!r}", variable=variable,
                               row=", ".join(map(str, rows)), expected="YYYY-MM-DDThh:mm:ss or a partial of it")
-    out = parts.apply(pd.to_numeric, errors="coerce").astype("float64")
     # a missing month makes the day meaningless (admiral imputes both); same for the hour and minutes
     out.loc[out["M"].isna(), "D"] = np.nan
     out.loc[out["h"].isna(), "m"] = np.nan

@@ -24,9 +24,10 @@ from cdiscflow.specs.model import Variable
 MONTHS = {m: f"{i:02d}" for i, m in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
 UNKNOWN = r"(?:UN|UNK|UNKN|NK|XX|--)"
-DMY = re.compile(rf"^(?P<d>\d{{1,2}}|{UNKNOWN})[-/ ](?P<m>[A-Za-z]{{3}}|{UNKNOWN})[-/ ](?P<y>\d{{4}})$", re.I)
-YEAR = re.compile(rf"^(?:(?:{UNKNOWN})[-/ ]){{0,2}}(?P<y>\d{{4}})$", re.I)
-TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?$")
+# ASCII digits only: ``\d`` matches any script's digits, which would pass into SDTM as they are
+DMY = re.compile(rf"^(?P<d>[0-9]{{1,2}}|{UNKNOWN})[-/ ](?P<m>[A-Za-z]{{3}}|{UNKNOWN})[-/ ](?P<y>[0-9]{{4}})$", re.I)
+YEAR = re.compile(rf"^(?:(?:{UNKNOWN})[-/ ]){{0,2}}(?P<y>[0-9]{{4}})$", re.I)
+TIME = re.compile(r"^(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?$")
 UNKNOWN_TIME = re.compile(rf"^(?:{UNKNOWN}(?::{UNKNOWN})*|{UNKNOWN}:\d{{2}})?$", re.I)
 DEFAULT_FORMATS = ["%d-%b-%Y", "%Y-%m-%d"]
 

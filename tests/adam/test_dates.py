@@ -84,6 +84,17 @@ def test_malformed_date_names_variable_and_row() -> None:
     assert err.value.variable == "AESTDTC" and err.value.row == "1"
 
 
+@pytest.mark.parametrize("value", ["2019-13-01", "2019-00", "2019-07-32", "2019-07-18T25:00", "2019-07-18T24:00",
+                                   "2019-07-18T10:60", "2019-07-18T10:30:60", "\u0662\u0660\u0661\u0669-07-18",
+                                   "2019-", "2019-07-18T", "-07-18"])
+def test_out_of_range_or_incomplete_components_are_malformed(value: str) -> None:
+    """Regressions (ISO 8601 fuzz): hour 25 became a datetime on the next day, month 13 a missing date, other
+    scripts' digits no year; a separator with nothing after it was read as the value before it."""
+    with pytest.raises(DerivationError, match="malformed ISO 8601") as err:
+        derive_vars_dtm(frame(AESTDTC=["2019-07-18T10:00", value]), "AST", "AESTDTC")
+    assert err.value.variable == "AESTDTC" and err.value.row == "1"
+
+
 def test_impossible_date_is_missing() -> None:
     got = derive_vars_dt(frame(DTC=["2019-02-30"]), "AST", "DTC")
     assert np.isnan(got["ASTDT"].iloc[0])

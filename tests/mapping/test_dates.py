@@ -21,6 +21,12 @@ def test_iso_dates_partial_and_formats():
     assert iso.tolist() == ["2013-12-26", ""] and bad.tolist() == [False, True]
 
 
+def test_iso_dates_read_ascii_digits_only():
+    """Regression (ISO 8601 fuzz): a year in another script's digits passed into SDTM as it was."""
+    iso, bad = iso_dates(pd.Series(["\u0662\u0660\u0661\u0664", "UN-JAN-\u0662\u0660\u0661\u0664", "2014"]))
+    assert iso.tolist() == ["", "", "2014"] and bad.tolist() == [True, True, False]
+
+
 def test_iso_times():
     got, bad = iso_times(pd.Series(["9:05", "23:59:01", "", "UN:UN", "25:00"]))
     assert got.tolist() == ["09:05", "23:59:01", "", "", ""]

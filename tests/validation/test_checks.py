@@ -17,6 +17,9 @@ from cdiscflow.validation.context import is_blank, resolve, text
     ("2024-02-29", True), ("2023-02-29", False), ("2024-13-01", False), ("2024-01-32", False),
     ("2024-01-15T24:00", False), ("2024-01-15 10:30", False), ("15/01/2024", False), ("20240115", False),
     ("2024-1-5", False), ("UNK", False), ("2024-01-15T", False), ("P2D", False),
+    # regressions (ISO 8601 fuzz): other scripts' digits, a trailing newline, an unknown year before month 00
+    ("\u0662\u0660\u0662\u0664-01-15", False), ("\uff12\uff10\uff12\uff14", False), ("2024\n", False),
+    ("--00", False), ("--13-01", False),
 ])
 def test_iso8601(value: str, ok: bool) -> None:
     assert bool(_valid_iso(pd.Series([value]))[0]) is ok

@@ -10,21 +10,23 @@ from cdiscflow.validation.checks.base import check, hit
 from cdiscflow.validation.context import Target, is_blank, text
 from cdiscflow.validation.model import Hit
 
-_YEAR, _2 = r"(?:\d{4}|-)", r"(?:\d{2}|-)"
+_YEAR, _2 = r"(?:[0-9]{4}|-)", r"(?:[0-9]{2}|-)"
 # ISO 8601 extended format, right-truncated partials and "-" for a missing middle component (SDTMIG 4.4.2).
-ISO8601 = (rf"^{_YEAR}(?:-{_2}(?:-{_2}(?:T{_2}(?::{_2}(?::\d{{2}}(?:\.\d+)?)?)?)?)?)?"
-           r"(?:Z|[+-]\d{2}(?::\d{2})?)?$")
+# ASCII digits only (``\d`` matches any script's digits); ``\Z``, not ``$``, so that a trailing newline is no match.
+ISO8601 = (rf"^{_YEAR}(?:-{_2}(?:-{_2}(?:T{_2}(?::{_2}(?::[0-9]{{2}}(?:\.[0-9]+)?)?)?)?)?)?"
+           r"(?:Z|[+-][0-9]{2}(?::[0-9]{2})?)?\Z")
 
 
 def _valid_iso(values: pd.Series) -> pd.Series:
     """True for a valid ISO 8601 date/time (partial allowed); complete dates must exist in the calendar."""
     ok = values.str.match(ISO8601)
-    parts = values.str.extract(r"^\d{4}-(\d{2})(?:-(\d{2}))?(?:T(\d{2})(?::(\d{2}))?(?::(\d{2}))?)?")
+    # every component known is in range, also when one before it is not ("--00" has month 00)
+    parts = values.str.extract(rf"^{_YEAR}-({_2})(?:-({_2}))?(?:T({_2})(?::({_2}))?(?::([0-9]{{2}}))?)?")
     num = parts.apply(pd.to_numeric, errors="coerce")
     ranges = ((0, 1, 12), (1, 1, 31), (2, 0, 23), (3, 0, 59), (4, 0, 59))
     for col, lo, hi in ranges:
         ok &= num[col].isna() | num[col].between(lo, hi)
-    full = values.str.match(r"^\d{4}-\d{2}-\d{2}")
+    full = values.str.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
     real = pd.to_datetime(values.str.slice(0, 10).where(full), format="%Y-%m-%d", errors="coerce")
     return ok & ~(full & real.isna())
 
