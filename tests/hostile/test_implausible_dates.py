@@ -7,7 +7,6 @@ import json
 import shutil
 
 import pandas as pd
-
 from hostile_data import STUDY, cli, set_cell
 
 AE, DM = "adverse_events.csv", "demographics.csv"
