@@ -71,7 +71,8 @@ def mutated(draw: st.DrawFn) -> str:
     if kind == "number":
         numbers = list(re.finditer(r"[0-9]+", text))
         m = numbers[draw(st.integers(0, len(numbers) - 1))]
-        return text[:m.start()] + draw(st.sampled_from(["00", "13", "24", "25", "32", "60", "99", "0"])) + text[m.end():]
+        number = draw(st.sampled_from(["00", "13", "24", "25", "32", "60", "99", "0"]))
+        return text[:m.start()] + number + text[m.end():]
     if kind == "digit":
         digits = [i for i, ch in enumerate(text) if ch.isdigit()]
         i = digits[draw(st.integers(0, len(digits) - 1))]

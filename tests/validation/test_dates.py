@@ -31,8 +31,8 @@ def flagged(report: Report) -> dict[tuple[str, str, str], list[tuple[int, str, o
 
 def ae(values: list[str]) -> pd.DataFrame:
     n = len(values)
-    return pd.DataFrame({"STUDYID": ["S1"] * n, "DOMAIN": ["AE"] * n, "USUBJID": [f"S1-{i:03d}" for i in range(1, n + 1)],
-                         "AESEQ": [1.0] * n, "AESTDTC": values})
+    return pd.DataFrame({"STUDYID": ["S1"] * n, "DOMAIN": ["AE"] * n,
+                         "USUBJID": [f"S1-{i:03d}" for i in range(1, n + 1)], "AESEQ": [1.0] * n, "AESTDTC": values})
 
 
 def test_text_dates_partial_and_boundaries() -> None:
