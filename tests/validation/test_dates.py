@@ -3,12 +3,14 @@ without one), partial dates judged on their known part, at the boundary days."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from cdiscflow.errors import SpecError
 from cdiscflow.validation import validate
 from cdiscflow.validation.engine import load_rules
 from cdiscflow.validation.model import Report
@@ -99,9 +101,13 @@ def test_clean_dates_have_no_findings() -> None:
 
 @pytest.mark.parametrize("earliest", ["1950-06-15", date(1950, 6, 15)])
 def test_earliest_is_a_rule_parameter(earliest: object) -> None:
-    from dataclasses import replace
-
     rules = [replace(RULES[0], params={"earliest": earliest})]
     report = validate({"AE": ae(["1950-06-14", "1950-06", "1950-05", "1949"])}, {"AE": "SDTM"}, rules=rules,
                       suites=False, data_cutoff=CUTOFF)
     assert sorted(r["row"] for f in report.findings for r in f.rows) == [1, 3, 4]
+
+
+def test_earliest_must_be_a_date() -> None:
+    with pytest.raises(SpecError, match="earliest"):
+        validate({"AE": ae(["2020"])}, {"AE": "SDTM"}, rules=[replace(RULES[0], params={"earliest": "1900"})],
+                 suites=False)

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
+from cdiscflow.errors import SpecError
 from cdiscflow.validation.checks.base import check, hit
 from cdiscflow.validation.checks.sdtm import _valid_iso
 from cdiscflow.validation.context import StudyData, Target
@@ -55,6 +56,11 @@ def date_range(t: Target, earliest: str = "1900-01-01") -> list[Hit]:
     """Dates before ``earliest`` or after the data cut-off (today without one): text --DTC values, numeric
     ADaM dates (*DT in days, *DTM in seconds since 1960-01-01) and datetime columns."""
     earliest = earliest.isoformat() if isinstance(earliest, date) else str(earliest)
+    try:
+        date.fromisoformat(earliest)
+    except ValueError:
+        raise SpecError(f"date_range: earliest is {earliest!r}", variable="earliest",
+                        expected="a date YYYY-MM-DD, e.g. earliest: 1900-01-01") from None
     latest, latest_name = latest_date(t.study)
     out: list[Hit] = []
     for name in t.variables:
