@@ -47,7 +47,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("tlf", "cdiscflow.tlf.command", "cdiscflow.tlf.engine:run_catalog", ("tlf", *COMMON_CODE), ("adam",),
           ("tlf",), "produce tables, listings and figures"),
     Stage("tlf_pdf", None, "cdiscflow.tlf.render.pdf:convert_to_pdf", ("tlf/render/pdf.py",), ("tlf",), ("tlf",),
-          "PDFs of the TLF RTFs (one LibreOffice run)"),
+          "PDFs of the TLF RTFs (one LibreOffice process per CPU)"),
     Stage("tlf_book", None, "cdiscflow.tlf.book:write_book", ("tlf/book.py", "tlf/catalog.py", *COMMON_CODE),
           ("tlf",), ("tlf",), "the TLF book: book.pdf (contents, bookmarks) and book.rtf, in catalog order"),
     Stage("acrf", None, "cdiscflow.submission.acrf:write_acrf", ("submission/acrf.py", *COMMON_CODE), ("raw",),

@@ -9,7 +9,7 @@ Steps and what they need (ids in brackets)::
     [validate] [define]   all SDTM and ADaM + all specs
     [tlf:<output id>]     the ADaM datasets of the catalog entry (``datasets``, population dataset); the entry
                           and the catalog's ``defaults``
-    [tlf-pdf]             the RTFs of every output that wants PDF (one LibreOffice run)
+    [tlf-pdf]             the RTFs of every output that wants PDF (one LibreOffice per CPU)
     [tlf-book]            every output's PDF and RTF → tlf/book.pdf, tlf/book.rtf (catalog order)
     [package]             everything above + the study's specs and programs
 

@@ -97,7 +97,7 @@ def tlf(ctx: StepContext, *, output: str, formats: list[str]) -> None:
 
 
 def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:
-    """PDFs of the outputs' RTF files in one LibreOffice run → ``tlf/<output>.pdf`` (skipped without soffice)."""
+    """PDFs of the outputs' RTF files → ``tlf/<output>.pdf`` (one LibreOffice per CPU; skipped without soffice)."""
     convert = stage_function("tlf_pdf")
     from cdiscflow.tlf.render.pdf import soffice_path
 

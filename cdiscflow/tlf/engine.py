@@ -179,7 +179,7 @@ def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | 
 
 def _pdf(out: Path, sources: dict[str, Path | None], summaries: list[dict[str, Any]],
          log: Callable[[str], None] | None) -> None:
-    """Convert the RTFs of outputs that want PDF in one LibreOffice run; note why when it cannot."""
+    """Convert the RTFs of outputs that want PDF (one LibreOffice process per CPU); note why when it cannot."""
     if not sources:
         return
     by_id = {s["id"]: s for s in summaries}
