@@ -136,6 +136,12 @@ def convert_to_pdf(sources: Sequence[Path], out_dir: Path, timeout: float = 600.
             made = target / (src.stem + ".pdf")
             if not made.is_file():
                 raise TlfError(f"LibreOffice wrote no PDF for {src.name}", file=str(src),
-                               expected=f"a PDF (soffice said: {procs[n].stdout.strip()[:300]})")
+                               expected=f"a PDF (soffice said: {_said(procs[n].stdout, src)})")
             done[src] = write_bytes(out_dir / made.name, pin_pdf(made.read_bytes()))
         return done
+
+
+def _said(output: str, src: Path) -> str:
+    """What soffice said about ``src`` or its errors (its lines for a whole batch), else its last lines."""
+    lines = [ln for ln in output.splitlines() if src.name in ln or ln.startswith("Error")]
+    return "; ".join(lines or output.strip().splitlines()[-3:])[:300]
