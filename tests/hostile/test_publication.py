@@ -155,13 +155,15 @@ def soffice_processes(marker: str) -> list[int]:
     return found
 
 
-def test_sigterm_kills_libreoffice_and_removes_its_profile(tmp_path):
+def test_sigterm_kills_every_libreoffice_and_removes_their_profiles(tmp_path):
+    """Two batches, two soffice process groups: SIGTERM kills both and removes both profiles."""
     from cdiscflow.tlf.render.pdf import soffice_path
 
     if soffice_path() is None:
         pytest.skip("LibreOffice is not installed")
-    rtf = tmp_path / "t.rtf"
-    rtf.write_text("{\\rtf1\\ansi " + "\\par ".join(f"line {i}" for i in range(3000)) + "}")
+    rtfs = [tmp_path / f"{name}.rtf" for name in ("t", "u")]
+    for rtf in rtfs:
+        rtf.write_text("{\\rtf1\\ansi " + "\\par ".join(f"line {i}" for i in range(20000)) + "}")
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp)}
@@ -171,14 +173,15 @@ def test_sigterm_kills_libreoffice_and_removes_its_profile(tmp_path):
         from cdiscflow import cli
         from cdiscflow.tlf.render.pdf import convert_to_pdf
         signal.signal(signal.SIGTERM, cli._terminate)
-        convert_to_pdf([Path({str(rtf)!r})], Path({str(tmp_path)!r}))""")
+        convert_to_pdf([Path(p) for p in {[str(r) for r in rtfs]!r}], Path({str(tmp_path)!r}), workers=2)""")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
-    while time.time() < deadline and not soffice_processes(str(tmp)):
+    batches: list[str] = []
+    while time.time() < deadline and not (batches and all(soffice_processes(b) for b in batches)):
+        batches = [str(folder / n) + "/" for folder in tmp.glob("cdiscflow-soffice-*") for n in ("0", "1")]
         time.sleep(0.05)
-    assert soffice_processes(str(tmp)), "soffice did not start"
+    assert batches and all(soffice_processes(b) for b in batches), "two soffice did not start"
     profiles = list(tmp.glob("cdiscflow-soffice-*"))
-    assert profiles
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM
