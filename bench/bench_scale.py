@@ -139,20 +139,21 @@ def read_csvs(raw: Path) -> dict[str, Any]:
     return {"pandas_read_csv": rounded(times), "raw_mb": mb(files), "raw_rows": rows}
 
 
-def xpt_round(folder: Path, scratch: Path) -> dict[str, Any]:
+def xpt_round(folder: Path) -> dict[str, Any]:
     """pyreadstat's read_xport of every XPT in ``folder`` and write_xport of the same frames (dates as SAS
-    numbers) with their labels and formats; pyreadstat sizes text columns from the data."""
+    numbers) with their labels and formats, into a temporary folder; pyreadstat sizes text columns from the
+    data."""
     files, read, write, rows = sorted(folder.glob("*.xpt")), {}, {}, 0
-    scratch.mkdir(parents=True, exist_ok=True)
-    for path in files:  # one dataset at a time, so this process holds one frame
-        with timing(read):
-            df, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
-        formats = {name: fmt for name, fmt in meta.original_variable_types.items() if fmt}
-        with timing(write):
-            pyreadstat.write_xport(df, str(scratch / path.name), file_label=meta.file_label,
-                                   column_labels=meta.column_labels, table_name=meta.table_name,
-                                   variable_format=formats, file_format_version=5)
-        rows += len(df)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-ref-") as scratch:
+        for path in files:  # one dataset at a time, so this process holds one frame
+            with timing(read):
+                df, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+            formats = {name: fmt for name, fmt in meta.original_variable_types.items() if fmt}
+            with timing(write):
+                pyreadstat.write_xport(df, str(Path(scratch, path.name)), file_label=meta.file_label,
+                                       column_labels=meta.column_labels, table_name=meta.table_name,
+                                       variable_format=formats, file_format_version=5)
+            rows += len(df)
     return {"pyreadstat_read_xport": rounded(read), "pyreadstat_write_xport": rounded(write),
             "xpt_mb": mb(files), "xpt_rows": rows, "datasets": len(files)}
 
@@ -174,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pdf-workers", type=int, default=os.cpu_count() or 1,
                    help="LibreOffice processes for the TLF PDFs (default: CPUs; 0: no pdf stage)")
     p.add_argument("--stage-timeout", type=float, default=3600.0, help="seconds per stage (default 3600)")
+    p.add_argument("--no-ref", dest="ref", action="store_false",
+                   help="skip the reference points (pyreadstat's write takes longer than the stages at scale)")
     p.add_argument("--keep", metavar="DIR", help="write and keep the outputs in DIR (new or empty)")
     opts = p.parse_args(argv)
     if opts.keep and Path(opts.keep).exists() and any(Path(opts.keep).iterdir()):
@@ -182,16 +185,18 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(opts.keep or tmp).resolve()
         logs = Path(tmp, "logs") if not opts.keep else root / "bench-logs"
         logs.mkdir(parents=True, exist_ok=True)
-        return run_all(root, logs, Path(tmp, "ref"), opts)
+        return run_all(root, logs, opts)
 
 
-def run_all(root: Path, logs: Path, scratch: Path, opts: argparse.Namespace) -> int:
+def run_all(root: Path, logs: Path, opts: argparse.Namespace) -> int:
     """Run the stages up to ``--until``, printing a JSON line after each; 1 if a stage fails."""
     study = Study.load(STUDY, root)
     stages = ORDER[: ORDER.index(UNTIL[opts.until]) + 1]
     if opts.pdf_workers <= 0 and "pdf" in stages:
         stages.remove("pdf")
-    argvs, totals, sdtm_read = commands(root, opts), {"wall_s": 0.0, "cpu_s": 0.0, "peak_mib": 0}, None
+    argvs = commands(root, opts)
+    totals = {"wall_s": 0.0, "cpu_s": 0.0, "peak_mib": 0}
+    sdtm_read: dict[str, float] = {}  # pyreadstat's read of SDTM: the adam stage's input reference
     for stage in stages:
         line: dict[str, Any] = {"stage": stage, "subjects": opts.subjects}
         if stage == "pdf":
@@ -205,13 +210,13 @@ def run_all(root: Path, logs: Path, scratch: Path, opts: argparse.Namespace) -> 
         if line["exit"] != 0:
             tail = (logs / f"{stage}.log").read_text(errors="replace").strip().splitlines()
             line["last_output"] = tail[-1][:300] if tail else ""
-        if stage == "sdtm" and not failed:
-            csv, xpt = read_csvs(study.stage_dir("raw")), xpt_round(study.stage_dir("sdtm"), scratch / "sdtm")
+        if stage == "sdtm" and opts.ref and not failed:
+            csv, xpt = read_csvs(study.stage_dir("raw")), xpt_round(study.stage_dir("sdtm"))
             sdtm_read = xpt["pyreadstat_read_xport"]
             line["ref"] = {**csv, **{k: v for k, v in xpt.items() if k != "pyreadstat_read_xport"}}
             line["ratio"] = ratio(line, [csv["pandas_read_csv"], xpt["pyreadstat_write_xport"]])
-        elif stage == "adam" and not failed and sdtm_read is not None:
-            xpt = xpt_round(study.stage_dir("adam"), scratch / "adam")
+        elif stage == "adam" and opts.ref and not failed:
+            xpt = xpt_round(study.stage_dir("adam"))
             line["ref"] = {"pyreadstat_read_xport_sdtm": sdtm_read,
                            **{k: v for k, v in xpt.items() if k != "pyreadstat_read_xport"}}
             line["ratio"] = ratio(line, [sdtm_read, xpt["pyreadstat_write_xport"]])
