@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 TIMES = ("wall_s", "cpu_s")
 
 
+@pytest.mark.slow
 def test_bench_scale_prints_one_json_line_per_stage_with_its_references(tmp_path: Path) -> None:
     keep = tmp_path / "out"
     done = subprocess.run([sys.executable, str(REPO / "bench" / "bench_scale.py"), "--subjects", "20",
