@@ -5,7 +5,7 @@
 
 Prints one JSON line per worker count: wall seconds, CPU seconds of the LibreOffice processes (children of this
 process, ``RUSAGE_CHILDREN`` deltas) plus this process's own, the files and MB converted, and whether every PDF
-is byte-identical to the first worker count's (``SOURCE_DATE_EPOCH`` is pinned for the run).
+is byte-identical to the first worker count's, naming those that are not (``SOURCE_DATE_EPOCH`` is pinned).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("folder", type=Path, help="folder with the RTF files to convert")
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--timeout", type=float, default=3600.0)
+    p.add_argument("--keep", type=Path, help="write the PDFs under DIR/<run>-w<workers> and keep them")
     opts = p.parse_args(argv)
     if soffice_path() is None:
         print(json.dumps({"skipped": "LibreOffice (soffice) is not installed"}))
@@ -44,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     first: dict[str, bytes] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         for run, workers in enumerate(opts.workers):
-            out = Path(tmp, f"{run}-w{workers}")
-            out.mkdir()
+            out = Path(opts.keep or tmp, f"{run}-w{workers}")
+            out.mkdir(parents=True)
             wall, cpu = time.perf_counter(), cpu_seconds()
             made = convert_to_pdf(sources, out, timeout=opts.timeout, workers=workers)
             wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
@@ -54,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"workers": workers, "files": len(sources), "wall_s": round(wall, 2),
                               "cpu_s": round(cpu, 2), "rtf_mb": round(sum(s.stat().st_size for s in sources) / 1e6, 2),
                               "pdf_mb": round(sum(map(len, pdfs.values())) / 1e6, 2),
-                              "same_bytes_as_first": pdfs == first, "load1": round(os.getloadavg()[0], 2)}),
+                              "same_bytes_as_first": pdfs == first,
+                              "differ": sorted(name for name in pdfs if pdfs[name] != first[name]),
+                              "load1": round(os.getloadavg()[0], 2)}),
                   flush=True)
     return 0
 
