@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if soffice_path() is None:
         print(json.dumps({"skipped": "LibreOffice (soffice) is not installed"}))
         return 0
-    sources = sorted(opts.folder.glob("*.rtf"))
+    sources = sorted(p for p in opts.folder.glob("*.rtf") if p.name != "book.rtf")  # the TLF book: not soffice's
     if not sources:
         p.error(f"no RTF files in {opts.folder}")
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")

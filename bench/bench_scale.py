@@ -3,7 +3,7 @@
     python bench/bench_scale.py --subjects 500 --until validate
     python bench/bench_scale.py --subjects 2000 --until tlf --pdf-workers 2 --keep /tmp/scale2000
 
-Stages: simulate, sdtm, adam | validate | tlf (RTF, DOCX, HTML), pdf (every TLF RTF through LibreOffice,
+Stages: simulate, sdtm, adam | validate | tlf (RTF, DOCX, HTML), pdf (the RTF of every catalog output that wants PDF, through LibreOffice,
 ``--pdf-workers`` processes) | define, acrf, guides, package. ``--until`` stops after adam, validate, pdf or
 package. Each stage runs as its own process (the CLI, or the stage's library function for acrf, guides and pdf)
 and prints one JSON line: wall seconds, CPU seconds (user + system of the stage's process and the children it
@@ -70,8 +70,11 @@ def commands(root: Path, opts: argparse.Namespace) -> dict[str, list[str]]:
         "adam": [*cli, "adam", *where],
         "validate": [*cli, "validate", *where, "--fail-on", "never"],
         "tlf": [*cli, "tlf", *where, "--formats", "rtf", "docx", "html"],
-        "pdf": call("from cdiscflow.tlf.render.pdf import convert_to_pdf; tlf = study.stage_dir('tlf'); "
-                    f"print(len(convert_to_pdf(sorted(tlf.glob('*.rtf')), tlf, timeout={opts.stage_timeout}, "
+        "pdf": call("from cdiscflow.tlf.catalog import load_catalog; "
+                    "from cdiscflow.tlf.render.pdf import convert_to_pdf; tlf = study.stage_dir('tlf'); "
+                    "specs = load_catalog(study.root / 'tlf' / 'catalog.yaml').select(None); "
+                    "rtfs = [tlf / f'{s.id}.rtf' for s in specs if 'pdf' in s.formats]; "
+                    f"print(len(convert_to_pdf(rtfs, tlf, timeout={opts.stage_timeout}, "
                     f"workers={opts.pdf_workers})), 'PDFs')"),
         "define": [*cli, "define", *where],
         "acrf": call("from cdiscflow.submission.acrf import write_acrf; "
