@@ -87,8 +87,10 @@ def read_yaml(path: Path | str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise SpecError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path), row=row,
-                        expected="well-formed YAML") from None
+        problem = str(getattr(exc, "problem", exc))
+        if "maximum nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4), met before ours
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        raise SpecError(f"invalid YAML: {problem}", file=str(path), row=row, expected="well-formed YAML") from None
     except RecursionError:
         raise SpecError("invalid YAML: nested too deeply", file=str(path), expected="well-formed YAML") from None
 
