@@ -31,9 +31,9 @@ from cdiscflow.adam.recordcount import (
     record_log,
     selections_of,
     source_of,
+    source_records,
 )
 from cdiscflow.errors import CdiscflowError, DerivationError, SpecError
-from cdiscflow.expr import evaluate
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.csvsafe import to_csv_text
 from cdiscflow.io.datasets import dataset_files, read_dataset, write_datasets
@@ -90,8 +90,7 @@ class AdamContext:
         if source is None:
             raise SpecError(f"{self.spec.name}: settings.source is missing", file=self.spec.file,
                             expected="settings: {source: {domain: NAME, filter: condition}}")
-        df = self.sdtm(source.domain)
-        return df[evaluate(source.filter, df).fillna(False).astype(bool).to_numpy()].copy()
+        return source_records(source, self.sdtm).copy()
 
     def select(self, df: pd.DataFrame) -> pd.DataFrame:
         """The records of ``df`` whose subject every ``settings.selection`` keeps (a record of its ``dataset``

@@ -78,6 +78,12 @@ def source_of(spec: Dataset) -> Source | None:
     return Source(domain.upper(), _condition(filt, spec, "settings.source.filter") if filt else None)
 
 
+def source_records(source: Source, read: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """The records of ``source.domain`` (``read(name)`` gives a dataset) that meet ``source.filter``."""
+    df = read(source.domain)
+    return df if source.filter is None else df[evaluate(source.filter, df).fillna(False).astype(bool).to_numpy()]
+
+
 def selections_of(spec: Dataset) -> list[Selection]:
     """``settings.selection`` (one mapping or a list) as :class:`Selection` objects, checked strictly."""
     raw = spec.settings.get("selection", [])
@@ -123,12 +129,10 @@ def check_subjects(spec: Dataset, out: pd.DataFrame, read: Callable[[str], pd.Da
             raise SpecError(f"{spec.name}: settings.selection without settings.source", file=spec.file,
                             variable="settings.selection", expected="settings.source naming the SDTM domain")
         return []
-    src = read(source.domain)
+    src = source_records(source, read)
     if SUBJ not in src.columns:
         raise SpecError(f"{spec.name}: settings.source {source.domain} has no {SUBJ}", file=spec.file,
                         variable="settings.source", expected=f"an SDTM domain with {SUBJ}")
-    if source.filter:
-        src = src[evaluate(source.filter, src).fillna(False).astype(bool).to_numpy()]
     ids = src[SUBJ].astype(str)
     dropped = set(ids) - set(out[SUBJ].astype(str)) if SUBJ in out.columns else set(ids)
     rows = [count_row(spec.name, "source", source.domain, src, source.filter or "")]

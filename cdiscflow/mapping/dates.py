@@ -28,7 +28,7 @@ UNKNOWN = r"(?:UN|UNK|UNKN|NK|XX|--)"
 DMY = re.compile(rf"^(?P<d>[0-9]{{1,2}}|{UNKNOWN})[-/ ](?P<m>[A-Za-z]{{3}}|{UNKNOWN})[-/ ](?P<y>[0-9]{{4}})$", re.I)
 YEAR = re.compile(rf"^(?:(?:{UNKNOWN})[-/ ]){{0,2}}(?P<y>[0-9]{{4}})$", re.I)
 TIME = re.compile(r"^(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?$")
-UNKNOWN_TIME = re.compile(rf"^(?:{UNKNOWN}(?::{UNKNOWN})*|{UNKNOWN}:\d{{2}})?$", re.I)
+UNKNOWN_TIME = re.compile(rf"^(?:{UNKNOWN}(?::{UNKNOWN})*|{UNKNOWN}:[0-9]{{2}})?$", re.I)
 DEFAULT_FORMATS = ["%d-%b-%Y", "%Y-%m-%d"]
 
 

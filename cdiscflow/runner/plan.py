@@ -204,7 +204,8 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
         oids = [s.params["output"] for s in steps if s.id.startswith("tlf:")]
         steps.append(Step("tlf-book", f"{ACTIONS}:tlf_book",
                           deps=(*(f"tlf:{o}" for o in oids), *(("tlf-pdf",) if want_pdf else ())),
-                          inputs=(*programs, str(study.root / "tlf" / "catalog.yaml")), code=CODE["tlf_book"], outputs=("tlf/book.pdf", "tlf/book.rtf"),
+                          inputs=(*programs, str(study.root / "tlf" / "catalog.yaml")), code=CODE["tlf_book"],
+                          outputs=("tlf/book.pdf", "tlf/book.rtf"),
                           reads=tuple(f"tlf/{o}.{ext}" for o in oids for ext in ("pdf", "rtf"))))
 
     steps.append(Step("package", f"{ACTIONS}:package", deps=tuple(s.id for s in steps), inputs=(*programs, *specs),

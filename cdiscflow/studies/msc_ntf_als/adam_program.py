@@ -37,10 +37,10 @@ from cdiscflow.adam.flags import (
 from cdiscflow.adam.merge import derive_vars_merged, derive_vars_trt_dates
 from cdiscflow.adam.params import derive_param_computed, derive_param_rate_from_base, derive_param_slope
 from cdiscflow.adam.ranges import derive_var_anrind
+from cdiscflow.adam.recordcount import Source, source_records
 from cdiscflow.adam.records import derive_locf_records
 from cdiscflow.adam.visits import derive_var_anl_flag
 from cdiscflow.errors import DerivationError
-from cdiscflow.expr import evaluate
 from cdiscflow.registry import register
 
 from .adam_derive import (
@@ -56,10 +56,7 @@ SUBJ = "USUBJID"
 # -- shared steps ----------------------------------------------------------------------------------------
 def _sdtm(ctx: AdamContext, source: Mapping[str, Any]) -> pd.DataFrame:
     """The SDTM records a spec's ``source`` selects (``{domain: QS, filter: "QSCAT == 'ALSFRS-R'"}``)."""
-    df = ctx.sdtm(source["domain"])
-    if source.get("filter"):
-        df = df[evaluate(source["filter"], df).fillna(False).astype(bool)]
-    return df.copy()
+    return source_records(Source(source["domain"], source.get("filter")), ctx.sdtm).copy()
 
 
 def _adsl_vars(ctx: AdamContext, df: pd.DataFrame) -> pd.DataFrame:

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 from cdiscflow.errors import SpecError
+from cdiscflow.specs.conform import SAS_EPOCH
 from cdiscflow.validation.checks.base import check, hit
 from cdiscflow.validation.checks.sdtm import _valid_iso
 from cdiscflow.validation.context import StudyData, Target
 from cdiscflow.validation.model import Hit
 
-SAS_EPOCH = date(1960, 1, 1)
 _KNOWN = r"^([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)"  # the leading known date part of an ISO 8601 value
 
 
@@ -42,7 +42,7 @@ def _outside_text(values: pd.Series, earliest: str, latest: str) -> tuple[pd.Ser
 
 
 def _sas_day(iso: str) -> int:
-    return (date.fromisoformat(iso) - SAS_EPOCH).days
+    return (pd.Timestamp(iso) - SAS_EPOCH).days
 
 
 def _shown(days: pd.Series, raw: pd.Series) -> pd.Series:
