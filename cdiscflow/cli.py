@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", default=None, help="write an HTML report here")
     p.add_argument("--text", default=None, help="write the text report here")
     p.add_argument("--max-diffs", type=int, default=50, help="differences listed per variable")
+    p.add_argument("--missing-text", nargs="+", default=None, metavar="TEXT",
+                   help="COMPARE text values that mean missing (e.g. NA in data written by R)")
 
     p = sub.add_parser("specs", help=COMMANDS["specs"][1])
     specs = p.add_subparsers(dest="specs_command", metavar="ACTION", required=True)

@@ -8,7 +8,10 @@ BASE with the n-th in COMPARE); duplicates are reported but are not by themselve
 Values: Char values compare after dropping trailing blanks, with ``""`` and missing equal; numbers compare
 with a relative tolerance (``|b - c| <= criterion * max(|b|, |c|)``; two missing values are equal). When the
 sides' types differ (a CSV read as text against an XPT), the COMPARE value is coerced to the BASE variable's
-type: ``"1"`` equals ``1.0``; text that is not a number differs from every number.
+type: ``"1"`` equals ``1.0``; text that is not a number differs from every number. A COMPARE timestamp (R's
+``Date``/``POSIXct`` in a Parquet file) against a numeric BASE is compared as a SAS date, datetime or time by the
+BASE variable's format (else its name: ``*DT``, ``*DTM``, ``*TM``). ``--missing-text NA`` reads that text in
+COMPARE as missing.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from cdiscflow.errors import DataError
 from cdiscflow.io.atomic import write_text
 from cdiscflow.io.datasets import read_dataset
 from cdiscflow.io.xpt import XptMeta
-from cdiscflow.specs.conform import as_char, numbers_to_text
+from cdiscflow.specs.conform import SAS_EPOCH, as_char, format_kind, numbers_to_text
 
 OCC = "__occurrence__"
 OBS = "_OBS_"
@@ -82,9 +85,41 @@ def _is_num(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
 
 
-def _coerce(base: pd.Series, comp: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Both sides in the BASE type, and a mask of COMPARE values that could not be coerced."""
+def sas_number(values: pd.Series, kind: str | None) -> pd.Series:
+    """Dates/datetimes as SAS numbers: days since 1960-01-01 for a ``"date"`` variable, seconds since then for a
+    ``"datetime"``, seconds since midnight for a ``"time"``; ``kind`` None takes days when every value is at
+    midnight, else seconds."""
+    stamps = pd.to_datetime(values)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    since = (stamps - SAS_EPOCH).dt.total_seconds()
+    day = since / 86400.0
+    if kind is None:
+        kind = "date" if bool((day.dropna() % 1 == 0).all()) else "datetime"
+    if kind == "time":
+        return (since % 86400.0).astype("float64")
+    return (np.floor(day) if kind == "date" else since).astype("float64")
+
+
+def _kind(name: str, meta: XptMeta | None) -> str | None:
+    """The date/time kind of a BASE variable: its display format, else its name (``*DTM``, ``*DT``, ``*TM``)."""
+    kind = format_kind((meta.formats if meta else {}).get(name))
+    if kind is None and name.endswith("DTM"):
+        return "datetime"
+    if kind is None and name.endswith("DT"):
+        return "date"
+    if kind is None and name.endswith("TM"):
+        return "time"
+    return kind
+
+
+def _coerce(base: pd.Series, comp: pd.Series, kind: str | None = None
+            ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Both sides in the BASE type, and a mask of COMPARE values that could not be coerced. A COMPARE date or
+    datetime (e.g. a Parquet timestamp) against a numeric BASE becomes a SAS number of the BASE's ``kind``."""
     if _is_num(base):
+        if pd.api.types.is_datetime64_any_dtype(comp.dtype):
+            return base.astype("float64"), sas_number(comp, kind), pd.Series(False, index=comp.index)
         if _is_num(comp):
             return base.astype("float64"), comp.astype("float64"), pd.Series(False, index=comp.index)
         text = as_char(comp).str.strip()
@@ -138,10 +173,16 @@ def _duplicates(df: pd.DataFrame, keys: list[str], side: str) -> pd.DataFrame:
 
 def compare_frames(base: pd.DataFrame, comp: pd.DataFrame, keys: list[str] | None, *,
                    base_meta: XptMeta | None = None, comp_meta: XptMeta | None = None, criterion: float = 1e-9,
-                   base_name: str = "BASE", compare_name: str = "COMPARE") -> CompareResult:
-    """Compare ``comp`` against ``base`` matching records by ``keys`` (by row number when no keys)."""
+                   base_name: str = "BASE", compare_name: str = "COMPARE", missing_text: tuple[str, ...] = ()
+                   ) -> CompareResult:
+    """Compare ``comp`` against ``base`` matching records by ``keys`` (by row number when no keys).
+
+    ``missing_text``: Char values of COMPARE that stand for a missing value (e.g. R's ``"NA"``)."""
     base = base.reset_index(drop=True)
     comp = comp.reset_index(drop=True)
+    if missing_text:
+        text = comp.select_dtypes(exclude=["number", "bool", "datetime", "datetimetz"]).columns
+        comp[text] = comp[text].mask(comp[text].isin(missing_text))
     if not keys:
         keys = [OBS]
         base = base.assign(**{OBS: np.arange(1, len(base) + 1, dtype="float64")})
@@ -158,7 +199,7 @@ def compare_frames(base: pd.DataFrame, comp: pd.DataFrame, keys: list[str] | Non
 
     b_cols, c_cols, bad_cols = {}, {}, {}
     for v in common:
-        b_cols[v], c_cols[v], bad_cols[v] = _coerce(base[v], comp[v])
+        b_cols[v], c_cols[v], bad_cols[v] = _coerce(base[v], comp[v], _kind(str(v), base_meta))
     bk = pd.DataFrame({k: b_cols[k] for k in keys})
     ck = pd.DataFrame({k: c_cols[k] for k in keys})
     dups = pd.concat([_duplicates(bk, keys, "BASE"), _duplicates(ck, keys, "COMPARE")], ignore_index=True)
@@ -316,7 +357,8 @@ def run(args: argparse.Namespace) -> int:
     base, bm = read_dataset(args.base)
     comp, cm = read_dataset(args.compare)
     result = compare_frames(base, comp, args.keys, base_meta=bm, comp_meta=cm, criterion=args.criterion,
-                            base_name=str(args.base), compare_name=str(args.compare))
+                            base_name=str(args.base), compare_name=str(args.compare),
+                            missing_text=tuple(getattr(args, "missing_text", None) or ()))
     text = result.to_text(args.max_diffs)
     print(text, end="")
     if args.text:

@@ -88,6 +88,25 @@ class Study:
                             expected="a path inside the study folder")
         return path
 
+    def input_dir(self, kind: str) -> Path | None:
+        """The folder ``study.yaml``'s ``inputs: {<kind>: ...}`` names as the default start of ``kind`` (``sdtm``,
+        ``adam``): a path inside the study folder, or ``data:<relative path>`` inside the shared data folder
+        (``$CDISCFLOW_DATA`` or ``../shared/data``); None when the study names none."""
+        inputs = self.meta.get("inputs") or {}
+        yaml_file = str(self.root / "study.yaml")
+        if not isinstance(inputs, dict) or kind not in inputs:
+            return None
+        ref = inputs[kind]
+        if not isinstance(ref, str):
+            raise SpecError(f"inputs.{kind} is not text", file=yaml_file, variable=f"inputs.{kind}",
+                            expected="a folder inside the study, or data:<path inside the shared data folder>")
+        if ref.startswith("data:"):
+            from cdiscflow.paths import safe_relpath
+            from cdiscflow.specs.ct import data_dir
+
+            return data_dir() / safe_relpath(ref[5:], source=yaml_file, field=f"inputs.{kind}")
+        return self.inside(ref)
+
     # -- code -----------------------------------------------------------------------------------------
     @cached_property
     def code(self) -> StudyCode:

@@ -150,3 +150,22 @@ def test_cli_bad_key_exits_2(shared_data, capsys):
     dm = shared_data / "cdiscpilot01" / "sdtm" / "dm.xpt"
     assert main(["compare", str(dm), str(dm), "--id", "NOPE"]) == 2
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_timestamps_against_sas_numbers_by_format_or_name():
+    base = pd.DataFrame({"K": ["a", "b"], "ADT": [0.0, 23376.0], "ADTM": [3600.0, np.nan], "X": [1.0, 2.0]})
+    comp = pd.DataFrame({"K": ["a", "b"], "ADT": pd.to_datetime(["1960-01-01", "2024-01-01"]),
+                         "ADTM": pd.to_datetime(["1960-01-01 01:00", None]),
+                         "X": pd.to_datetime(["1960-01-02", "1960-01-03"])})
+    meta = XptMeta(name="T", formats={"X": "DATE9."})
+    r = compare_frames(base, comp, ["K"], base_meta=meta)
+    assert r.per_variable["n_diff"].tolist() == [0, 0, 0]
+    off = comp.assign(ADT=pd.to_datetime(["1960-01-02", "2024-01-01"]))
+    assert compare_frames(base, off, ["K"]).value_diffs[["variable", "K"]].values.tolist() == [["ADT", "a"]]
+
+
+def test_missing_text_reads_as_missing():
+    base = pd.DataFrame({"K": ["a", "b"], "R": ["", "EU"]})
+    comp = pd.DataFrame({"K": ["a", "b"], "R": ["NA", "EU"]})
+    assert not compare_frames(base, comp, ["K"]).equal
+    assert compare_frames(base, comp, ["K"], missing_text=("NA",)).equal

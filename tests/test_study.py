@@ -33,3 +33,27 @@ def test_registry_names_only_registered_functions() -> None:
     assert lookup("derive", "test_double")(2) == 4
     with pytest.raises(SpecError, match="not a registered function"):
         lookup("derive", "os.system")
+
+
+def _study_with_inputs(tmp_path: Path, inputs: str) -> Study:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "study.yaml").write_text(f"studyid: S1\ninputs: {inputs}\n", encoding="utf-8")
+    return Study.load(str(tmp_path / "s"))
+
+
+def test_input_dir_inside_the_study_or_the_shared_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDISCFLOW_DATA", str(tmp_path / "data"))
+    assert _study_with_inputs(tmp_path, "{sdtm: 'data:pv/sdtm'}").input_dir("sdtm") == tmp_path / "data/pv/sdtm"
+    assert Study.load("pharmaverse").input_dir("sdtm") == tmp_path / "data/pharmaverse/sdtm"
+    assert Study.load("cdiscpilot01").input_dir("sdtm") is None
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    ("{sdtm: '../elsewhere'}", "leaves the study folder"),
+    ("{sdtm: 'data:../../etc'}", "starts with a dot"),
+    ("{sdtm: 'data:/etc'}", "is not a relative path"),
+    ("{sdtm: 3}", "inputs.sdtm is not text"),
+])
+def test_input_dir_refuses_paths_that_leave(tmp_path: Path, inputs: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        _study_with_inputs(tmp_path, inputs).input_dir("sdtm")

@@ -3,7 +3,7 @@
 ``cdiscflow adam --study cdiscpilot01 --sdtm ../shared/data/cdiscpilot01/sdtm --out DIR`` writes
 ``DIR/cdiscpilot01/adam/{adsl,adae,adqsadas}.xpt`` (and ``.json``), each with its record log
 ``adam/record_counts/<name>.csv``, and prints the counts. Without ``--sdtm`` the SDTM folder is
-``<out>/<study>/sdtm`` (the output of ``cdiscflow sdtm``); ``--datasets`` restricts (dependencies are derived too).
+the study's ``inputs: {sdtm: ...}`` or else ``<out>/<study>/sdtm`` (the output of ``cdiscflow sdtm``); ``--datasets`` restricts (dependencies are derived too).
 A subject dropped between SDTM and ADaM without a declared selection is an error (exit 2, nothing published).
 """
 
@@ -20,7 +20,7 @@ from cdiscflow.study import Study
 
 def run(args: argparse.Namespace) -> int:
     study = Study.load(args.study, args.out)
-    sdtm = Path(args.sdtm) if args.sdtm else study.stage_dir("sdtm")
+    sdtm = Path(args.sdtm) if args.sdtm else (study.input_dir("sdtm") or study.stage_dir("sdtm"))
     with staged(study, "adam", partial=bool(args.datasets)) as view:
         results = derive_study(study, sdtm, view.out_root, datasets=args.datasets)
     target = Path(args.out) / study.name / "adam"

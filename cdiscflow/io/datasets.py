@@ -3,7 +3,7 @@
 Formats: ``.xpt`` (SAS XPORT), ``.json`` (Dataset-JSON 1.1), ``.csv`` (text; every column read as text,
 ``""`` for empty cells), ``.sas7bdat`` and ``.parquet`` (pyarrow; read only). Every reader returns
 ``(DataFrame, XptMeta)``; the meta of a CSV has no types, lengths or labels (it is untyped), that of a Parquet
-file has types (numeric → Num, else Char) and the labels kept in its field metadata (``label``). ``columns``
+file has types (numeric, date and timestamp → Num, else Char) and the labels kept in its field metadata (``label``). ``columns``
 reads only some variables: XPT, SAS7BDAT and Parquet skip the others while reading; JSON and CSV are read
 whole, then subset.
 """
@@ -73,8 +73,8 @@ def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.
         raise DataError(f"cannot read as Parquet: {exc}", file=str(path), expected="a .parquet file") from None
     df = table.to_pandas()
     labels = {f.name: f.metadata[b"label"].decode() for f in table.schema if f.metadata and b"label" in f.metadata}
-    types = {c: "Num" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) else "Char"
-             for c in df.columns}
+    types = {c: "Num" if (pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
+             or pd.api.types.is_datetime64_any_dtype(df[c]) else "Char" for c in df.columns}
     return df, XptMeta(name=path.stem.upper(), labels=labels, types=types, source_format="parquet")
 
 

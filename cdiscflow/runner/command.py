@@ -126,6 +126,9 @@ def _run(args: argparse.Namespace) -> int:
     if sum(d is not None for d in (raw, sdtm, adam)) > 1:
         raise SpecError("--raw, --sdtm and --adam name where the run starts: give one of them",
                         expected="one of --raw DIR, --sdtm DIR, --adam DIR")
+    if raw is None and sdtm is None and adam is None:  # the study's own default start (study.yaml inputs:)
+        default = study.input_dir("sdtm")
+        sdtm = str(default.resolve()) if default is not None else None
     graph = build_graph(study, PlanOptions(raw=raw, seed=args.seed, subjects=args.subjects, sdtm=sdtm, adam=adam))
     selected = graph.closure(graph.resolve(args.only)) if args.only else graph
     given = {k: v for k, v in (("sdtm", sdtm), ("adam", adam)) if v}
