@@ -40,13 +40,14 @@ def single_doses(ex: pd.DataFrame, doses: list[float]) -> pd.DataFrame:
     return out.drop(columns="__DAY").reset_index(drop=True)
 
 
-def _analysis_dates(df: pd.DataFrame) -> pd.DataFrame:
-    """ASTDTM/ASTDTF/ASTTMF (not before TRTSDT when the partial date allows), AENDTM/AENDTF/AENTMF (last day
-    and time, not after DTHDT or EOSDT), ASTDT/AENDT, ASTDY/AENDY, ADURN/ADURU."""
+def analysis_dates(df: pd.DataFrame, start_dtc: str, end_dtc: str) -> pd.DataFrame:
+    """ASTDTM/ASTDTF/ASTTMF from ``start_dtc`` (not before TRTSDT when the partial date allows), AENDTM/AENDTF/
+    AENTMF from ``end_dtc`` (last day and time, not after DTHDT or EOSDT), ASTDT/AENDT, ASTDY/AENDY and
+    ADURN/ADURU, as ``ad_adae.R`` and ``ad_adcm.R`` derive them."""
     bounds = {f"__{v}M": df[v] * 86400.0 for v in ("TRTSDT", "DTHDT", "EOSDT")}
     df = df.assign(**bounds)
-    df = derive_vars_dtm(df, "AST", "AESTDTC", highest_imputation="M", min_dates=["__TRTSDTM"])
-    df = derive_vars_dtm(df, "AEN", "AEENDTC", highest_imputation="M", date_imputation="last",
+    df = derive_vars_dtm(df, "AST", start_dtc, highest_imputation="M", min_dates=["__TRTSDTM"])
+    df = derive_vars_dtm(df, "AEN", end_dtc, highest_imputation="M", date_imputation="last",
                          time_imputation="last", max_dates=["__DTHDTM", "__EOSDTM"])
     df = derive_vars_dtm_to_dt(df.drop(columns=list(bounds)), ["ASTDTM", "AENDTM"])
     df = derive_vars_dy(df, "TRTSDT", ["ASTDT", "AENDT"])
@@ -65,6 +66,11 @@ def _doses(df: pd.DataFrame, ex: pd.DataFrame, valid_dose: str) -> pd.DataFrame:
                               filter_join="EXSTDTM <= ASTDTM and (ASTDTM <= EXENDTM or missing(EXENDTM))")
 
 
+def merge_other_adsl(df: pd.DataFrame, adsl: pd.DataFrame, merged: list[str]) -> pd.DataFrame:
+    """Every ADSL variable not merged before (the templates' last step, ``negate_vars(adsl_vars)``)."""
+    return derive_vars_merged(df, adsl, BY, new_vars=[c for c in adsl.columns if c not in merged and c not in BY])
+
+
 @register("adam", "pharmaverse_adae")
 def adae(ctx: AdamContext) -> pd.DataFrame:
     """ADAE: one record per AE record (``ad_adae.R``)."""
@@ -72,7 +78,7 @@ def adae(ctx: AdamContext) -> pd.DataFrame:
     adsl = ctx.needs("ADSL")
     first = st["adsl_vars"]
     df = derive_vars_merged(ctx.sdtm("AE"), adsl, BY, new_vars=first)
-    df = _analysis_dates(df)
+    df = analysis_dates(df, "AESTDTC", "AEENDTC")
     df = _doses(df, single_doses(ctx.sdtm("EX"), st["single_dose_doses"]), st["valid_dose"])
     df = df.assign(ASEV=df["AESEV"], AREL=df["AEREL"])
     # TRTEMFL on dates: ad_adae.R compares ASTDTM/AENDTM with the date TRTSDT, i.e. on the day
@@ -81,6 +87,5 @@ def adae(ctx: AdamContext) -> pd.DataFrame:
     levels = {sev: float(i) for i, sev in enumerate(st["severity_order"], start=1)}
     df["ASEVN"] = df["ASEV"].map(levels).astype("float64")
     df = derive_var_extreme_flag(df, "USUBJID", ["-ASEVN", "ASTDTM", "AESEQ"], "AOCCIFL", filter="TRTEMFL == 'Y'")
-    rest = [c for c in adsl.columns if c not in first and c not in BY]
-    df = derive_vars_merged(df, adsl, BY, new_vars=rest)
+    df = merge_other_adsl(df, adsl, first)
     return df.sort_values(["USUBJID", "AESEQ"], kind="mergesort")
