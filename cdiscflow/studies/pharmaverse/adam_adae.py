@@ -66,6 +66,12 @@ def _doses(df: pd.DataFrame, ex: pd.DataFrame, valid_dose: str) -> pd.DataFrame:
                               filter_join="EXSTDTM <= ASTDTM and (ASTDTM <= EXENDTM or missing(EXENDTM))")
 
 
+def with_adsl_vars(ctx: AdamContext, domain: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The SDTM ``domain`` with the ADSL variables of ``settings.adsl_vars`` (the templates' first step), and ADSL."""
+    adsl = ctx.needs("ADSL")
+    return derive_vars_merged(ctx.sdtm(domain), adsl, BY, new_vars=ctx.settings["adsl_vars"]), adsl
+
+
 def merge_other_adsl(df: pd.DataFrame, adsl: pd.DataFrame, merged: list[str]) -> pd.DataFrame:
     """Every ADSL variable not merged before (the templates' last step, ``negate_vars(adsl_vars)``)."""
     return derive_vars_merged(df, adsl, BY, new_vars=[c for c in adsl.columns if c not in merged and c not in BY])
@@ -75,9 +81,7 @@ def merge_other_adsl(df: pd.DataFrame, adsl: pd.DataFrame, merged: list[str]) ->
 def adae(ctx: AdamContext) -> pd.DataFrame:
     """ADAE: one record per AE record (``ad_adae.R``)."""
     st = ctx.settings
-    adsl = ctx.needs("ADSL")
-    first = st["adsl_vars"]
-    df = derive_vars_merged(ctx.sdtm("AE"), adsl, BY, new_vars=first)
+    df, adsl = with_adsl_vars(ctx, "AE")
     df = analysis_dates(df, "AESTDTC", "AEENDTC")
     df = _doses(df, single_doses(ctx.sdtm("EX"), st["single_dose_doses"]), st["valid_dose"])
     df = df.assign(ASEV=df["AESEV"], AREL=df["AEREL"])
@@ -87,5 +91,5 @@ def adae(ctx: AdamContext) -> pd.DataFrame:
     levels = {sev: float(i) for i, sev in enumerate(st["severity_order"], start=1)}
     df["ASEVN"] = df["ASEV"].map(levels).astype("float64")
     df = derive_var_extreme_flag(df, "USUBJID", ["-ASEVN", "ASTDTM", "AESEQ"], "AOCCIFL", filter="TRTEMFL == 'Y'")
-    df = merge_other_adsl(df, adsl, first)
+    df = merge_other_adsl(df, adsl, st["adsl_vars"])
     return df.sort_values(["USUBJID", "AESEQ"], kind="mergesort")

@@ -12,18 +12,14 @@ import pandas as pd
 from cdiscflow.adam.categorize import derive_vars_cat
 from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_flag_condition, derive_var_ontrtfl
-from cdiscflow.adam.merge import derive_vars_merged
 from cdiscflow.registry import register
-from cdiscflow.studies.pharmaverse.adam_adae import BY, analysis_dates, merge_other_adsl
+from cdiscflow.studies.pharmaverse.adam_adae import analysis_dates, merge_other_adsl, with_adsl_vars
 
 
 @register("adam", "pharmaverse_adcm")
 def adcm(ctx: AdamContext) -> pd.DataFrame:
     """ADCM: one record per CM record (``ad_adcm.R``)."""
-    st = ctx.settings
-    adsl = ctx.needs("ADSL")
-    first = st["adsl_vars"]
-    df = derive_vars_merged(ctx.sdtm("CM"), adsl, BY, new_vars=first)
+    df, adsl = with_adsl_vars(ctx, "CM")
     df = analysis_dates(df, "CMSTDTC", "CMENDTC")
     df = derive_var_ontrtfl(df, start_date="ASTDT", end_date="AENDT", ref_start_date="TRTSDT",
                             ref_end_date="TRTEDT")
@@ -31,7 +27,7 @@ def adcm(ctx: AdamContext) -> pd.DataFrame:
     df = derive_var_flag_condition(df, "FUPFL", "ASTDT > TRTEDT")
     df = derive_var_flag_condition(df, "ANL01FL", "ONTRTFL == 'Y'")
     df = derive_var_extreme_flag(df, ["USUBJID", "CMDECOD"], ["ASTDTM", "CMSEQ"], "AOCCPFL", filter="ANL01FL == 'Y'")
-    df = derive_vars_cat(df, "ONTRTFL", st["phases"], "APHASE", "APHASEN")
+    df = derive_vars_cat(df, "ONTRTFL", ctx.settings["phases"], "APHASE", "APHASEN")
     df = df.assign(TRTP=df["TRT01P"], TRTA=df["TRT01A"])
-    df = merge_other_adsl(df, adsl, first)
+    df = merge_other_adsl(df, adsl, ctx.settings["adsl_vars"])
     return df.sort_values(["USUBJID", "CMSEQ"], kind="mergesort")
