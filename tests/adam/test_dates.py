@@ -165,3 +165,34 @@ def test_convert_dtc_to_dt_imputes_like_derive_vars_dt_without_a_flag() -> None:
                                                        date_imputation="last")["ADT"], check_names=False)
     pd.testing.assert_series_equal(got, pd.Series([21748.0, 21761.0, 21914.0, NAN, 21608.0]))
     assert convert_dtc_to_dt(dtc).isna().tolist() == [False, True, True, True, True]
+
+
+def _clock(dtm: pd.Series) -> list[str]:
+    return pd.to_datetime(dtm, unit="s", origin="1960-01-01").dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").tolist()
+
+
+def test_datetime_bounds_to_the_second_as_admiral() -> None:
+    """admiral's min_dates/max_dates act on the imputed datetime: a bound with a time keeps it, a date bound is
+    00:00:00 as a minimum and 23:59:59 as a maximum, and a bound outside the partial value's range is ignored."""
+    trt = 21745.0  # 2019-07-15
+    df = frame(DTC=["2019-07", "2019-07-15", "2019-07-15T08", "2019-06", ""],
+               TRTSDTM=[trt * 86400 + 37800] * 5, TRTSDT=[trt] * 5)
+    with_time = derive_vars_dtm(df, "AST", "DTC", highest_imputation="M", min_dates=["TRTSDTM"])
+    assert _clock(with_time["ASTDTM"]) == ["2019-07-15T10:30:00", "2019-07-15T10:30:00", "2019-07-15T08:00:00",
+                                           "2019-06-01T00:00:00", ""]
+    assert with_time["ASTDTF"].tolist() == ["D", "", "", "D", ""]
+    assert with_time["ASTTMF"].tolist() == ["H", "H", "M", "H", ""]
+    on_day = derive_vars_dtm(df, "AST", "DTC", highest_imputation="M", min_dates=["TRTSDT"])
+    assert _clock(on_day["ASTDTM"])[:2] == ["2019-07-15T00:00:00", "2019-07-15T00:00:00"]
+    end = derive_vars_dtm(df, "AEN", "DTC", highest_imputation="M", date_imputation="last", max_dates=["TRTSDT"])
+    assert _clock(end["AENDTM"])[:4] == ["2019-07-15T23:59:59", "2019-07-15T00:00:00", "2019-07-15T08:00:00",
+                                         "2019-06-30T00:00:00"]
+
+
+def test_datetime_missing_year_takes_the_bound() -> None:
+    df = frame(DTC=["", "2019"], REF=[21745.0, 21745.0])  # a date column
+    got = derive_vars_dtm(df, "AST", "DTC", highest_imputation="Y", min_dates=["REF"])
+    assert _clock(got["ASTDTM"]) == ["2019-07-15T00:00:00", "2019-07-15T00:00:00"]
+    assert got["ASTDTF"].tolist() == ["Y", "M"]
+    with pytest.raises(DerivationError, match="min_dates"):
+        derive_vars_dtm(df, "AST", "DTC", highest_imputation="Y")

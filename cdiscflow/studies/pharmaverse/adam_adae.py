@@ -44,12 +44,10 @@ def analysis_dates(df: pd.DataFrame, start_dtc: str, end_dtc: str) -> pd.DataFra
     """ASTDTM/ASTDTF/ASTTMF from ``start_dtc`` (not before TRTSDT when the partial date allows), AENDTM/AENDTF/
     AENTMF from ``end_dtc`` (last day and time, not after DTHDT or EOSDT), ASTDT/AENDT, ASTDY/AENDY and
     ADURN/ADURU, as ``ad_adae.R`` and ``ad_adcm.R`` derive them."""
-    bounds = {f"__{v}M": df[v] * 86400.0 for v in ("TRTSDT", "DTHDT", "EOSDT")}
-    df = df.assign(**bounds)
-    df = derive_vars_dtm(df, "AST", start_dtc, highest_imputation="M", min_dates=["__TRTSDTM"])
+    df = derive_vars_dtm(df, "AST", start_dtc, highest_imputation="M", min_dates=["TRTSDT"])
     df = derive_vars_dtm(df, "AEN", end_dtc, highest_imputation="M", date_imputation="last",
-                         time_imputation="last", max_dates=["__DTHDTM", "__EOSDTM"])
-    df = derive_vars_dtm_to_dt(df.drop(columns=list(bounds)), ["ASTDTM", "AENDTM"])
+                         time_imputation="last", max_dates=["DTHDT", "EOSDT"])
+    df = derive_vars_dtm_to_dt(df, ["ASTDTM", "AENDTM"])
     df = derive_vars_dy(df, "TRTSDT", ["ASTDT", "AENDT"])
     return derive_vars_duration(df, "ADURN", "ASTDT", "AENDT", new_var_unit="ADURU", out_unit="days")
 
