@@ -133,30 +133,56 @@ def _bounds(parts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def _restrict(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, allowed: np.ndarray,
+              min_bounds: Sequence[np.ndarray], max_bounds: Sequence[np.ndarray]) -> np.ndarray:
+    """admiral's ``min_dates``/``max_dates``: a bound inside the range [lo, hi] a partial value allows replaces
+    the imputed value if later (a minimum) or earlier (a maximum)."""
+    out = value
+    for bound, later in [(b, True) for b in min_bounds] + [(b, False) for b in max_bounds]:
+        b = np.asarray(bound, dtype="float64")
+        inside = ~np.isnan(b) & (b >= lo) & (b <= hi) & allowed
+        beyond = (b > out) if later else (b < out)
+        out = np.where(inside & (np.isnan(out) | beyond), b, out)
+    return out
+
+
+def _impute_unbounded(parts: pd.DataFrame, highest_imputation: str, date_imputation: str, bounded: bool,
+                      variable: str) -> tuple[np.ndarray, pd.Series, np.ndarray, np.ndarray]:
+    """(SAS dates imputed without bounds, --DTF, where imputation is allowed, the year)."""
+    y, m, d, dtf, allowed = _impute_date(parts, highest_imputation, date_imputation)
+    if highest_imputation == "Y" and not bounded and np.isnan(y).any():
+        raise DerivationError("imputing a missing year needs min_dates or max_dates", variable=variable,
+                              expected="min_dates (date_imputation='first') or max_dates ('last')")
+    out = to_sas_date(np.where(np.isnan(y), 0.0, y), m, d)
+    out[np.isnan(y)] = np.nan
+    return out, dtf, allowed, y
+
+
 def impute_dates(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
                  min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = (),
                  variable: str = "--DTC") -> tuple[pd.Series, pd.Series]:
     """ISO text → (SAS date, --DTF flag) following the rules in the module docstring."""
     parts = parse_iso(dtc, variable)
-    y, m, d, dtf, allowed = _impute_date(parts, highest_imputation, date_imputation)
-    if highest_imputation == "Y" and not (min_dates or max_dates) and np.isnan(y).any():
-        raise DerivationError("imputing a missing year needs min_dates or max_dates", variable=variable,
-                              expected="min_dates (date_imputation='first') or max_dates ('last')")
-    out = to_sas_date(np.where(np.isnan(y), 0.0, y), m, d)
-    out[np.isnan(y)] = np.nan
+    out, dtf, allowed, y = _impute_unbounded(parts, highest_imputation, date_imputation,
+                                             bool(min_dates or max_dates), variable)
     lo, hi = _bounds(parts)
     lo = np.where(np.isnan(y), -np.inf, lo)
     hi = np.where(np.isnan(y), np.inf, hi)
-    for bound, later in [(b, True) for b in min_dates] + [(b, False) for b in max_dates]:
-        b = np.asarray(bound, dtype="float64")
-        inside = ~np.isnan(b) & (b >= lo) & (b <= hi) & allowed
-        if later:
-            out = np.where(inside & (np.isnan(out) | (b > out)), b, out)
-        else:
-            out = np.where(inside & (np.isnan(out) | (b < out)), b, out)
+    out = _restrict(out, lo, hi, allowed, min_dates, max_dates)
     out = np.where(allowed, out, np.nan)
     dtf = dtf.where(~np.isnan(out), "")
     return pd.Series(out, index=dtc.index, dtype="float64"), char(dtf, dtc.index)
+
+
+def convert_dtc_to_dt(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
+                      min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = ()) -> pd.Series:
+    """ISO 8601 text → SAS dates with the imputation rules above, no flag (admiral ``convert_dtc_to_dt``).
+
+    >>> convert_dtc_to_dt(pd.Series(["2019-07-18T10:00", "2019-07", "2019", ""]), highest_imputation="M").tolist()
+    [21748.0, 21731.0, 21550.0, nan]
+    """
+    return impute_dates(dtc, highest_imputation=highest_imputation, date_imputation=date_imputation,
+                        min_dates=min_dates, max_dates=max_dates, variable=str(dtc.name or "--DTC"))[0]
 
 
 def derive_vars_dt(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "n",
@@ -178,6 +204,25 @@ def derive_vars_dt(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imput
     return out
 
 
+def _dtm_range(parts: pd.DataFrame, year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest SAS datetimes a partial value allows (±inf when the year is missing); time parts
+    count only with a complete date."""
+    lo_day, hi_day = _bounds(parts)
+    complete = parts["D"].notna().to_numpy()
+    h, mi, s = (np.where(complete, parts[k].to_numpy(), np.nan) for k in ("h", "m", "s"))
+    lo = lo_day * 86400.0 + np.nan_to_num(h) * 3600 + np.nan_to_num(mi) * 60 + np.nan_to_num(s)
+    hi = (hi_day * 86400.0 + np.where(np.isnan(h), 23.0, h) * 3600 + np.where(np.isnan(mi), 59.0, mi) * 60
+          + np.where(np.isnan(s), 59.0, s))
+    return np.where(np.isnan(year), -np.inf, lo), np.where(np.isnan(year), np.inf, hi)
+
+
+def _seconds(values: pd.Series, name: str, *, end_of_day: bool) -> np.ndarray:
+    """A bound as SAS seconds: a ``--DTM`` column as it is, a date column at 00:00:00 (or 23:59:59 for a
+    maximum, as admiral reads a date among ``max_dates``)."""
+    v = values.to_numpy(dtype="float64")
+    return v if name.endswith("DTM") else v * 86400.0 + (86399.0 if end_of_day else 0.0)
+
+
 def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "h",
                     date_imputation: str = "first", time_imputation: str = "first",
                     flag_imputation: str = "auto", min_dates: Sequence[str] = (),
@@ -189,13 +234,19 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
     minutes and seconds; ``"s"``: seconds). ``--TMF`` is ``H``/``M``/``S`` for the highest imputed time
     part; with ``ignore_seconds_flag`` a missing seconds part is not flagged (ADaM IG allows this when
     seconds are never collected). ``flag_imputation``: ``"auto"``, ``"both"``, ``"date"``, ``"time"``, ``"none"``.
+    ``min_dates``/``max_dates`` bound the imputed datetime to the second (admiral): ``--DTM`` columns as they
+    are, date columns (any other name) at 00:00:00 as a minimum and 23:59:59 as a maximum.
+
+    >>> ae = pd.DataFrame({"AESTDTC": ["2019-07", "2019-07-20", "2019"], "TRTSDTM": 21745 * 86400.0 + 37800})
+    >>> ast = derive_vars_dtm(ae, "AST", "AESTDTC", highest_imputation="M", min_dates=["TRTSDTM"])
+    >>> pd.to_datetime(ast["ASTDTM"], unit="s", origin="1960-01-01").dt.strftime("%Y-%m-%dT%H:%M").tolist()
+    ['2019-07-15T10:30', '2019-07-20T00:00', '2019-07-15T10:30']
     """
-    require(df, [dtc], f"derive_vars_dtm({new_prefix}DTM)")
+    require(df, [dtc, *min_dates, *max_dates], f"derive_vars_dtm({new_prefix}DTM)")
     parts = parse_iso(df[dtc], dtc)
     date_level = highest_imputation if highest_imputation in ("Y", "M", "D") else "n"
-    date, dtf = impute_dates(df[dtc], highest_imputation=date_level, date_imputation=date_imputation,
-                             min_dates=[df[c] / 86400.0 for c in min_dates],
-                             max_dates=[df[c] / 86400.0 for c in max_dates], variable=dtc)
+    date, dtf, date_allowed, year = _impute_unbounded(parts, date_level, date_imputation,
+                                                      bool(min_dates or max_dates), dtc)
     if time_imputation == "first":
         fill = (0.0, 0.0, 0.0)
     elif time_imputation == "last":
@@ -209,6 +260,7 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
                                   expected="first, last or hh:mm:ss") from None
     level = _LEVELS[highest_imputation]
     h, mi, s = (parts[k].to_numpy() for k in ("h", "m", "s"))
+    lo, hi = _dtm_range(parts, year)
     date_imputed = dtf.ne("").to_numpy()
     # when the date itself was imputed the time is imputed entirely (admiral)
     h = np.where(date_imputed, np.nan, h)
@@ -221,7 +273,10 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
         tmf = np.where(tmf == "S", "", tmf)
     seconds = (np.where(np.isnan(h), fill[0], h) * 3600 + np.where(np.isnan(mi), fill[1], mi) * 60
                + np.where(np.isnan(s), fill[2], s))
-    dtm = np.where(allowed, date.to_numpy() * 86400.0 + seconds, np.nan)
+    allowed = allowed & date_allowed
+    dtm = np.where(allowed, date * 86400.0 + seconds, np.nan)
+    dtm = _restrict(dtm, lo, hi, allowed, [_seconds(df[c], c, end_of_day=False) for c in min_dates],
+                    [_seconds(df[c], c, end_of_day=True) for c in max_dates])
     tmf = np.where(np.isnan(dtm), "", tmf)
     out = df.assign(**{f"{new_prefix}DTM": pd.Series(dtm, index=df.index, dtype="float64")})
     auto = flag_imputation == "auto"

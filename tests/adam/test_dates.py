@@ -8,6 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.dates import (
+    convert_dtc_to_dt,
     derive_vars_dt,
     derive_vars_dtm,
     derive_vars_dtm_to_dt,
@@ -155,3 +156,43 @@ def test_parse_iso_parses_each_distinct_value_once_and_keeps_the_index() -> None
 def test_parse_iso_names_every_row_of_a_repeated_bad_value() -> None:
     with pytest.raises(DerivationError, match=r"row 3, 5.*'2019-13x'"):
         parse_iso(pd.Series(["2019", "", "2019-13x", "2020", "2019-13x"], index=[1, 2, 3, 4, 5]), "AESTDTC")
+
+
+def test_convert_dtc_to_dt_imputes_like_derive_vars_dt_without_a_flag() -> None:
+    dtc = pd.Series(DTC, name="AESTDTC")
+    got = convert_dtc_to_dt(dtc, highest_imputation="M", date_imputation="last")
+    pd.testing.assert_series_equal(got, derive_vars_dt(frame(X=DTC), "A", "X", highest_imputation="M",
+                                                       date_imputation="last")["ADT"], check_names=False)
+    pd.testing.assert_series_equal(got, pd.Series([21748.0, 21761.0, 21914.0, NAN, 21608.0]))
+    assert convert_dtc_to_dt(dtc).isna().tolist() == [False, True, True, True, True]
+
+
+def _clock(dtm: pd.Series) -> list[str]:
+    return pd.to_datetime(dtm, unit="s", origin="1960-01-01").dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").tolist()
+
+
+def test_datetime_bounds_to_the_second_as_admiral() -> None:
+    """admiral's min_dates/max_dates act on the imputed datetime: a bound with a time keeps it, a date bound is
+    00:00:00 as a minimum and 23:59:59 as a maximum, and a bound outside the partial value's range is ignored."""
+    trt = 21745.0  # 2019-07-15
+    df = frame(DTC=["2019-07", "2019-07-15", "2019-07-15T08", "2019-06", ""],
+               TRTSDTM=[trt * 86400 + 37800] * 5, TRTSDT=[trt] * 5)
+    with_time = derive_vars_dtm(df, "AST", "DTC", highest_imputation="M", min_dates=["TRTSDTM"])
+    assert _clock(with_time["ASTDTM"]) == ["2019-07-15T10:30:00", "2019-07-15T10:30:00", "2019-07-15T08:00:00",
+                                           "2019-06-01T00:00:00", ""]
+    assert with_time["ASTDTF"].tolist() == ["D", "", "", "D", ""]
+    assert with_time["ASTTMF"].tolist() == ["H", "H", "M", "H", ""]
+    on_day = derive_vars_dtm(df, "AST", "DTC", highest_imputation="M", min_dates=["TRTSDT"])
+    assert _clock(on_day["ASTDTM"])[:2] == ["2019-07-15T00:00:00", "2019-07-15T00:00:00"]
+    end = derive_vars_dtm(df, "AEN", "DTC", highest_imputation="M", date_imputation="last", max_dates=["TRTSDT"])
+    assert _clock(end["AENDTM"])[:4] == ["2019-07-15T23:59:59", "2019-07-15T00:00:00", "2019-07-15T08:00:00",
+                                         "2019-06-30T00:00:00"]
+
+
+def test_datetime_missing_year_takes_the_bound() -> None:
+    df = frame(DTC=["", "2019"], REF=[21745.0, 21745.0])  # a date column
+    got = derive_vars_dtm(df, "AST", "DTC", highest_imputation="Y", min_dates=["REF"])
+    assert _clock(got["ASTDTM"]) == ["2019-07-15T00:00:00", "2019-07-15T00:00:00"]
+    assert got["ASTDTF"].tolist() == ["Y", "M"]
+    with pytest.raises(DerivationError, match="min_dates"):
+        derive_vars_dtm(df, "AST", "DTC", highest_imputation="Y")
