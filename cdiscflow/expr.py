@@ -16,6 +16,9 @@ Grammar (Python syntax, restricted):
 
 Missing values: comparisons with a missing value are False (as in SQL), except ``== None`` / ``missing()``.
 
+Significant digits: ``evaluate(df, signif_digits=N)`` compares numbers after rounding both sides to ``N``
+significant digits (R ``signif``; admiral compares lab values so, and ``0.1 + 0.2 == 0.3`` then holds).
+
 Bounded and typed: a text longer than :data:`MAX_LENGTH`, nested deeper than :data:`MAX_DEPTH` or with more than
 :data:`MAX_NODES` parts, and literals beyond :data:`MAX_LITERAL` characters/elements or :data:`MAX_NUMBER` are
 refused when parsed. Before evaluating, types and arity are checked against the frame's columns (numbers,
@@ -62,6 +65,16 @@ MAX_NUMBER = 1e15
 # static types: a value is a number, text, a boolean condition, None, a literal list, or unknown (ANY)
 NUM, STR, BOOL, NONE, LIST, ANY = "number", "text", "condition", "None", "list", "any"
 _EXPECTED = "comparisons, and/or/not, in [...], literals, column names and missing()/present()"
+
+
+def signif(values: pd.Series | float, digits: int) -> pd.Series | float:
+    """``values`` rounded to ``digits`` significant digits (R ``signif``); zero, missing and infinite kept."""
+    scalar = not isinstance(values, pd.Series)
+    x = np.atleast_1d(np.asarray(values, dtype="float64")) if scalar else values.astype("float64").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
+        out = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
+    return float(out[0]) if scalar else pd.Series(out, index=values.index)
 
 
 def _is_missing(s: pd.Series) -> pd.Series:
@@ -245,14 +258,15 @@ class Expression:
         raise self._error(f"compares a {left} with a {right}", f"both sides {left}s (quote text: \"5\")")
 
     # -- evaluation -----------------------------------------------------------------------------------
-    def evaluate(self, df: pd.DataFrame) -> pd.Series:
-        """Evaluate on ``df``; returns a boolean Series (missing → False)."""
-        result = self.value(df, want=BOOL)
+    def evaluate(self, df: pd.DataFrame, *, signif_digits: int | None = None) -> pd.Series:
+        """Evaluate on ``df``; returns a boolean Series (missing → False). With ``signif_digits``, numbers are
+        compared at that many significant digits."""
+        result = self.value(df, want=BOOL, signif_digits=signif_digits)
         if result.dtype != bool:
             result = result.fillna(False).astype(bool)
         return result
 
-    def value(self, df: pd.DataFrame, want: str | None = None) -> pd.Series:
+    def value(self, df: pd.DataFrame, want: str | None = None, *, signif_digits: int | None = None) -> pd.Series:
         """Evaluate on ``df`` and return the values themselves (e.g. ``WEIGHT / HEIGHT`` gives numbers)."""
         missing_cols = sorted(n for n in self.names if n not in df.columns and n not in ("True", "False"))
         if missing_cols:
@@ -260,48 +274,51 @@ class Expression:
                 f"expression {self._short} names column(s) {', '.join(missing_cols)} not in the data",
                 expected=f"one of {', '.join(map(str, df.columns))}"[:2000],
             )
+        if signif_digits is not None and (isinstance(signif_digits, bool) or not isinstance(signif_digits, int)
+                                          or not 1 <= signif_digits <= 17):
+            raise self._error(f"is given signif_digits={signif_digits!r}", "a whole number from 1 to 17")
         typ = self.check_types(df)
         if want is not None and typ not in (want, ANY):
             raise self._error(f"gives a {typ}, not a true/false condition", "a condition such as AGE >= 18")
         try:
             with np.errstate(all="ignore"):
-                result = self._eval(self._tree, df)
+                result = self._eval(self._tree, df, signif_digits)
         except (ArithmeticError, TypeError, ValueError) as exc:  # e.g. 1 / (1 - 1), a column of mixed values
             raise self._error(f"cannot be evaluated: {type(exc).__name__}: {exc}", _EXPECTED) from None
         if not isinstance(result, pd.Series):
             result = pd.Series(result, index=df.index)
         return result
 
-    def _eval(self, node: ast.AST, df: pd.DataFrame) -> Any:
+    def _eval(self, node: ast.AST, df: pd.DataFrame, digits: int | None) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
             return df[node.id]
         if isinstance(node, ast.List | ast.Tuple):
-            return [self._eval(e, df) for e in node.elts]
+            return [self._eval(e, df, digits) for e in node.elts]
         if isinstance(node, ast.UnaryOp):
-            val = self._eval(node.operand, df)
+            val = self._eval(node.operand, df, digits)
             if isinstance(node.op, ast.USub):
                 return -val
             return ~_as_bool(val, df) if isinstance(val, pd.Series) else not val
         if isinstance(node, ast.BoolOp):
-            parts = [_as_bool(self._eval(v, df), df) for v in node.values]
+            parts = [_as_bool(self._eval(v, df, digits), df) for v in node.values]
             out = parts[0]
             for p in parts[1:]:
                 out = (out & p) if isinstance(node.op, ast.And) else (out | p)
             return out
         if isinstance(node, ast.BinOp):
-            return _ARITH[type(node.op)](self._eval(node.left, df), self._eval(node.right, df))
+            return _ARITH[type(node.op)](self._eval(node.left, df, digits), self._eval(node.right, df, digits))
         if isinstance(node, ast.Call):
-            args = [self._eval(a, df) for a in node.args]
+            args = [self._eval(a, df, digits) for a in node.args]
             args[0] = args[0] if isinstance(args[0], pd.Series) else pd.Series(args[0], index=df.index)
             return _FUNCS[node.func.id](*args)  # type: ignore[union-attr]
         if isinstance(node, ast.Compare):
-            left = self._eval(node.left, df)
+            left = self._eval(node.left, df, digits)
             out: pd.Series | None = None
             for op, comp in zip(node.ops, node.comparators, strict=True):
-                right = self._eval(comp, df)
-                part = _compare(op, left, right, df)
+                right = self._eval(comp, df, digits)
+                part = _compare(op, left, right, df, digits)
                 out = part if out is None else (out & part)
                 left = right
             return out
@@ -338,7 +355,7 @@ def _as_bool(val: Any, df: pd.DataFrame) -> pd.Series:
     return pd.Series(bool(val), index=df.index)
 
 
-def _compare(op: ast.cmpop, left: Any, right: Any, df: pd.DataFrame) -> pd.Series:
+def _compare(op: ast.cmpop, left: Any, right: Any, df: pd.DataFrame, digits: int | None = None) -> pd.Series:
     if isinstance(op, ast.In | ast.NotIn):
         if not isinstance(right, list):
             raise ExpressionError("the right side of 'in' must be a list such as [\"A\", \"B\"]")
@@ -350,6 +367,8 @@ def _compare(op: ast.cmpop, left: Any, right: Any, df: pd.DataFrame) -> pd.Serie
         miss = _is_missing(ser) if isinstance(ser, pd.Series) else pd.Series(ser is None, index=df.index)
         return miss if isinstance(op, ast.Eq) else ~miss
     fn = _COMPARE[type(op)]
+    if digits is not None and _numeric(left) and _numeric(right):
+        left, right = signif(left, digits), signif(right, digits)
     with np.errstate(invalid="ignore"):
         res = fn(left, right)
     if isinstance(res, pd.Series):
@@ -361,14 +380,20 @@ def _compare(op: ast.cmpop, left: Any, right: Any, df: pd.DataFrame) -> pd.Serie
     return pd.Series(bool(res), index=df.index)
 
 
+def _numeric(value: Any) -> bool:
+    if isinstance(value, pd.Series):
+        return pd.api.types.is_numeric_dtype(value.dtype) and not pd.api.types.is_bool_dtype(value.dtype)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @lru_cache(maxsize=512)
 def parse(text: str) -> Expression:
     """Parse (and cache) an expression."""
     return Expression(text)
 
 
-def evaluate(text: str | None, df: pd.DataFrame) -> pd.Series:
+def evaluate(text: str | None, df: pd.DataFrame, *, signif_digits: int | None = None) -> pd.Series:
     """Evaluate ``text`` on ``df``; an empty/None condition selects every row."""
     if text is None or not str(text).strip():
         return pd.Series(True, index=df.index)
-    return parse(str(text)).evaluate(df)
+    return parse(str(text)).evaluate(df, signif_digits=signif_digits)

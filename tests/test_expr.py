@@ -53,3 +53,16 @@ def test_unknown_column_is_named() -> None:
 def test_syntax_error_is_clear() -> None:
     with pytest.raises(ExpressionError, match="cannot parse"):
         evaluate("AGE >", DF)
+
+
+def test_signif_digits_compares_rounded_numbers() -> None:
+    df = pd.DataFrame({"AVAL": [0.3, 151.0], "ANRHI": [0.1, 50.0]})
+    assert evaluate("AVAL >= 3 * ANRHI", df).tolist() == [False, True]  # 3 * 0.1 is 0.30000000000000004
+    assert evaluate("AVAL >= 3 * ANRHI", df, signif_digits=15).tolist() == [True, True]
+    assert evaluate("AVAL > 3 * ANRHI", df, signif_digits=2).tolist() == [False, False]  # 151 → 150
+
+
+@pytest.mark.parametrize("digits", [0, 18, True, 2.5])
+def test_signif_digits_must_be_a_sensible_whole_number(digits: object) -> None:
+    with pytest.raises(ExpressionError, match="signif_digits"):
+        evaluate("AGE > 1", DF, signif_digits=digits)  # type: ignore[arg-type]

@@ -17,15 +17,7 @@ import pandas as pd
 
 from cdiscflow.adam._util import char, require
 from cdiscflow.errors import DerivationError
-
-
-def signif(values: pd.Series, digits: int) -> pd.Series:
-    """``values`` rounded to ``digits`` significant digits (R ``signif``)."""
-    x = values.astype("float64").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
-        out = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
-    return pd.Series(out, index=values.index)
+from cdiscflow.expr import signif
 
 
 def derive_var_anrind(df: pd.DataFrame, *, signif_dig: int = 15, use_a1hia1lo: bool = False, source: str = "AVAL",
