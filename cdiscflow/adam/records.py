@@ -122,12 +122,24 @@ def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysi
 
 
 def derive_extreme_records(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *, mode: str = "last",
-                           filter: str | None = None, set_values: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Append a copy of the first/last record per ``by`` (in ``order``, among ``filter``) with ``set_values``."""
+                           filter: str | None = None, set_values: dict[str, Any] | None = None,
+                           add: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Append a copy of the first/last record per ``by`` (in ``order``, among ``filter``) with ``set_values``.
+
+    The records are chosen from ``add`` (admiral's ``dataset_add``; default ``df`` itself), e.g. the records
+    before other extreme records were appended.
+
+    >>> lb = pd.DataFrame({"USUBJID": "1", "AVAL": [3.0, 1.0, 2.0], "AVISIT": ["W1", "W2", "W3"]})
+    >>> low = derive_extreme_records(lb, "USUBJID", ["AVAL"], mode="first", set_values={"AVISIT": "MIN"})
+    >>> both = derive_extreme_records(low, "USUBJID", ["AVAL"], set_values={"AVISIT": "MAX"}, add=lb)
+    >>> both["AVISIT"].tolist(), both["AVAL"].tolist()
+    (['W1', 'W2', 'W3', 'MIN', 'MAX'], [3.0, 1.0, 2.0, 1.0, 3.0])
+    """
     by = as_list(by)
     if mode not in ("first", "last"):
         raise DerivationError(f"mode {mode!r}", expected="first or last")
-    sel = ordered(df[condition(df, filter)], by, order).drop_duplicates(by, keep=mode)
+    source = df if add is None else add
+    sel = ordered(source[condition(source, filter)], by, order).drop_duplicates(by, keep=mode)
     return _concat(df, _set(sel, set_values))
 
 

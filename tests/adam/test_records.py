@@ -93,6 +93,17 @@ def test_extreme_records_end_of_treatment() -> None:
         ["S1", "End of Treatment", 99.0, 13.0]]
 
 
+def test_extreme_records_chosen_from_dataset_add() -> None:
+    """admiral's dataset_add: a maximum chosen among the records before the minimum was appended."""
+    base = bds()
+    low = derive_extreme_records(base, ["USUBJID", "PARAMCD"], ["AVAL"], mode="first", set_values={"DTYPE": "MIN"})
+    high = derive_extreme_records(low, ["USUBJID", "PARAMCD"], ["-AVAL"], mode="first", set_values={"DTYPE": "MAX"},
+                                  add=base)
+    pd.testing.assert_frame_equal(high.iloc[:len(low)], low)
+    assert high.iloc[len(low):][["USUBJID", "AVAL", "DTYPE"]].values.tolist() == [["S1", 13.0, "MAX"],
+                                                                                 ["S2", 20.0, "MAX"]]
+
+
 def test_locf_after_last_only_leaves_intermediate_gaps() -> None:
     df = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "PARAMCD": ["T"] * 3, "AVISITN": [0.0, 8.0, 0.0],
                        "AVAL": [10.0, 12.0, 20.0]})
