@@ -11,6 +11,8 @@ Library modules (pure functions ``derive_<what>(df, ..., by=...) -> DataFrame``)
 * :mod:`~cdiscflow.adam.params` — computed parameters (totals, ratios) and slopes
 * :mod:`~cdiscflow.adam.criteria` — CRITy/CRITyFL, MCRITy
 * :mod:`~cdiscflow.adam.ranges` — ANRIND
+* :mod:`~cdiscflow.adam.toxgrade` — lab toxicity grades (ATOXGRL/ATOXGRH/ATOXGR) from CTCAE v4/v5/v6 and DAIDS
+  criteria held as data (``adam/data/atoxgr_*.csv``)
 * :mod:`~cdiscflow.adam.categorize` — grouping variables from category tables, decodes
 * :mod:`~cdiscflow.adam.duration` — durations (days/weeks/months/years) and counts
 

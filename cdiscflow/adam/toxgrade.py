@@ -133,15 +133,15 @@ def _frame(df: pd.DataFrame, meta: pd.DataFrame, high: Sequence[str] | None,
 
 def derive_var_atoxgr_dir(df: pd.DataFrame, new_var: str, tox_description_var: str,
                           meta_criteria: str | pd.DataFrame, criteria_direction: str, *,
-                          get_unit_expr: str | pd.Series, high_indicator: Sequence[str] | None = None,
-                          low_indicator: Sequence[str] | None = None, signif_dig: int = 15) -> pd.DataFrame:
+                          get_unit_expr: str | pd.Series, high_indicator: str | Sequence[str] | None = None,
+                          low_indicator: str | Sequence[str] | None = None, signif_dig: int = 15) -> pd.DataFrame:
     """Lab toxicity grade "0".."4" in one direction (admiral ``derive_var_atoxgr_dir``).
 
     ``tox_description_var`` holds the criteria term of each record (e.g. ATOXDSCL "Anemia"); ``meta_criteria``
     is a criteria set's name (:data:`CRITERIA_SETS`) or a frame of the same layout; ``criteria_direction`` "L"
     or "H". ``get_unit_expr`` is the record's unit: a column name or a Series (e.g. ``extract_unit(df["PARAM"])``);
     criteria with a ``UNIT_CHECK`` grade only records in that unit (case-insensitive; missing unit: no grade).
-    ``high_indicator``/``low_indicator`` are the BNRIND values meaning an abnormal baseline (CTCAE v5/v6 liver
+    ``high_indicator``/``low_indicator`` are the BNRIND value(s) meaning an abnormal baseline (CTCAE v5/v6 liver
     tests compare with baseline then). ``new_var`` is blank where no grade can be derived, and for terms that
     are not in the criteria.
 
@@ -157,9 +157,7 @@ def derive_var_atoxgr_dir(df: pd.DataFrame, new_var: str, tox_description_var: s
                               expected="L or H")
     if isinstance(signif_dig, bool) or not isinstance(signif_dig, int | np.integer) or signif_dig < 1:
         raise DerivationError(f"signif_dig {signif_dig!r}", variable="signif_dig", expected="a positive whole number")
-    for arg, value in (("high_indicator", high_indicator), ("low_indicator", low_indicator)):
-        if isinstance(value, str):
-            raise DerivationError(f"{arg} {value!r} is a single text", variable=arg, expected='a list such as ["HIGH"]')
+    high_indicator, low_indicator = ([v] if isinstance(v, str) else v for v in (high_indicator, low_indicator))
     require(df, [tox_description_var], f"derive_var_atoxgr_dir({new_var})")
     if isinstance(get_unit_expr, str):
         require(df, [get_unit_expr], f"derive_var_atoxgr_dir({new_var}) get_unit_expr")

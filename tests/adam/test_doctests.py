@@ -22,7 +22,7 @@ def test_docstring_examples(name: str) -> None:
 
 def test_examples_exist_for_the_new_library() -> None:
     """Modules written with examples keep one per public function."""
-    for name in ("cdiscflow.adam.compute", "cdiscflow.adam.tte"):
+    for name in ("cdiscflow.adam.compute", "cdiscflow.adam.tte", "cdiscflow.adam.toxgrade"):
         module = importlib.import_module(name)
         finder = doctest.DocTestFinder()
         with_examples = {t.name.rsplit(".", 1)[1] for t in finder.find(module) if t.examples}

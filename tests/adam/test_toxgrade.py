@@ -84,9 +84,10 @@ def test_baseline_criteria_need_the_indicator() -> None:
     """admiral test 131: CTCAE v5/v6 liver criteria read high_indicator."""
     with pytest.raises(DerivationError, match="high_indicator"):
         derive_var_atoxgr_dir(_BILI, "ATOXGRH", "ATOXDSCH", "ctcv6", "H", get_unit_expr="AVALU")
-    out = derive_var_atoxgr_dir(_BILI, "ATOXGRH", "ATOXDSCH", "ctcv6", "H", get_unit_expr="AVALU",
-                                high_indicator=["HIGH"])
-    assert out["ATOXGRH"].tolist() == ["2"]  # > 1.5 x baseline when baseline was abnormal (3.5 x ULN: grade 3)
+    for high in ("HIGH", ["HIGH", "HIGH HIGH"]):  # one value, as admiral's high_indicator = "HIGH", or several
+        out = derive_var_atoxgr_dir(_BILI, "ATOXGRH", "ATOXDSCH", "ctcv6", "H", get_unit_expr="AVALU",
+                                    high_indicator=high)
+        assert out["ATOXGRH"].tolist() == ["2"]  # > 1.5 x baseline when baseline was abnormal (3.5 x ULN: grade 3)
 
 
 def test_two_criteria_sets_for_one_term_and_unit_are_refused() -> None:
@@ -98,7 +99,7 @@ def test_two_criteria_sets_for_one_term_and_unit_are_refused() -> None:
 
 @pytest.mark.parametrize("kwargs, what", [
     ({"criteria_direction": "X"}, "criteria_direction"), ({"signif_dig": 0}, "signif_dig"),
-    ({"meta_criteria": "ctcv9"}, "meta_criteria"), ({"high_indicator": "HIGH"}, "high_indicator"),
+    ({"meta_criteria": "ctcv9"}, "meta_criteria"),
     ({"tox_description_var": "NOPE"}, "NOPE"),
 ])
 def test_arguments_are_checked(kwargs: dict, what: str) -> None:
