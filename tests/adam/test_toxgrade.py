@@ -90,6 +90,18 @@ def test_baseline_criteria_need_the_indicator() -> None:
         assert out["ATOXGRH"].tolist() == ["2"]  # > 1.5 x baseline when baseline was abnormal (3.5 x ULN: grade 3)
 
 
+def test_creatinine_v6_needs_the_low_indicator() -> None:
+    """admiral test 132: CTCAE v6 creatinine increased compares with baseline when BNRIND is low."""
+    creat = pd.DataFrame({"ATOXDSCH": ["Creatinine increased"], "AVAL": [241.0], "BASE": [40.0], "ANRHI": [40.0],
+                          "AVALU": [""], "BNRIND": ["NORMAL"]})
+    with pytest.raises(DerivationError, match="low_indicator"):
+        derive_var_atoxgr_dir(creat, "ATOXGRH", "ATOXDSCH", "ctcv6", "H", get_unit_expr="AVALU",
+                              high_indicator="HIGH")
+    out = derive_var_atoxgr_dir(creat, "ATOXGRH", "ATOXDSCH", "ctcv6", "H", get_unit_expr="AVALU",
+                                high_indicator="HIGH", low_indicator="LOW")
+    assert out["ATOXGRH"].tolist() == ["4"]
+
+
 def test_two_criteria_sets_for_one_term_and_unit_are_refused() -> None:
     """admiral test 133: the same term and unit twice in the metadata."""
     meta = pd.concat([atoxgr_criteria("ctcv4"), atoxgr_criteria("ctcv5")], ignore_index=True)
