@@ -7,6 +7,8 @@ One analysis visit per output (the ``where``); the catalog alone describes the t
       where: 'PARAMCD == "ACTOT" and AVISIT == "Week 24" and ANL01FL == "Y"'
       group: {var: TRTP, levels: [Placebo, Xanomeline Low Dose, Xanomeline High Dose]}
       population_group_var: TRT01P      # header N from the population (default: group.var)
+      aggregate: {by: USUBJID, mean: [AVAL, CHG]}   # optional: one record per subject, the mean of its
+                                         # records (other variables: the first record's)
       sections:                          # descriptive blocks, in order
         - {label: Baseline, var: BASE}
         - {label: Week 24, var: AVAL}
@@ -51,13 +53,24 @@ DEFAULT_STATISTICS = [("n", "{n}"), ("Mean (SD)", "{mean} ({sd})"), ("Median (Ra
 DEFAULT_ROWS = {"dose": "p-value(Dose Response)", "vs_reference": "p-value(Treatment - Reference)",
                 "pairwise": "p-value(pairwise)", "lsmeans": "LS Means (SE)", "diff": "Diff of LS Means (SE)",
                 "ci": "95% CI"}
-_KEYS = ["dataset", "where", "group", "population_group_var", "sections", "statistics", "decimals", "response",
+_KEYS = ["dataset", "where", "aggregate", "group", "population_group_var", "sections", "statistics", "decimals", "response",
          "factors", "covariates", "dose", "reference", "model_decimals", "p", "rows", "labels"]
 
 
 def group_sizes(ctx: TlfContext, opts: dict[str, Any], groups: Groups) -> pd.Series:
     """Header N per column: subjects of the population by ``population_group_var`` (default the group var)."""
     return Groups(str(opts.get("population_group_var", groups.var)), groups.levels).sizes(ctx.population)
+
+
+def subject_means(ctx: TlfContext, data: pd.DataFrame, raw: Any, dataset: str) -> pd.DataFrame:
+    """One record per ``by`` group: the mean of the ``mean`` variables over its records, the first record's
+    value of every other variable (e.g. a subject's mean score over the visits of a window)."""
+    agg = checked(ctx, raw, required=["by", "mean"], where="options.aggregate")
+    by, means = str_list(ctx, agg["by"], "options.aggregate.by"), str_list(ctx, agg["mean"], "options.aggregate.mean")
+    require_columns(ctx, data, [*by, *means], dataset, "options.aggregate")
+    numeric = data[means].apply(pd.to_numeric, errors="coerce")
+    first = data.drop(columns=means).groupby(by, sort=True, as_index=False).first()
+    return first.merge(numeric.groupby([data[b] for b in by]).mean().reset_index(), on=by, how="left")
 
 
 def row_labels(ctx: TlfContext, raw: Any) -> dict[str, str]:
@@ -143,6 +156,8 @@ def ancova_program(ctx: TlfContext) -> ProgramResult:
     opts = checked(ctx, ctx.options, required=["dataset", "group", "response", "reference"], optional=_KEYS)
     groups = groups_from(opts, ctx.spec.file)
     data = ctx.analysis_data(opts["dataset"], opts.get("where"))
+    if opts.get("aggregate"):
+        data = subject_means(ctx, data, opts["aggregate"], opts["dataset"])
     factors = str_list(ctx, opts.get("factors"), "options.factors")
     covariates = str_list(ctx, opts.get("covariates"), "options.covariates")
     dose = opts.get("dose")
