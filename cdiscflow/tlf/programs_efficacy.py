@@ -5,8 +5,10 @@ study's catalog can name them):
 dose-response test at one analysis visit.
 ``mmrm`` (:mod:`~cdiscflow.tlf.programs_mmrm`) — repeated-measures model (unstructured covariance, REML,
 Kenward–Roger/Satterthwaite df): LS means and pairwise differences.
+``categorical_by_visit`` (:mod:`~cdiscflow.tlf.programs_categorical`) — counts of a categorical response per
+visit with a stratified CMH p-value.
 """
 
-from cdiscflow.tlf import programs_ancova, programs_mmrm
+from cdiscflow.tlf import programs_ancova, programs_categorical, programs_mmrm
 
-__all__ = ["programs_ancova", "programs_mmrm"]
+__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm"]
