@@ -7,8 +7,10 @@ dose-response test at one analysis visit.
 Kenward–Roger/Satterthwaite df): LS means and pairwise differences.
 ``categorical_by_visit`` (:mod:`~cdiscflow.tlf.programs_categorical`) — counts of a categorical response per
 visit with a stratified CMH p-value.
+``summary_over_visits`` (:mod:`~cdiscflow.tlf.programs_visits`) — wide descriptive statistics per treatment
+and analysis row (visit, imputation).
 """
 
-from cdiscflow.tlf import programs_ancova, programs_categorical, programs_mmrm
+from cdiscflow.tlf import programs_ancova, programs_categorical, programs_mmrm, programs_visits
 
-__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm"]
+__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm", "programs_visits"]

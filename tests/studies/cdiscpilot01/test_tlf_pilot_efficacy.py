@@ -19,7 +19,7 @@ from cdiscflow.tlf.catalog import load_catalog
 from cdiscflow.tlf.engine import AdamFolder, run_output
 
 REF = Path(__file__).parent / "reference"
-IDS = ["t-14-3-02", "t-14-3-03", "t-14-3-04", "t-14-3-05", "t-14-3-06", "t-14-3-07", "t-14-3-08", "t-14-3-09",
+IDS = ["t-14-3-02", "t-14-3-03", "t-14-3-04", "t-14-3-05", "t-14-3-06", "t-14-3-07", "t-14-3-08", "t-14-3-09", "t-14-3-10",
        "t-14-3-11", "t-14-3-12", "t-14-3-13"]
 
 #: (output id, row, column) → (published, ours), 1-based over non-blank rows; explained in the parity doc.
