@@ -9,8 +9,11 @@ Kenward–Roger/Satterthwaite df): LS means and pairwise differences.
 visit with a stratified CMH p-value.
 ``summary_over_visits`` (:mod:`~cdiscflow.tlf.programs_visits`) — wide descriptive statistics per treatment
 and analysis row (visit, imputation).
+``tte_table`` and ``km_figure`` (:mod:`~cdiscflow.tlf.programs_tte`) — Kaplan–Meier summaries (medians with
+CIs, log-rank p, Cox hazard ratios) as a table, and Kaplan–Meier curves with numbers at risk.
 """
 
-from cdiscflow.tlf import programs_ancova, programs_categorical, programs_mmrm, programs_visits
+from cdiscflow.tlf import programs_ancova, programs_categorical, programs_mmrm, programs_tte, programs_visits
 
-__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm", "programs_visits"]
+__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm", "programs_tte",
+           "programs_visits"]

@@ -9,6 +9,7 @@ checks those cells hold exactly the documented value, so any other change fails.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -73,3 +74,46 @@ def compare_with_published(result, oid: str) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("oid", IDS)
 def test_efficacy_table_matches_published_display(pilot, oid: str) -> None:  # noqa: ANN001
     compare_with_published(pilot[oid], oid)
+
+
+# Figure 14-1 (CSR page 151): the table inside the plot and the log-rank box, as published.
+FIGURE_14_1 = {
+    "Placebo": ["86", "34% (29)", "66% (57)", "NA ( NA NA )"],
+    "Xanomeline High Dose": ["84", "73% (61)", "27% (23)", "36.0 ( 24.0 46.0)"],
+    "Xanomeline Low Dose": ["84", "74% (62)", "26% (22)", "33.0 ( 27.0 48.0)"],
+}
+FIGURE_14_1_LOGRANK = "Logrank p<.0001"
+
+
+@pytest.fixture(scope="module")
+def km_figure(shared_data: Path):  # noqa: ANN201
+    study = Study.load("cdiscpilot01")
+    spec = load_catalog(study.root / "tlf" / "catalog.yaml").select(["f-14-1"])[0]
+    adam = AdamFolder(shared_data / "cdiscpilot01" / "adam")
+    return [run_output(spec, study, adam, "2026-01-01T00:00:00")[0] for _ in range(2)]
+
+
+def test_figure_14_1_summary_matches_published_display(km_figure) -> None:  # noqa: ANN001
+    from cdiscflow.tlf.shells import Cells
+
+    result = km_figure[0]
+    cells = Cells(result.ard)
+    patterns = ["{n}", "{events_pct}% ({events})", "{censored_pct}% ({censored})",
+                "{median} ({median_lower} {median_upper})"]
+    got = {g: [_norm(cells.fill(p, analysis="tte", group=g, variable="AVAL")) for p in patterns]
+           for g in FIGURE_14_1}
+    assert got == {g: [_norm(c) for c in row] for g, row in FIGURE_14_1.items()}
+    svg = _norm(html.unescape(result.output.svg.decode("utf-8")))
+    for row in FIGURE_14_1.values():  # the drawn figure shows the same texts
+        assert all(_norm(c) in svg for c in row)
+    assert _norm(FIGURE_14_1_LOGRANK) in svg
+    # numbers at risk: everyone at time 0, nobody past the end of follow-up
+    at_risk = result.ard[result.ard["analysis"] == "at_risk"]
+    assert at_risk.loc[at_risk["by"] == "0", "value"].tolist() == [86.0, 84.0, 84.0]
+    assert at_risk.loc[at_risk["by"] == "200", "value"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_figure_14_1_is_reproducible_byte_for_byte(km_figure) -> None:  # noqa: ANN001
+    first, second = km_figure
+    assert first.output.png == second.output.png and first.output.svg == second.output.svg
+    assert first.output.png.startswith(b"\x89PNG")
