@@ -11,9 +11,18 @@ visit with a stratified CMH p-value.
 and analysis row (visit, imputation).
 ``tte_table`` and ``km_figure`` (:mod:`~cdiscflow.tlf.programs_tte`) — Kaplan–Meier summaries (medians with
 CIs, log-rank p, Cox hazard ratios) as a table, and Kaplan–Meier curves with numbers at risk.
+``mean_plot``, ``box_plot`` and ``forest_plot`` (:mod:`~cdiscflow.tlf.programs_plots`) — mean (SE) and box
+plots over visits, and a treatment difference by subgroup.
 """
 
-from cdiscflow.tlf import programs_ancova, programs_categorical, programs_mmrm, programs_tte, programs_visits
+from cdiscflow.tlf import (
+    programs_ancova,
+    programs_categorical,
+    programs_mmrm,
+    programs_plots,
+    programs_tte,
+    programs_visits,
+)
 
-__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm", "programs_tte",
+__all__ = ["programs_ancova", "programs_categorical", "programs_mmrm", "programs_plots", "programs_tte",
            "programs_visits"]

@@ -116,12 +116,18 @@ def tte_analysis(ctx: TlfContext, opts: Mapping[str, Any], groups: Groups) -> tu
     return ard_frame(rows), recs
 
 
+def _prepare(ctx: TlfContext, allowed: list[str]
+             ) -> tuple[dict[str, Any], Groups, pd.DataFrame, pd.DataFrame, Cells, str]:
+    """Checked options, groups, the ARD, the analysed records, its cells and the time variable."""
+    opts = checked(ctx, ctx.options, required=["dataset", "group"], optional=allowed)
+    groups = groups_from(opts, ctx.spec.file)
+    ard, recs = tte_analysis(ctx, opts, groups)
+    return opts, groups, ard, recs, Cells(ard), str(opts.get("time", "AVAL"))
+
+
 @register("tlf", "tte_table")
 def tte_table(ctx: TlfContext) -> ProgramResult:
-    opts = checked(ctx, ctx.options, required=["dataset", "group"], optional=_TABLE)
-    groups = groups_from(opts, ctx.spec.file)
-    ard, _ = tte_analysis(ctx, opts, groups)
-    cells, tv = Cells(ard), str(opts.get("time", "AVAL"))
+    opts, groups, ard, _, cells, tv = _prepare(ctx, _TABLE)
     cols = list(groups.levels)
     body = [Row([label, *[cells.fill(pattern, analysis="tte", group=g, variable=tv) for g in cols]])
             for label, pattern in pairs(ctx, opts.get("rows", [list(r) for r in DEFAULT_ROWS]), "options.rows")]
@@ -149,10 +155,7 @@ def at_risk(recs: pd.DataFrame, levels: list[str], times: list[float]) -> pd.Dat
 
 @register("tlf", "km_figure")
 def km_figure(ctx: TlfContext) -> ProgramResult:
-    opts = checked(ctx, ctx.options, required=["dataset", "group"], optional=_FIGURE)
-    groups = groups_from(opts, ctx.spec.file)
-    ard, recs = tte_analysis(ctx, opts, groups)
-    cells, tv = Cells(ard), str(opts.get("time", "AVAL"))
+    opts, groups, ard, recs, cells, tv = _prepare(ctx, _FIGURE)
     levels = list(groups.levels)
     ticks = [float(t) for t in opts.get("x_ticks") or np.linspace(0, float(recs["time"].max()), 5).round()]
     risk = at_risk(recs, levels, ticks)
