@@ -61,8 +61,10 @@ def _visit_data(ctx: TlfContext) -> tuple[dict[str, Any], Groups, pd.DataFrame, 
     data = data.assign(**{x: data[x].astype(str).str.strip()})
     levels = str_list(ctx, opts.get("x_levels"), "options.x_levels")
     if not levels:
-        keyed = data.groupby(x)[order].min().sort_values() if order else pd.Series(sorted(data[x].unique()))
-        levels = list(keyed.index) if order else list(keyed)
+        if order:
+            levels = list(pd.to_numeric(data[order], errors="coerce").groupby(data[x]).min().sort_values().index)
+        else:
+            levels = sorted(data[x].unique())
     return opts, groups, data[data[x].isin(levels)], levels
 
 
