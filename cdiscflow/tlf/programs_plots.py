@@ -162,7 +162,7 @@ def forest_plot(ctx: TlfContext) -> ProgramResult:
     ard = ard_frame(rows, ctx.spec.id)
     fig, ax = new_figure(9.0, 0.6 + 0.35 * len(plotted))
     ypos = np.arange(len(plotted))[::-1]
-    for yv, (_, comp, est, lo, hi) in zip(ypos, plotted, strict=True):
+    for yv, (_, _comp, est, lo, hi) in zip(ypos, plotted, strict=True):
         ax.errorbar([est], [yv], xerr=[[est - lo], [hi - est]], fmt="s", capsize=3, color="black")
     ax.axvline(0.0, color="grey", linestyle="--")
     ax.set_yticks(ypos, [f"{lab}  ({comp})" if len(groups.levels) > 2 else lab for lab, comp, *_ in plotted])
