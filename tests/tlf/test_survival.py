@@ -52,3 +52,14 @@ def test_cox_hazard_ratio() -> None:
         cox_hazard_ratio(TIME, EVENT, GROUP, reference="Nothing")
     with pytest.raises(TlfError):
         kaplan_meier([1.0], [2.0])
+
+
+def test_median_interval_transform_follows_sas_conftype() -> None:
+    """SAS 9.1 (untransformed) and SAS 9.2+ (log-log) limits of the placebo median both contain 8 (they
+    differ on the pilot's Figure 14-1: 24.0 vs 23.0, checked in the pilot test)."""
+    linear = survival_quantile(TIME[21:], EVENT[21:], conftype="linear")
+    loglog = survival_quantile(TIME[21:], EVENT[21:])
+    assert linear["estimate"] == loglog["estimate"] == 8
+    assert linear["lower"] <= 8 <= linear["upper"]
+    with pytest.raises(TlfError, match="confidence interval transform"):
+        survival_quantile(TIME, EVENT, conftype="wide")

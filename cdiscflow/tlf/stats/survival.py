@@ -52,17 +52,25 @@ def kaplan_meier(time: Sequence[float] | pd.Series, event: Sequence[float] | pd.
                          "se": se, "lower": lower, "upper": upper})
 
 
+#: SAS PROC LIFETEST ``CONFTYPE=`` names → statsmodels' transforms of the Brookmeyer–Crowley interval
+CONFTYPES: dict[str, str] = {"loglog": "cloglog", "linear": "linear", "log": "log", "logit": "logit",
+                             "asinsqrt": "asinsqrt"}
+
+
 def survival_quantile(time: Sequence[float] | pd.Series, event: Sequence[float] | pd.Series, *,
-                      p: float = 0.5, alpha: float = 0.05) -> dict[str, float]:
+                      p: float = 0.5, alpha: float = 0.05, conftype: str = "loglog") -> dict[str, float]:
     """The ``p`` quantile of survival time (0.5: the median) with its Brookmeyer–Crowley ``1 − alpha``
-    interval on the log(−log) scale; NaN where the curve does not reach it (SAS prints ".")."""
+    interval; NaN where the curve does not reach it (SAS prints "."). ``conftype`` is SAS's: ``loglog`` (the
+    default since SAS 9.2), ``linear`` (SAS 9.1 and earlier, untransformed), ``log``, ``logit``, ``asinsqrt``."""
+    if conftype not in CONFTYPES:
+        raise TlfError(f"unknown confidence interval transform {conftype!r}", expected=", ".join(CONFTYPES))
     data = _inputs(time, event)
     if data.empty or data["event"].sum() == 0:
         return {"estimate": np.nan, "lower": np.nan, "upper": np.nan}
     sf = SurvfuncRight(data["time"].to_numpy(), data["event"].to_numpy())
     estimate = float(sf.quantile(p))
     with np.errstate(divide="ignore", invalid="ignore"):  # S = 1 at the start of the curve
-        lower, upper = sf.quantile_ci(p, alpha=alpha, method="cloglog")
+        lower, upper = sf.quantile_ci(p, alpha=alpha, method=CONFTYPES[conftype])
     return {"estimate": estimate, "lower": float(lower), "upper": float(upper)}
 
 
