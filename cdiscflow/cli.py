@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-diffs", type=int, default=50, help="differences listed per variable")
     p.add_argument("--missing-text", nargs="+", default=None, metavar="TEXT",
                    help="COMPARE text values that mean missing (e.g. NA in data written by R)")
+    p.add_argument("--text-values", nargs="+", default=None, metavar="VAR",
+                   help="variables where --missing-text is a value (e.g. REGION1's NA, North America)")
 
     p = sub.add_parser("specs", help=COMMANDS["specs"][1])
     specs = p.add_subparsers(dest="specs_command", metavar="ACTION", required=True)

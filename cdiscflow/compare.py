@@ -360,7 +360,8 @@ def run(args: argparse.Namespace) -> int:
     comp, cm = read_dataset(args.compare)
     result = compare_frames(base, comp, args.keys, base_meta=bm, comp_meta=cm, criterion=args.criterion,
                             base_name=str(args.base), compare_name=str(args.compare),
-                            missing_text=tuple(getattr(args, "missing_text", None) or ()))
+                            missing_text=tuple(getattr(args, "missing_text", None) or ()),
+                            text_values=tuple(getattr(args, "text_values", None) or ()))
     text = result.to_text(args.max_diffs)
     print(text, end="")
     if args.text:

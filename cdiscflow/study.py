@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdiscflow.errors import SpecError
-from cdiscflow.paths import inside, safe_component
+from cdiscflow.paths import inside, safe_component, safe_relpath
+from cdiscflow.specs.ct import data_dir
 from cdiscflow.specs.loader import load_codelists, load_datasets, read_yaml
 from cdiscflow.specs.model import Codelist, Dataset
 
@@ -101,9 +102,6 @@ class Study:
             raise SpecError(f"inputs.{kind} is not text", file=yaml_file, variable=f"inputs.{kind}",
                             expected="a folder inside the study, or data:<path inside the shared data folder>")
         if ref.startswith("data:"):
-            from cdiscflow.paths import safe_relpath
-            from cdiscflow.specs.ct import data_dir
-
             return data_dir() / safe_relpath(ref[5:], source=yaml_file, field=f"inputs.{kind}")
         return self.inside(ref)
 

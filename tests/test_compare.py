@@ -178,3 +178,14 @@ def test_text_values_keep_missing_text_as_a_value():
     r = compare_frames(base, comp, ["K"], missing_text=("NA",), text_values=("REGION1",))
     assert r.per_variable.set_index("variable")["n_diff"].to_dict() == {"REGION1": 1, "X": 0}
     assert r.value_diffs[["variable", "K"]].values.tolist() == [["REGION1", "b"]]
+
+
+def test_cli_missing_text_and_text_values(tmp_path, capsys):
+    base = tmp_path / "base.csv"
+    comp = tmp_path / "comp.csv"
+    base.write_text("K,R,X\na,EU,\nb,NA,1\n", encoding="utf-8")
+    comp.write_text("K,R,X\na,EU,NA\nb,NA,1\n", encoding="utf-8")
+    assert main(["compare", str(base), str(comp), "--id", "K"]) == 1
+    assert main(["compare", str(base), str(comp), "--id", "K", "--missing-text", "NA"]) == 1  # R's NA now missing
+    assert main(["compare", str(base), str(comp), "--id", "K", "--missing-text", "NA", "--text-values", "R"]) == 0
+    capsys.readouterr()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -86,7 +87,7 @@ class FileHashes:
             st = path.stat()
         except OSError:
             return "missing"
-        if not path.is_file():
+        if not stat.S_ISREG(st.st_mode):
             return "missing"
         size, mtime, seen, sha = self._stats.get(str(path), (None, None, 0, ""))
         if (size, mtime) == (st.st_size, st.st_mtime_ns) and st.st_mtime_ns < int(seen) - RACY_NS:
