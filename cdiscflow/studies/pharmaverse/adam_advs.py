@@ -73,6 +73,17 @@ def merge_adsl_rest(df: pd.DataFrame, adsl: pd.DataFrame, first: Sequence[str]) 
     return derive_vars_merged(df, rest, ["STUDYID", "USUBJID"])
 
 
+def baseline_and_change(df: pd.DataFrame, seq: str, candidates: str, bases: dict[str, str]) -> pd.DataFrame:
+    """ABLFL: the last ``candidates`` record per subject, BASETYPE and parameter (by ADT, VISITNUM, ``seq``);
+    ``bases`` (``{"BASE": "AVAL", …}``) from it; CHG and PCHG for post-baseline visits (AVISITN > 0)."""
+    by = ["STUDYID", "USUBJID", "BASETYPE", "PARAMCD"]
+    df = derive_var_extreme_flag(df, by, ["ADT", "VISITNUM", seq], "ABLFL", mode="last", filter=candidates)
+    for new_var, source in bases.items():
+        df = derive_var_base(df, by, source=source, new_var=new_var)
+    df = derive_var_chg(df, filter="AVISITN > 0")
+    return derive_var_pchg(df, filter="AVISITN > 0")
+
+
 @register("adam", "pharmaverse_advs")
 def advs(ctx: AdamContext) -> pd.DataFrame:
     """ADVS: one record per VS result, MAP/BSA/BMI per visit and time point, an AVERAGE record per parameter
@@ -98,14 +109,8 @@ def advs(ctx: AdamContext) -> pd.DataFrame:
     df = derive_vars_merged(df, range_lookup(st, ["ANRLO", "ANRHI", "A1LO", "A1HI"]), "PARAMCD")
     df = derive_var_anrind(df)
     df = derive_basetype_records(df, st["basetypes"])
-    df = derive_var_extreme_flag(df, ["STUDYID", "USUBJID", "BASETYPE", "PARAMCD"], ["ADT", "VISITNUM", "VSSEQ"],
-                                 "ABLFL", mode="last", filter="present(AVAL) and ADT <= TRTSDT and "
-                                 "present(BASETYPE) and missing(DTYPE)")
-    base_by = ["STUDYID", "USUBJID", "PARAMCD", "BASETYPE"]
-    df = derive_var_base(df, base_by)
-    df = derive_var_base(df, base_by, source="ANRIND", new_var="BNRIND")
-    df = derive_var_chg(df, filter="AVISITN > 0")
-    df = derive_var_pchg(df, filter="AVISITN > 0")
+    df = baseline_and_change(df, "VSSEQ", "present(AVAL) and ADT <= TRTSDT and present(BASETYPE) and missing(DTYPE)",
+                             {"BASE": "AVAL", "BNRIND": "ANRIND"})
     df = derive_var_extreme_flag(df, ["USUBJID", "PARAMCD", "AVISIT", "ATPT", "DTYPE"], ["ADT", "AVAL"], "ANL01FL",
                                  mode="last", filter="present(AVISITN) and ONTRTFL == 'Y'")
     eot = st["end_of_treatment"]
