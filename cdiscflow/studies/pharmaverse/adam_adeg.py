@@ -14,7 +14,7 @@ from cdiscflow.adam.categorize import derive_vars_cat
 from cdiscflow.adam.dates import derive_vars_dtm, derive_vars_dtm_to_dt, derive_vars_dy
 from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_ontrtfl
-from cdiscflow.adam.merge import derive_vars_merged
+from cdiscflow.adam.merge import derive_vars_merged, derive_vars_merged_lookup
 from cdiscflow.adam.params import derive_param_qtc, derive_param_rr
 from cdiscflow.adam.ranges import derive_var_anrind
 from cdiscflow.adam.records import derive_summary_records, derive_var_obs_number
@@ -44,7 +44,7 @@ def adeg(ctx: AdamContext) -> pd.DataFrame:
     df = derive_vars_dtm(df, "A", "EGDTC")
     df = derive_vars_dy(df, "TRTSDT", {"ADY": "ADTM"})
     params = param_lookup(st, "EGTESTCD")
-    df = derive_vars_merged(df, params, "EGTESTCD", new_vars=["PARAMCD"])
+    df = derive_vars_merged_lookup(df, params, "EGTESTCD", new_vars=["PARAMCD"])
     numeric_text = numbers_to_text(df["EGSTRESN"])
     df = df.assign(AVAL=df["EGSTRESN"],
                    AVALC=df["EGSTRESC"].where(df["EGSTRESN"].isna() | numeric_text.ne(df["EGSTRESC"]), ""))

@@ -17,7 +17,7 @@ from cdiscflow.adam.categorize import derive_vars_cat
 from cdiscflow.adam.dates import derive_vars_dt, derive_vars_dy
 from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_ontrtfl
-from cdiscflow.adam.merge import derive_vars_merged
+from cdiscflow.adam.merge import derive_vars_merged, derive_vars_merged_lookup
 from cdiscflow.adam.params import derive_param_bmi, derive_param_bsa, derive_param_map
 from cdiscflow.adam.ranges import derive_var_anrind
 from cdiscflow.adam.records import derive_extreme_records, derive_summary_records, derive_var_obs_number
@@ -95,7 +95,7 @@ def advs(ctx: AdamContext) -> pd.DataFrame:
     df = derive_vars_dt(df, "A", "VSDTC")
     df = derive_vars_dy(df, "TRTSDT", ["ADT"])
     params = param_lookup(st, "VSTESTCD")
-    df = derive_vars_merged(df, params, "VSTESTCD", new_vars=["PARAMCD"])
+    df = derive_vars_merged_lookup(df, params, "VSTESTCD", new_vars=["PARAMCD"])
     df = df.assign(AVAL=df["VSSTRESN"])
     by = ["STUDYID", "USUBJID", *ADSL_VARS, "VISIT", "VISITNUM", "ADT", "ADY", "VSTPT", "VSTPTNUM"]
     df = derive_param_map(df, by, unit_var="VSSTRESU", filter=DONE)
