@@ -8,7 +8,8 @@
 * **Incremental** (:mod:`.hashing`, :mod:`.schedule`, :mod:`.state`): a step re-runs only when the sha256 of its
   inputs (spec files, study programs, raw files, outputs of the steps it reads), its parameters, its code
   (``cdiscflow.__version__`` + the stage's source files) or ``SOURCE_DATE_EPOCH`` changed, or when its recorded
-  outputs are gone or edited — never by timestamps. State: ``out/<study>/.state.json``. A step whose inputs
+  outputs are gone or edited — never by timestamps (``out/<study>/.hashes.json`` remembers each file's size,
+  mtime and sha256, so an unchanged file is not read again). State: ``out/<study>/.state.json``. A step whose inputs
   re-ran but came out byte-identical stays up to date.
 * **Failures**: a failing step (or a stage not built yet: *unavailable*) does not stop independent steps; its
   dependants are *skipped*; the summary lists each with its reason and log; exit status 1.

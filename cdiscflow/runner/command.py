@@ -24,6 +24,7 @@ from cdiscflow.provenance import source_date_epoch
 from cdiscflow.runner.execute import StepContext
 from cdiscflow.runner.executors import open_executor
 from cdiscflow.runner.graph import Graph
+from cdiscflow.runner.hashing import HASH_CACHE, FileHashes
 from cdiscflow.runner.plan import PlanOptions, build_graph
 from cdiscflow.runner.progress import reporter
 from cdiscflow.runner.schedule import Fingerprints, Outcome, plan, run_graph
@@ -138,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     if unwritten:
         print(f"{no_program_error(unwritten)} — their steps are unavailable, the rest runs")
     state = State(study.out_dir)
-    prints = Fingerprints(ctx, study.root)
+    prints = Fingerprints(ctx, study.root, FileHashes(study.out_dir / HASH_CACHE))
     if args.dry_run:
         print_plan(selected, plan(selected, state, prints, force=args.force), study)
         return 0
@@ -147,9 +148,11 @@ def _run(args: argparse.Namespace) -> int:
     scheduler = args.scheduler or os.environ.get("CDISCFLOW_SCHEDULER") or None
     with run_lock(study.out_dir):
         state = State(study.out_dir)  # read under the lock
+        prints = Fingerprints(ctx, study.root, FileHashes(study.out_dir / HASH_CACHE))
         with open_executor(args.jobs, scheduler) as executor:
             outcomes = run_graph(selected, ctx, state, prints, executor, reporter(), force=args.force)
         write_manifest(graph, state, study, study.out_dir, epoch, command_line(args), prints.hashes)
+        prints.hashes.save()
         counts = findings(outcomes, study.out_dir)
         write_index(study, study.out_dir, graph, state, findings=counts)
     fail_on = getattr(args, "fail_on", None) or "error"

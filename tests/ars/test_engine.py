@@ -62,7 +62,8 @@ def test_common_safety_displays(shared_data: Path, pilot_adam: dict[str, pd.Data
     assert errors == []
     total, differ, formatted = _compare(doc, out)
     assert total == 3735
-    assert differ == EXPLAINED
+    # a ceiling per analysis: only the explained analyses may differ, by no more than the explained count
+    assert {k: n for k, n in differ.items() if n > EXPLAINED.get(k, 0)} == {}
     assert formatted >= 3160
     assert len(ard) >= total and set(ard.columns) >= {"analysisId", "operationId", "rawValue", "formattedValue"}
 
@@ -74,7 +75,8 @@ def test_fda_tables_and_the_cli(shared_data: Path, pilot_adam: dict[str, pd.Data
     out, _, errors = run_event(doc, pilot_adam)
     assert len(errors) == 1 and "ADSL.AGEGR2 does not exist" in errors[0]
     total, differ, _ = _compare(doc, out)
-    assert total == 74 and differ == {"A_SAF_SUM_USUBJID_TRT_AGEGRP": 18}
+    assert total == 74 and set(differ) <= {"A_SAF_SUM_USUBJID_TRT_AGEGRP"}
+    assert differ.get("A_SAF_SUM_USUBJID_TRT_AGEGRP", 0) <= 18  # needs ADSL.AGEGR2/3, which the pilot lacks
     rc = main(["ars", str(event), "--adam", str(shared_data / "cdiscpilot01" / "adam"), "--out", str(tmp_path)])
     assert rc == 1 and "AGEGR2" in capsys.readouterr().err
     written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))

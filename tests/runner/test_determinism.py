@@ -10,7 +10,7 @@ import pytest
 
 from cdiscflow.runner.state import comparable
 
-NOT_OUTPUTS = {".state.json"}  # per-step timings; logs hold timings too
+NOT_OUTPUTS = {".state.json", ".hashes.json"}  # per-step timings, file stats; logs hold timings too
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -49,3 +49,46 @@ def test_file_hashes_are_by_content_not_time(tmp_path: Path):
     digest = hashes(path)
     assert digest == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
     assert hashes(tmp_path / "missing") == "missing"
+
+
+def _age(path: Path, seconds: int) -> None:
+    """Set ``path``'s mtime ``seconds`` into the past (older than the racy window)."""
+    import os
+    import time
+
+    then = time.time_ns() - seconds * 1_000_000_000
+    os.utime(path, ns=(then, then))
+
+
+def test_stat_cache_spares_reading_unchanged_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    f, cache = tmp_path / "a.txt", tmp_path / ".hashes.json"
+    f.write_text("one")
+    _age(f, 10)
+    first = FileHashes(cache)
+    digest = first(f)
+    first.save()
+    reads: list[Path] = []
+    monkeypatch.setattr(hashing, "sha256_file", lambda p: reads.append(p) or "re-read")
+    assert FileHashes(cache)(f) == digest and reads == []  # same size and mtime: the recorded sha256
+    f.write_text("two")  # new size and mtime
+    assert FileHashes(cache)(f) == "re-read" and reads == [f]
+    assert FileHashes(cache)(tmp_path / "gone.txt") == "missing"
+
+
+def test_stat_cache_distrusts_a_file_modified_as_it_was_hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    f, cache = tmp_path / "a.txt", tmp_path / ".hashes.json"
+    f.write_text("one")  # mtime = now: within the racy window of its recording
+    first = FileHashes(cache)
+    first(f)
+    first.save()
+    monkeypatch.setattr(hashing, "sha256_file", lambda p: "re-read")
+    assert FileHashes(cache)(f) == "re-read"
+
+
+def test_stat_cache_unreadable_or_absent_means_hash_everything(tmp_path: Path):
+    f, cache = tmp_path / "a.txt", tmp_path / ".hashes.json"
+    f.write_text("one")
+    cache.write_text("{not json")
+    assert FileHashes(cache)(f) == FileHashes()(f)
+    FileHashes().save()  # no cache file: nothing written
+    assert cache.read_text() == "{not json"
