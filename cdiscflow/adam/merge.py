@@ -1,13 +1,14 @@
 """Variables merged from other datasets: ADSL onto BDS/OCCDS, SDTM values onto ADSL, existence flags.
 
-These follow admiral's ``derive_vars_merged``, ``derive_var_merged_exist_flag`` and
-``derive_var_merged_summary``: the additional dataset is restricted by ``filter`` (a condition in the safe
+These follow admiral's ``derive_vars_merged`` (and ``derive_vars_merged_lookup``, which also reports the
+values a lookup does not map), ``derive_var_merged_exist_flag`` and ``derive_var_merged_summary``: the additional dataset is restricted by ``filter`` (a condition in the safe
 expression language), optionally reduced to the ``first``/``last`` record per ``by`` group in ``order``, and
 left-joined on ``by``; a merge that would duplicate records of ``df`` is an error naming the keys.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -72,6 +73,33 @@ def derive_vars_merged(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[s
     if exist_flag:
         out[exist_flag] = flag(matched, out.index)
     return out
+
+
+class NotMappedWarning(UserWarning):
+    """Records of a dataset whose ``by`` values a lookup table does not map (``derive_vars_merged_lookup``)."""
+
+
+def derive_vars_merged_lookup(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], *,
+                              new_vars: dict[str, str] | Sequence[str] | None = None, filter: str | None = None,
+                              order: Sequence[str] | None = None, mode: str | None = None,
+                              by_add: Sequence[str] | None = None, print_not_mapped: bool = True) -> pd.DataFrame:
+    """:func:`derive_vars_merged` from a lookup table (admiral ``derive_vars_merged_lookup``), e.g. PARAMCD from
+    VSTESTCD; with ``print_not_mapped`` the distinct ``by`` values without a match are reported as a
+    :class:`NotMappedWarning` (admiral prints them); their records keep missing new variables.
+
+    >>> vs = pd.DataFrame({"VSTESTCD": ["SYSBP", "DIABP"]})
+    >>> lookup = pd.DataFrame({"VSTESTCD": ["SYSBP", "DIABP"], "PARAMCD": ["SYSBP", "DIABP"], "PARAMN": [1.0, 2.0]})
+    >>> derive_vars_merged_lookup(vs, lookup, "VSTESTCD", new_vars=["PARAMCD"])["PARAMCD"].tolist()
+    ['SYSBP', 'DIABP']
+    """
+    out = derive_vars_merged(df, add, by, new_vars=new_vars, filter=filter, order=order, mode=mode,
+                             exist_flag="__mapped__", by_add=by_add)
+    by = as_list(by)
+    not_mapped = out.loc[out["__mapped__"].ne("Y"), by].drop_duplicates()
+    if print_not_mapped and len(not_mapped):
+        shown = "; ".join(not_mapped.astype("str").agg(", ".join, axis=1))
+        warnings.warn(f"List of {', '.join(by)} not mapped: {shown}", NotMappedWarning, stacklevel=2)
+    return out.drop(columns="__mapped__")
 
 
 def derive_var_merged_exist_flag(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], new_var: str, *,

@@ -210,13 +210,15 @@ def derive_param_exposure(df: pd.DataFrame | None, add: pd.DataFrame, by: str | 
                           set_values: dict[str, Any] | None = None) -> pd.DataFrame:
     """An exposure-summary parameter from the ``input_code`` records of ``add`` per ``by`` group (admiral
     ``derive_param_exposure``): ``summaries`` (``{"AVAL": "sum"}``; any pandas aggregation name) and the
-    period ASTDT = first start, AENDT = last end (or start, when the end is missing), likewise ASTDTM/AENDTM.
+    period ASTDT = first start, AENDT = last known end, or the first start when no end is known (admiral's
+    ``max(coalesce(AENDT, ASTDT))`` is evaluated in ``summarise`` after ASTDT became the first start), likewise
+    ASTDTM/AENDTM.
 
-    >>> adex = pd.DataFrame({"USUBJID": "1", "PARAMCD": "DOSE", "AVAL": [10.0, 20.0], "ASTDT": [1.0, 8.0],
-    ...                      "AENDT": [7.0, np.nan]})
+    >>> adex = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "DOSE", "AVAL": [10.0, 20.0, 5.0],
+    ...                      "ASTDT": [1.0, 8.0, 3.0], "AENDT": [7.0, np.nan, np.nan]})
     >>> derive_param_exposure(None, adex, "USUBJID", "DOSE", paramcd="TDOSE", summaries={"AVAL": "sum"}
-    ...                       )[["PARAMCD", "AVAL", "ASTDT", "AENDT"]].values.tolist()
-    [['TDOSE', 30.0, 1.0, 8.0]]
+    ...                       )[["USUBJID", "AVAL", "ASTDT", "AENDT"]].values.tolist()
+    [['1', 30.0, 1.0, 7.0], ['2', 5.0, 3.0, 3.0]]
     """
     by = as_list(by)
     require(add, [*by, "PARAMCD", *summaries], f"derive_param_exposure({paramcd})")
@@ -227,7 +229,8 @@ def derive_param_exposure(df: pd.DataFrame | None, add: pd.DataFrame, by: str | 
     if not periods:
         raise DerivationError(f"derive_param_exposure({paramcd}) needs ASTDT/AENDT or ASTDTM/AENDTM",
                               variable="ASTDT", expected="start and end dates of the exposure records")
-    work = sel.assign(**{f"__end_{e}": sel[e].fillna(sel[s]) for s, e in periods})
+    first = {s: sel.groupby(by, sort=False, dropna=False)[s].transform("min") for s, _ in periods}
+    work = sel.assign(**{f"__end_{e}": sel[e].fillna(first[s]) for s, e in periods})
     aggregations = {**{k: (k, fun) for k, fun in summaries.items()},
                     **{s: (s, "min") for s, _ in periods}, **{e: (f"__end_{e}", "max") for _, e in periods}}
     try:

@@ -109,7 +109,13 @@ def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysi
     """Append one record per ``by`` group summarising ``analysis_var`` (``fun``: mean, sum, min, max, median).
 
     The new record has the ``by`` columns, the summary in ``analysis_var`` and ``set_values`` (e.g.
-    ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are missing.
+    ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are missing. Groups with
+    a missing ``by`` value (e.g. an unscheduled visit without AVISITN) are summarised too, as by dplyr's
+    ``group_by``.
+
+    >>> vs = pd.DataFrame({"USUBJID": "1", "AVISITN": [0.0, 0.0, np.nan, np.nan], "AVAL": [1.0, 3.0, 5.0, 6.0]})
+    >>> derive_summary_records(vs, ["USUBJID", "AVISITN"], set_values={"DTYPE": "AVERAGE"}).iloc[4:].values.tolist()
+    [['1', 0.0, 2.0, 'AVERAGE'], ['1', nan, 5.5, 'AVERAGE']]
     """
     by = as_list(by)
     if fun not in ("mean", "sum", "min", "max", "median"):
@@ -117,7 +123,7 @@ def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysi
                               expected="mean, sum, min, max or median")
     require(df, [*by, analysis_var], "derive_summary_records")
     sel = df[condition(df, filter)]
-    new = getattr(sel.groupby(by, sort=False)[analysis_var], fun)().reset_index()
+    new = getattr(sel.groupby(by, sort=False, dropna=False)[analysis_var], fun)().reset_index()
     return _concat(df, _set(new, set_values))
 
 

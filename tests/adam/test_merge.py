@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.merge import (
+    NotMappedWarning,
     derive_var_merged_exist_flag,
     derive_var_merged_summary,
     derive_vars_merged,
+    derive_vars_merged_lookup,
     derive_vars_transposed,
     derive_vars_trt_dates,
 )
@@ -25,6 +29,18 @@ def test_merge_adsl_onto_records_with_rename() -> None:
     got = derive_vars_merged(ae, ADSL, "USUBJID", new_vars={"TRTA": "TRT01A", "AGE": "AGE"})
     expected = ae.assign(TRTA=["B", "A", "B", ""], AGE=[60.0, 50.0, 60.0, NAN])
     assert_frame_equal(got, expected)
+
+
+def test_merged_lookup_reports_values_not_mapped() -> None:
+    vs = pd.DataFrame({"VSTESTCD": ["SYSBP", "PULSE", "TEMP", "PULSE"], "VSSEQ": [1.0, 2.0, 3.0, 4.0]})
+    lookup = pd.DataFrame({"VSTESTCD": ["SYSBP", "TEMP"], "PARAMCD": ["SYSBP", "TEMP"], "PARAMN": [1.0, 6.0]})
+    with pytest.warns(NotMappedWarning, match="List of VSTESTCD not mapped: PULSE$"):
+        got = derive_vars_merged_lookup(vs, lookup, "VSTESTCD", new_vars=["PARAMCD"])
+    assert_frame_equal(got, vs.assign(PARAMCD=["SYSBP", "", "TEMP", ""]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = derive_vars_merged_lookup(vs, lookup, "VSTESTCD", new_vars=["PARAMCD"], print_not_mapped=False)
+    assert_frame_equal(quiet, got)
 
 
 def test_merge_first_last_with_filter_and_order() -> None:

@@ -130,7 +130,10 @@ def test_dose_intensity_exposure_and_existence_parameters() -> None:
                                 summaries={"AVAL": "sum"}, set_values={"PARCAT1": "OVERALL"})
     new = got[got["PARAMCD"] == "TDOSE"]
     assert new[["USUBJID", "AVAL", "ASTDT", "AENDT", "PARCAT1"]].values.tolist() == [
-        ["1", 30.0, 1.0, 8.0, "OVERALL"], ["2", 5.0, 3.0, 4.0, "OVERALL"]]
+        ["1", 30.0, 1.0, 7.0, "OVERALL"], ["2", 5.0, 3.0, 4.0, "OVERALL"]]  # admiral: the last known end
+    no_end = derive_param_exposure(None, adex.assign(AENDT=np.nan), "USUBJID", "DOSE", paramcd="TDOSE",
+                                   summaries={"AVAL": "sum"})
+    assert no_end[["USUBJID", "ASTDT", "AENDT"]].values.tolist() == [["1", 1.0, 1.0], ["2", 3.0, 3.0]]
     assert len(got) == len(adex) + 2
 
     adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2", "3"]})

@@ -86,6 +86,15 @@ def test_summary_records() -> None:
     assert got["DTYPE"].tolist()[:4] == ["", "", "", ""]
 
 
+def test_summary_records_of_groups_with_a_missing_key() -> None:
+    df = bds().assign(AVISITN=[0.0, NAN, NAN, 0.0])
+    got = derive_summary_records(df, ["USUBJID", "AVISITN"], set_values={"DTYPE": "AVERAGE"})
+    new = got.iloc[4:][["USUBJID", "AVISITN", "AVAL", "DTYPE"]].reset_index(drop=True)
+    expected = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "AVISITN": [0.0, NAN, 0.0], "AVAL": [10.0, 12.5, 20.0],
+                             "DTYPE": ["AVERAGE"] * 3})
+    assert_frame_equal(new, expected)
+
+
 def test_extreme_records_end_of_treatment() -> None:
     got = derive_extreme_records(bds(), ["USUBJID", "PARAMCD"], ["ADY"], filter="AVISITN > 0",
                                  set_values={"AVISIT": "End of Treatment", "AVISITN": 99.0})
