@@ -43,6 +43,22 @@ from cdiscflow.study import Study
 from cdiscflow.toposort import CycleError, toposort
 
 
+class Settings(dict):
+    """A spec's ``settings`` as a program reads them: a missing key is a :class:`SpecError` naming the spec file
+    and the key's path (``settings.categories.AGEGR1``), not a KeyError; nested mappings read the same way."""
+
+    def __init__(self, data: dict, *, file: str | None, path: str = "settings") -> None:
+        super().__init__(data)
+        self.file, self.path = file, path
+
+    def __getitem__(self, key: str) -> object:
+        if key not in self:
+            raise SpecError(f"{self.path}.{key} is missing", file=self.file,
+                            expected=f"{self.path}: {{{key}: ...}} in the spec")
+        value = super().__getitem__(key)
+        return Settings(value, file=self.file, path=f"{self.path}.{key}") if isinstance(value, dict) else value
+
+
 @dataclass
 class AdamContext:
     """What a study's ADaM program sees: SDTM (read lazily), ADaM derived so far, its spec and the study."""
@@ -56,8 +72,8 @@ class AdamContext:
     record_log: pd.DataFrame | None = None  # set by derive_dataset
 
     @property
-    def settings(self) -> dict:
-        return self.spec.settings
+    def settings(self) -> Settings:
+        return Settings(self.spec.settings, file=self.spec.file)
 
     def sdtm(self, name: str) -> pd.DataFrame:
         """The SDTM dataset ``name`` (e.g. ``"DM"``) from the SDTM folder; a missing one is a DerivationError."""

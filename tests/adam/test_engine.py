@@ -48,6 +48,11 @@ def _raises(ctx: AdamContext) -> pd.DataFrame:
     raise DerivationError("bad date", variable="AESTDTC", row="3")
 
 
+@register("adam", "_test_adam_setting")
+def _setting(ctx: AdamContext) -> pd.DataFrame:
+    return pd.DataFrame({"USUBJID": ["S1"], "AVAL": [ctx.settings["table"]["missing"]]})
+
+
 @register("adam", "_test_adam_dup")
 def _dup(ctx: AdamContext) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": ["S1", "S1"], "AVAL": [1.0, 2.0]})
@@ -85,11 +90,22 @@ def test_derive_dataset_conforms(tmp_path: Path) -> None:
     ("_test_adam_dup", DerivationError, "not unique"),
     ("_test_adam_unknown", SpecError, "not a registered"),
     ("_test_adam_raises", DerivationError, r"row 3, variable AESTDTC: ADX \(program _test_adam_raises\): bad date"),
+    ("_test_adam_setting", SpecError, r"ADX \(program _test_adam_setting\): settings.table is missing"),
 ])
 def test_derive_dataset_errors(tmp_path: Path, program: str, error: type, text: str) -> None:
     ds = spec("ADX", program=program)
     with pytest.raises(error, match=text):
         derive_dataset(ds, context(ds, tmp_path))
+
+
+def test_settings_name_a_missing_nested_key(tmp_path: Path) -> None:
+    ds = spec("ADX")
+    ds.settings["table"] = {"present": 1}
+    st = context(ds, tmp_path).settings
+    assert st["table"]["present"] == 1 and st.get("absent") is None
+    with pytest.raises(SpecError, match=r"settings.table.missing is missing") as err:
+        st["table"]["missing"]
+    assert err.value.expected == "settings.table: {missing: ...} in the spec"
 
 
 def test_context_names_missing_inputs(tmp_path: Path) -> None:
