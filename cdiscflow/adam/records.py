@@ -121,14 +121,51 @@ def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysi
     return _concat(df, _set(new, set_values))
 
 
-def derive_extreme_records(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *, mode: str = "last",
-                           filter: str | None = None, set_values: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Append a copy of the first/last record per ``by`` (in ``order``, among ``filter``) with ``set_values``."""
+def derive_extreme_records(df: pd.DataFrame | None, by: str | Sequence[str], order: Sequence[str] = (), *,
+                           mode: str = "last", filter: str | None = None, set_values: dict[str, Any] | None = None,
+                           add: pd.DataFrame | None = None, ref: pd.DataFrame | None = None,
+                           exist_flag: str | None = None, true_value: str = "Y", false_value: str = "",
+                           missing_values: dict[str, Any] | None = None,
+                           keep_source_vars: Sequence[str] | None = None) -> pd.DataFrame:
+    """Append new records made from ``add`` (default ``df``) to ``df`` (admiral ``derive_extreme_records``).
+
+    The records of ``add`` meeting ``filter`` — with ``order``, only the first/last (``mode``) per ``by`` group —
+    and, given ``ref``, one record per ``by`` group of ``ref`` that has none of them, carrying the columns
+    ``ref`` shares with ``add`` and ``missing_values``; ``exist_flag`` is ``true_value`` on the first kind and
+    ``false_value`` on the second. ``set_values`` (a value, or a function of the new records as in
+    ``DataFrame.assign``) is applied to all new records; ``keep_source_vars`` limits the columns kept.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "RANDDT": [10.0, 20.0]})
+    >>> ovr = pd.DataFrame({"USUBJID": ["1", "1"], "RANDDT": [10.0, 10.0], "ADT": [30.0, 50.0],
+    ...                     "AVALC": ["PD", "PD"]})
+    >>> pd_ = derive_extreme_records(None, "USUBJID", ["ADT"], mode="first", add=ovr, ref=adsl,
+    ...     filter="AVALC == 'PD'", exist_flag="AVALC", false_value="N", set_values={"PARAMCD": "PD"})
+    >>> pd_[["USUBJID", "ADT", "AVALC", "PARAMCD"]].values.tolist()
+    [['1', 30.0, 'Y', 'PD'], ['2', nan, 'N', 'PD']]
+    """
     by = as_list(by)
     if mode not in ("first", "last"):
         raise DerivationError(f"mode {mode!r}", expected="first or last")
-    sel = ordered(df[condition(df, filter)], by, order).drop_duplicates(by, keep=mode)
-    return _concat(df, _set(sel, set_values))
+    source = df if add is None else add
+    if source is None:
+        raise DerivationError("derive_extreme_records: no records to take", variable="add",
+                              expected="an input dataset or add")
+    require(source, [*by, *[o.lstrip("-") for o in order]], "derive_extreme_records")
+    sel = source[condition(source, filter)]
+    if order:
+        sel = ordered(sel, by, order).drop_duplicates(by, keep=mode)
+    if ref is not None:
+        require(ref, by, "derive_extreme_records (reference dataset)")
+        shared = [c for c in ref.columns if c in source.columns]
+        absent = ~pd.MultiIndex.from_frame(ref[by]).isin(pd.MultiIndex.from_frame(sel[by]))
+        extra = ref.loc[absent, list(dict.fromkeys([*by, *shared]))].assign(**dict(missing_values or {}))
+        if exist_flag:
+            sel, extra = sel.assign(**{exist_flag: true_value}), extra.assign(**{exist_flag: false_value})
+        sel = pd.concat([sel, extra], ignore_index=True)
+    new = _set(sel.reset_index(drop=True), set_values)
+    if keep_source_vars is not None:
+        new = new[list(dict.fromkeys([*by, *(set_values or {}), *keep_source_vars]))]
+    return new if df is None else _concat(df, new)
 
 
 def derive_var_obs_number(df: pd.DataFrame, by: str | Sequence[str] | None = None, order: Sequence[str] = (),

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from cdiscflow.adam.events import derive_extreme_event, derive_vars_extreme_event, event
+from cdiscflow.adam.events import derive_extreme_event, derive_vars_extreme_event, event, event_joined
 from cdiscflow.adam.tte import Var
 from cdiscflow.errors import DerivationError
 
@@ -49,3 +49,16 @@ def test_event_errors() -> None:
         derive_extreme_event(OVR, "USUBJID", [event("adrs")], order=["ADT"], mode="first")
     with pytest.raises(DerivationError):
         derive_extreme_event(OVR, "USUBJID", [], order=["ADT"], mode="first")
+
+
+def test_event_joined_keeps_records_confirmed_later_and_checks_join_type() -> None:
+    confirmed = event_joined(join_vars=["AVALC", "ADT"], join_type="after", order=["ADT"],
+                             first_cond_upper="AVALC_join in ['SD', 'PR'] and ADT_join >= ADT + 5",
+                             condition="AVALC in ['SD', 'PR']", set_values_to={"AVALC": "Y"})
+    got = derive_extreme_event(OVR, "USUBJID", [confirmed, event(set_values_to={"AVALC": "N"})],
+                               order=["__nr", "ADT"], mode="first", tmp_event_nr_var="__nr",
+                               keep_source_vars=["ADT"])
+    new = got.iloc[len(OVR):][["USUBJID", "ADT", "AVALC"]].reset_index(drop=True)
+    assert new.values.tolist() == [["1", 10.0, "Y"], ["2", 10.0, "N"], ["3", 10.0, "N"]]
+    with pytest.raises(DerivationError, match="join_type"):
+        event_joined(condition="True", join_vars=["ADT"], join_type="later")

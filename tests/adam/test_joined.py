@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from cdiscflow.adam.joined import derive_vars_joined
+from cdiscflow.adam.joined import derive_vars_joined, filter_joined
 from cdiscflow.errors import DerivationError
 
 NAN = np.nan
@@ -64,3 +64,35 @@ def test_joined_errors() -> None:
         derive_vars_joined(df, df, by="USUBJID", join_type="all", new_vars=["AVAL"])
     with pytest.raises(DerivationError, match="needs order"):
         derive_vars_joined(df, df, by="USUBJID", join_type="before", new_vars={"X": "AVAL"})
+
+
+def test_before_after_follow_a_descending_order() -> None:
+    df = pd.DataFrame({"USUBJID": "1", "AVAL": [1.0, 3.0, 2.0]})
+    got = derive_vars_joined(df, df, by="USUBJID", order=["-AVAL"], mode="last", join_type="before",
+                             new_vars={"PREV": "AVAL"})
+    np.testing.assert_array_equal(got["PREV"].to_numpy(), [2.0, NAN, 3.0])  # previous in 3, 2, 1 order
+
+
+OVR = pd.DataFrame({"USUBJID": ["1", "1", "1", "2", "2"], "ADT": [0.0, 10.0, 40.0, 0.0, 30.0],
+                    "AVALC": ["PR", "NE", "PR", "CR", "SD"]})
+
+
+def test_filter_joined_first_cond_upper_and_summaries() -> None:
+    got = filter_joined(OVR, OVR, by="USUBJID", join_vars=["AVALC", "ADT"], join_type="after", order=["ADT"],
+                        first_cond_upper="AVALC_join == 'PR' and ADT_join >= ADT + 28",
+                        filter_join=lambda j: j.all(j["AVALC_join"].isin(["PR", "NE"]))
+                        & (j.count_vals("AVALC_join", "NE") == 1) & (j.max_cond("ADT_join", j["AVALC_join"] == "NE")
+                                                                     == 10.0))
+    assert_frame_equal(got, OVR.iloc[[0]])
+
+
+def test_filter_joined_first_cond_lower_text_condition_and_all() -> None:
+    before_pr = filter_joined(OVR, OVR, by="USUBJID", join_vars=["AVALC"], join_type="before", order=["ADT"],
+                              first_cond_lower="AVALC_join == 'PR'", filter_join="AVALC_join == 'PR'")
+    assert before_pr.index.tolist() == [1, 2]  # the records after a PR (from the last PR before them)
+    some_sd = filter_joined(OVR, OVR, by="USUBJID", join_vars=["AVALC", "ADT"], join_type="all",
+                            filter_join=lambda j: j.any(j["AVALC_join"] == "SD")
+                            & j.min_cond("ADT_join", j["AVALC_join"] == "SD").notna())
+    assert some_sd.index.tolist() == [3, 4]
+    with pytest.raises(DerivationError, match="need order"):
+        filter_joined(OVR, OVR, by="USUBJID", join_vars=["AVALC"], join_type="after", filter_join="True")

@@ -114,3 +114,21 @@ def test_obs_number_with_and_without_groups() -> None:
     assert derive_var_obs_number(df, None, ["ADT"], "N")["N"].tolist() == [1, 2, 3]
     with pytest.raises(DerivationError):
         derive_var_obs_number(df.assign(ADT=1.0), "USUBJID", ["ADT"], check_unique=True)
+
+
+def test_extreme_records_from_another_dataset_with_reference_and_exist_flag() -> None:
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "RANDDT": [1.0, 2.0, 3.0], "AGE": [50.0, 60.0, 70.0]})
+    ovr = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "RANDDT": [1.0, 1.0, 2.0], "ADT": [9.0, 5.0, 7.0],
+                        "AVALC": ["PD", "PD", "SD"], "RSSEQ": [2.0, 1.0, 1.0]})
+    got = derive_extreme_records(bds(), "USUBJID", ["ADT"], mode="first", add=ovr, ref=adsl,
+                                 filter="AVALC == 'PD'", exist_flag="AVALC", false_value="N",
+                                 missing_values={"RSSEQ": -1.0},
+                                 set_values={"PARAMCD": "PD", "AVAL": lambda d: (d["AVALC"] == "Y") * 1.0})
+    new = got.iloc[len(bds()):].reset_index(drop=True)
+    assert_frame_equal(new[["USUBJID", "ADT", "AVALC", "AVAL", "RSSEQ", "RANDDT"]], pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3"], "ADT": [5.0, NAN, NAN], "AVALC": ["Y", "N", "N"], "AVAL": [1.0, 0.0, 0.0],
+        "RSSEQ": [1.0, -1.0, -1.0], "RANDDT": [1.0, 2.0, 3.0]}), check_dtype=False)
+    assert "AGE" not in new.columns  # only the columns ref shares with add
+    only = derive_extreme_records(None, "USUBJID", add=ovr, filter="AVALC == 'PD'", keep_source_vars=["ADT"],
+                                  set_values={"PARAMCD": "X"})
+    assert_frame_equal(only, pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": "X", "ADT": [9.0, 5.0]}))
