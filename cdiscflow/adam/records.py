@@ -103,22 +103,38 @@ def derive_var_locf(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[s
     return out
 
 
-def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysis_var: str = "AVAL",
+def derive_summary_records(df: pd.DataFrame | None, by: str | Sequence[str], *, analysis_var: str = "AVAL",
                            fun: str = "mean", filter: str | None = None,
-                           set_values: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Append one record per ``by`` group summarising ``analysis_var`` (``fun``: mean, sum, min, max, median).
+                           set_values: dict[str, Any] | None = None, add: pd.DataFrame | None = None,
+                           summaries: dict[str, str] | None = None) -> pd.DataFrame:
+    """Append one record per ``by`` group summarising ``analysis_var`` (``fun``: mean, sum, min, max, median)
+    over the records of ``add`` (default ``df``) meeting ``filter`` (admiral ``derive_summary_records``).
 
-    The new record has the ``by`` columns, the summary in ``analysis_var`` and ``set_values`` (e.g.
-    ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are missing.
+    The new record has the ``by`` columns, the summary in ``analysis_var``, the further ``summaries``
+    (``{column: fun}``, e.g. ``{"ADY": "min"}``; missing values are skipped, as ``na.rm = TRUE``) and
+    ``set_values`` (e.g. ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are
+    missing. With ``df`` None only the new records are returned.
+
+    >>> tr = pd.DataFrame({"USUBJID": "1", "AVISIT": "W3", "AVAL": [10.0, 5.0], "ADY": [22.0, 21.0]})
+    >>> derive_summary_records(None, ["USUBJID", "AVISIT"], fun="sum", add=tr, summaries={"ADY": "min"},
+    ...                        set_values={"PARAMCD": "SDIAM"}).values.tolist()
+    [['1', 'W3', 15.0, 21.0, 'SDIAM']]
     """
     by = as_list(by)
-    if fun not in ("mean", "sum", "min", "max", "median"):
-        raise DerivationError(f"summary function {fun!r}", variable=analysis_var,
-                              expected="mean, sum, min, max or median")
-    require(df, [*by, analysis_var], "derive_summary_records")
-    sel = df[condition(df, filter)]
-    new = getattr(sel.groupby(by, sort=False)[analysis_var], fun)().reset_index()
-    return _concat(df, _set(new, set_values))
+    wanted = {analysis_var: fun, **(summaries or {})}
+    bad = {c: f for c, f in wanted.items() if f not in ("mean", "sum", "min", "max", "median")}
+    if bad:
+        column, name = next(iter(bad.items()))
+        raise DerivationError(f"summary function {name!r}", variable=column, expected="mean, sum, min, max or median")
+    source = df if add is None else add
+    if source is None:
+        raise DerivationError("derive_summary_records: no records to summarise", variable="add",
+                              expected="an input dataset or add")
+    require(source, [*by, *wanted], "derive_summary_records")
+    sel = source[condition(source, filter)]
+    new = sel.groupby(by, sort=False, dropna=False)[list(wanted)].agg(wanted).reset_index()
+    new = _set(new, set_values)
+    return new if df is None else _concat(df, new)
 
 
 def derive_extreme_records(df: pd.DataFrame | None, by: str | Sequence[str], order: Sequence[str] = (), *,
