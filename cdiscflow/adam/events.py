@@ -61,7 +61,16 @@ def event_joined(dataset_name: str | None = None, *, condition: JoinCondition, j
                  set_values_to: Mapping[str, Any] | None = None,
                  keep_source_vars: Sequence[str] | None = None) -> EventJoined:
     """An event over joined records (admiral ``event_joined()``); ``condition`` and the ``first_cond_*`` are
-    those of :func:`~cdiscflow.adam.joined.filter_joined` (joined columns end in ``_join``)."""
+    those of :func:`~cdiscflow.adam.joined.filter_joined` (joined columns end in ``_join``).
+
+    >>> ovr = pd.DataFrame({"USUBJID": ["1", "1", "2"], "ADT": [0.0, 30.0, 0.0], "AVALC": ["CR", "CR", "CR"]})
+    >>> confirmed_cr = event_joined("ovr", join_vars=["AVALC", "ADT"], join_type="after", order=["ADT"],
+    ...     first_cond_upper="AVALC_join == 'CR' and ADT_join >= ADT + 28", condition="AVALC == 'CR'",
+    ...     set_values_to={"AVALC": "Y"})
+    >>> derive_extreme_event(None, "USUBJID", [confirmed_cr], order=["ADT"], mode="first",
+    ...                      source_datasets={"ovr": ovr})[["USUBJID", "ADT", "AVALC"]].values.tolist()
+    [['1', 0.0, 'Y']]
+    """
     if join_type not in ("before", "after", "all"):
         raise DerivationError(f"event_joined join_type {join_type!r}", variable="join_type",
                               expected="before, after or all")

@@ -132,3 +132,14 @@ def test_extreme_records_from_another_dataset_with_reference_and_exist_flag() ->
     only = derive_extreme_records(None, "USUBJID", add=ovr, filter="AVALC == 'PD'", keep_source_vars=["ADT"],
                                   set_values={"PARAMCD": "X"})
     assert_frame_equal(only, pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": "X", "ADT": [9.0, 5.0]}))
+
+
+def test_summary_records_from_another_dataset_with_several_summaries_and_missing_keys() -> None:
+    tr = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S2"], "AVISITN": [0.0, 0.0, NAN, 0.0],
+                       "AVAL": [10.0, NAN, 4.0, 7.0], "ADY": [-3.0, -5.0, 30.0, NAN]})
+    got = derive_summary_records(None, ["USUBJID", "AVISITN"], fun="sum", add=tr, summaries={"ADY": "min"},
+                                 set_values={"PARAMCD": "SDIAM"})
+    assert_frame_equal(got, pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "AVISITN": [0.0, NAN, 0.0],
+                                          "AVAL": [10.0, 4.0, 7.0], "ADY": [-5.0, 30.0, NAN], "PARAMCD": "SDIAM"}))
+    with pytest.raises(DerivationError, match="summary function"):
+        derive_summary_records(None, "USUBJID", add=tr, summaries={"ADY": "first"})
