@@ -1,8 +1,8 @@
 """ADRS_O (pharmaverseadam's ``adrs_onco``): RECIST 1.1 overall responses by the investigator and the response
 parameters made from them, in the order of admiralonco's ``ad_adrs.R`` template.
 
-Inputs (``settings``): the RS and TU domains the template reads (``rs_onco_recist``, ``tu_onco_recist``),
-ADSL, the evaluator, the measurable-disease condition and the parameters' PARAM/PARCATy. The responses
+Inputs (``settings``): the overall responses (``source``: the template's ``rs_onco_recist`` records by the
+investigator), the TU domain and measurable-disease condition, ADSL, and the parameters' PARAM/PARCATy. The responses
 (best, confirmed, clinical benefit) are admiralonco's events (:mod:`cdiscflow.adam.response`) chosen by
 :func:`~cdiscflow.adam.events.derive_extreme_event`.
 """
@@ -50,11 +50,10 @@ def _resp(d: pd.DataFrame) -> pd.Series:
 
 
 def _overall_responses(rs: pd.DataFrame, adsl: pd.DataFrame, settings: dict) -> pd.DataFrame:
-    """The OVR records: the evaluator's overall responses, ADT (missing day → last of month), AVALC/AVAL, and
-    the analysis flags (ANL01FL: the worst valid response per date from randomisation; ANL02FL: up to the
-    first PD)."""
+    """The OVR records from the overall responses ``rs`` (``settings.source``): ADT (missing day → last of the
+    month), AVALC/AVAL, and the analysis flags (ANL01FL: the worst valid response per date from randomisation;
+    ANL02FL: up to the first PD)."""
     adrs = derive_vars_merged(rs, adsl, KEYS, new_vars=["RANDDT"])
-    adrs = adrs[(adrs["RSEVAL"] == settings["evaluator"]) & (adrs["RSTESTCD"] == "OVRLRESP")]
     adrs = adrs.assign(**{k: v for k, v in _values(settings, "OVR").items() if k != "ANL01FL"})
     adrs = derive_vars_dt(adrs, "A", "RSDTC", highest_imputation="D", date_imputation="last")
     adrs = adrs.assign(AVISIT=adrs["VISIT"], AVALC=adrs["RSSTRESC"], AVAL=r.aval_resp(adrs["RSSTRESC"]),
@@ -84,7 +83,7 @@ def adrs_o(ctx: AdamContext) -> pd.DataFrame:
     s = ctx.settings
     adsl = ctx.needs("ADSL")
     adsl_rand = adsl[[*KEYS, "RANDDT"]]
-    adrs = _overall_responses(ctx.sdtm(s["source"]["domain"]), adsl, s)
+    adrs = _overall_responses(ctx.source_records(), adsl, s)
     ovr = adrs[(adrs["ANL01FL"] == "Y") & (adrs["ANL02FL"] == "Y")]
     sources = {"ovr": ovr, "adsl": adsl}
 

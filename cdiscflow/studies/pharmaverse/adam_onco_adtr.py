@@ -1,8 +1,9 @@
 """ADTR_O (pharmaverseadam's ``adtr_onco``): target-lesion diameters by the investigator and their sum, with
 baseline, nadir, changes and the analysis flags, in the order of admiralonco's ``ad_adtr.R`` template.
 
-Inputs (``settings``): the TU, TR and RS domains the template reads, the evaluator, the tumour location that
-makes a lesion nodal, the visit that is baseline, and the PARCATy. The sum of diameters (SDIAM) adds the
+Inputs (``settings``): the target-lesion measurements (``source``: the template's ``tr_onco_recist`` records
+by the investigator), the TU and RS domains and the evaluator whose records are read from them, the tumour
+location that makes a lesion nodal, the visit that is baseline, and the PARCATy. The sum of diameters (SDIAM) adds the
 longest diameter of non-nodal lesions and the short axis of nodal ones per visit.
 """
 
@@ -32,9 +33,7 @@ def _lesions(ctx: AdamContext, adsl: pd.DataFrame) -> pd.DataFrame:
     s = ctx.settings
     tu = ctx.sdtm(s["tumor_domain"])
     tu = tu[tu["TUEVAL"] == s["evaluator"]]
-    tr = ctx.sdtm(s["source"]["domain"])
-    tr = tr[(tr["TREVAL"] == s["evaluator"]) & (tr["TRGRPID"] == "TARGET") & tr["TRTESTCD"].isin(["LDIAM", "LPERP"])]
-    tr = derive_vars_merged(tr, adsl, KEYS, new_vars=["RANDDT"])
+    tr = derive_vars_merged(ctx.source_records(), adsl, KEYS, new_vars=["RANDDT"])
     tr = derive_vars_merged(tr, tu, [*KEYS, "TRLNKID"], by_add=[*KEYS, "TULNKID"], new_vars=["TULOC"])
     nodal = tr["TULOC"] == s["nodal_location"]
     tr = tr.assign(TULOCGR1=np.where(tr["TULOC"] == "", "", np.where(nodal, "NODAL", "NON-NODAL")),
