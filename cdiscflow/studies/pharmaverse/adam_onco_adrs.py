@@ -23,11 +23,14 @@ from cdiscflow.adam.params import derive_param_exist_flag
 from cdiscflow.adam.records import derive_extreme_records, derive_var_obs_number
 from cdiscflow.registry import register
 
+from .onco_settings import checked
+
 KEYS = ["STUDYID", "USUBJID"]
 # the template's worst_resp(): among assessments on one date the last in this order is the analysed one
 WORST_LAST = {"NE": 1, "CR": 2, "PR": 3, "SD": 4, "NON-CR/NON-PD": 5, "PD": 6}
 BEST_FIRST = ["__ev", "ADT"]            # event priority, then the earliest date
 YES_FIRST = ["-AVALC", "ADT", "__ev"]   # "Y" before "N", then the earliest date
+PARAMETERS = ["OVR", "PD", "RSP", "CB", "BOR", "BCP", "CRSP", "CCB", "CBOR", "CBCP", "DEATH", "LSTA", "MDIS"]
 
 
 def _values(settings: dict, paramcd: str, aval: object = None) -> dict:
@@ -80,7 +83,8 @@ def _yes_no_copy(adrs: pd.DataFrame, add: pd.DataFrame, adsl: pd.DataFrame, filt
 
 @register("adam", "pharmaverse_adrs_o")
 def adrs_o(ctx: AdamContext) -> pd.DataFrame:
-    s = ctx.settings
+    s = checked(ctx, {"tumor_domain": str, "measurable": str, "parcat": dict, "parameters": dict},
+                each={"parameters": PARAMETERS})
     adsl = ctx.needs("ADSL")
     adsl_rand = adsl[[*KEYS, "RANDDT"]]
     adrs = _overall_responses(ctx.source_records(), adsl, s)

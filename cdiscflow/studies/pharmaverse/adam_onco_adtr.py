@@ -22,6 +22,8 @@ from cdiscflow.adam.merge import derive_var_merged_exist_flag, derive_var_merged
 from cdiscflow.adam.records import derive_summary_records, derive_var_obs_number
 from cdiscflow.registry import register
 
+from .onco_settings import checked
+
 KEYS = ["STUDYID", "USUBJID"]
 # the measurement a lesion contributes to the sum: the longest diameter if non-nodal, the short axis if nodal
 IN_SUM = ("(startswith(PARAMCD, 'LDIAM') and TULOCGR1 == 'NON-NODAL') or "
@@ -92,7 +94,8 @@ def _sum_of_diameters(adtr: pd.DataFrame, rs: pd.DataFrame, s: dict) -> pd.DataF
 
 @register("adam", "pharmaverse_adtr_o")
 def adtr_o(ctx: AdamContext) -> pd.DataFrame:
-    s = ctx.settings
+    s = checked(ctx, {"tumor_domain": str, "response_domain": str, "evaluator": str, "nodal_location": str,
+                      "baseline_visit": str, "parcat": dict, "sum_param": str})
     adsl = ctx.needs("ADSL")
     adtr = _lesions(ctx, adsl)
     total = _sum_of_diameters(adtr, ctx.sdtm(s["response_domain"]), s)

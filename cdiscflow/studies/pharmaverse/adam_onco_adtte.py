@@ -19,6 +19,8 @@ from cdiscflow.adam.tte import TteSource, derive_param_tte
 from cdiscflow.errors import SpecError
 from cdiscflow.registry import register
 
+from .onco_settings import checked
+
 KEYS = ["STUDYID", "USUBJID"]
 SOURCES = {name: getattr(response, name) for name in
            ("death_event", "pd_event", "lastalive_censor", "lasta_censor", "rand_censor", "trts_censor")}
@@ -35,13 +37,17 @@ def _sources(names: list[str], file: str | None) -> list[TteSource]:
 
 @register("adam", "pharmaverse_adtte_o")
 def adtte_o(ctx: AdamContext) -> pd.DataFrame:
-    s = ctx.settings
+    s = checked(ctx, {"response_filter": str, "parameters": dict, "adsl_vars": list})
     adrs = ctx.needs("ADRS_O")
     adsl = derive_vars_merged(ctx.needs("ADSL"), adrs, KEYS, filter=s["response_filter"],
                               new_vars={RESPONSE_DATE: "ADT"})
     datasets = {"adsl": adsl, "adrs": adrs}
     adtte = None
     for paramcd, p in s["parameters"].items():
+        if not isinstance(p, dict) or not {"PARAM", "start", "events", "censors"} <= set(p):
+            raise SpecError(f"settings.parameters.{paramcd} needs PARAM, start, events, censors",
+                            file=ctx.spec.file, variable=f"settings.parameters.{paramcd}",
+                            expected="{PARAM: ..., start: ADSL date or response, events: [...], censors: [...]}")
         from_response = p["start"] == "response"
         start = RESPONSE_DATE if from_response else p["start"]
         subjects = adsl[adsl[RESPONSE_DATE].notna()] if from_response else adsl
