@@ -140,7 +140,7 @@ def derive_summary_records(df: pd.DataFrame | None, by: str | Sequence[str], *, 
 def derive_extreme_records(df: pd.DataFrame | None, by: str | Sequence[str], order: Sequence[str] = (), *,
                            mode: str = "last", filter: str | None = None, set_values: dict[str, Any] | None = None,
                            add: pd.DataFrame | None = None, ref: pd.DataFrame | None = None,
-                           exist_flag: str | None = None, true_value: str = "Y", false_value: str = "",
+                           exist_flag: str | None = None, true_value: Any = "Y", false_value: Any = "",
                            missing_values: dict[str, Any] | None = None,
                            keep_source_vars: Sequence[str] | None = None) -> pd.DataFrame:
     """Append new records made from ``add`` (default ``df``) to ``df`` (admiral ``derive_extreme_records``).

@@ -62,3 +62,42 @@ def test_event_joined_keeps_records_confirmed_later_and_checks_join_type() -> No
     assert new.values.tolist() == [["1", 10.0, "Y"], ["2", 10.0, "N"], ["3", 10.0, "N"]]
     with pytest.raises(DerivationError, match="join_type"):
         event_joined(condition="True", join_vars=["ADT"], join_type="later")
+
+
+def _days(dates: list) -> list[float]:
+    return [float((pd.Timestamp(d) - pd.Timestamp("1960-01-01")).days) if d else np.nan for d in dates]
+
+
+def test_admiral_derive_extreme_event_5_event_joined() -> None:
+    """admiral tests/testthat/test-derive_extreme_event.R Test 5: confirmed best overall response."""
+    from cdiscflow.adam.response import cbor_cr, cbor_pr
+
+    adsl = pd.DataFrame({"STUDYID": "XX1234", "USUBJID": list("123456789"), "TRTSDT": _days(
+        ["2020-01-01", "2019-12-12", "2019-11-11", "2019-12-30", "2020-01-01", "2020-02-02", "2020-02-02",
+         "2020-04-01", "2020-02-01"])})
+    rows = [("1", "2020-01-01", "PR"), ("1", "2020-02-01", "CR"), ("1", "2020-02-16", "NE"), ("1", "2020-03-01", "CR"),
+            ("1", "2020-04-01", "SD"), ("2", "2020-01-01", "SD"), ("2", "2020-02-01", "PR"), ("2", "2020-03-01", "SD"),
+            ("2", "2020-03-13", "CR"), ("3", "2019-11-12", "CR"), ("3", "2019-12-02", "CR"), ("3", "2020-01-01", "SD"),
+            ("4", "2020-01-01", "PR"), ("4", "2020-03-01", "SD"), ("4", "2020-04-01", "SD"), ("4", "2020-05-01", "PR"),
+            ("4", "2020-05-15", "NON-CR/NON-PD"), ("5", "2020-01-01", "PR"), ("5", "2020-01-10", "SD"),
+            ("5", "2020-01-20", "PR"), ("5", "2020-05-15", "NON-CR/NON-PD"), ("6", "2020-02-06", "PR"),
+            ("6", "2020-02-16", "CR"), ("6", "2020-03-30", "PR"), ("7", "2020-02-06", "PR"), ("7", "2020-02-16", "CR"),
+            ("7", "2020-04-01", "NE"), ("9", "2020-02-16", "PD")]
+    adrs = pd.DataFrame({"STUDYID": "XX1234", "USUBJID": [r[0] for r in rows], "ADT": _days([r[1] for r in rows]),
+                         "AVALC": [r[2] for r in rows], "PARAMCD": "OVR"}).merge(adsl, on=["STUDYID", "USUBJID"])
+    after_28 = "ADT >= TRTSDT + 28"
+    events = [cbor_cr, cbor_pr,
+              event(condition=f"AVALC in ['CR', 'PR', 'SD'] and {after_28}", set_values_to={"AVALC": "SD"}),
+              event(condition=f"AVALC == 'NON-CR/NON-PD' and {after_28}", set_values_to={"AVALC": "NON-CR/NON-PD"}),
+              event(condition="AVALC == 'PD'", set_values_to={"AVALC": "PD"}),
+              event(condition="AVALC in ['CR', 'PR', 'SD', 'NON-CR/NON-PD', 'NE']", set_values_to={"AVALC": "NE"}),
+              event("adsl", set_values_to={"AVALC": "MISSING"}, keep_source_vars=["TRTSDT"])]
+    got = derive_extreme_event(adrs, ["STUDYID", "USUBJID"], events, order=["event_nr", "ADT"], mode="first",
+                               tmp_event_nr_var="event_nr", source_datasets={"adsl": adsl, "ovr": adrs},
+                               set_values={"PARAMCD": "CBOR"})
+    new = got[got["PARAMCD"] == "CBOR"].sort_values("USUBJID")
+    assert new["AVALC"].tolist() == ["CR", "SD", "SD", "SD", "NON-CR/NON-PD", "SD", "NE", "MISSING", "PD"]
+    np.testing.assert_array_equal(new["ADT"].to_numpy(), _days(
+        ["2020-02-01", "2020-02-01", "2020-01-01", "2020-03-01", "2020-05-15", "2020-03-30", "2020-02-06", None,
+         "2020-02-16"]))
+    assert len(got) == len(adrs) + 9
