@@ -5,9 +5,9 @@ last date known alive over several sources (ADSL.LSTALVDT).
 Each :func:`event` names its source (the input dataset when ``dataset_name`` is None), the records that
 count (``condition``, a safe expression), optionally one record per group from them (``mode`` with the
 event's ``order`` or the overall one) and the values it sets (``set_values_to``; :class:`~cdiscflow.adam.tte.Var`
-copies a source column). The selected records of all events are stacked (``tmp_event_nr_var`` numbers them
-1, 2, … in event order, for use in ``order``), and per ``by`` group the ``mode`` (first|last) record in
-``order`` is the result. An :func:`event_joined` (admiral ``event_joined``) selects its records with
+copies a source column, a function of the selected records computes one). The selected records of all events
+are stacked (``tmp_event_nr_var`` numbers them 1, 2, … in event order, for use in ``order``), and per ``by``
+group the ``mode`` (first|last) record in ``order`` is the result. An :func:`event_joined` (admiral ``event_joined``) selects its records with
 :func:`~cdiscflow.adam.joined.filter_joined` over the source joined with itself, positioned by the event's
 ``order`` or else the overall one: e.g. a response confirmed by a later assessment.
 """
@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, condition, ordered, require
@@ -53,15 +54,21 @@ class EventJoined:
     first_cond_upper: JoinCondition | None = None
     set_values_to: Mapping[str, Any] = field(default_factory=dict)
     keep_source_vars: tuple[str, ...] | None = None
+    by_vars: tuple[str, ...] | None = None
+    filter_source: str | None = None
+    tmp_obs_nr_var: str | None = None
 
 
 def event_joined(dataset_name: str | None = None, *, condition: JoinCondition, join_vars: Sequence[str],
                  join_type: str, order: Sequence[str] | None = None,
                  first_cond_lower: JoinCondition | None = None, first_cond_upper: JoinCondition | None = None,
-                 set_values_to: Mapping[str, Any] | None = None,
-                 keep_source_vars: Sequence[str] | None = None) -> EventJoined:
-    """An event over joined records (admiral ``event_joined()``); ``condition`` and the ``first_cond_*`` are
-    those of :func:`~cdiscflow.adam.joined.filter_joined` (joined columns end in ``_join``).
+                 set_values_to: Mapping[str, Any] | None = None, keep_source_vars: Sequence[str] | None = None,
+                 by_vars: Sequence[str] | None = None, filter_source: str | None = None,
+                 tmp_obs_nr_var: str | None = None) -> EventJoined:
+    """An event over joined records (admiral ``event_joined()``); ``condition``, the ``first_cond_*`` and
+    ``tmp_obs_nr_var`` are those of :func:`~cdiscflow.adam.joined.filter_joined` (joined columns end in
+    ``_join``). The source's records meeting ``filter_source`` are joined within ``by_vars`` (default: the
+    groups of :func:`derive_extreme_event`).
 
     >>> ovr = pd.DataFrame({"USUBJID": ["1", "1", "2"], "ADT": [0.0, 30.0, 0.0], "AVALC": ["CR", "CR", "CR"]})
     >>> confirmed_cr = event_joined("ovr", join_vars=["AVALC", "ADT"], join_type="after", order=["ADT"],
@@ -76,7 +83,8 @@ def event_joined(dataset_name: str | None = None, *, condition: JoinCondition, j
                               expected="before, after or all")
     return EventJoined(dataset_name, condition, tuple(join_vars), join_type, None if order is None else tuple(order),
                        first_cond_lower, first_cond_upper, dict(set_values_to or {}),
-                       None if keep_source_vars is None else tuple(keep_source_vars))
+                       None if keep_source_vars is None else tuple(keep_source_vars),
+                       None if by_vars is None else tuple(by_vars), filter_source, tmp_obs_nr_var)
 
 
 def event(dataset_name: str | None = None, *, condition: str | None = None, mode: str | None = None,
@@ -95,9 +103,11 @@ def _event_records(ev: Event | EventJoined, number: int, data: pd.DataFrame, by:
     if tmp_event_nr_var:
         data = data.assign(**{tmp_event_nr_var: number})
     if isinstance(ev, EventJoined):
-        chosen = filter_joined(data, data, by=by, join_vars=ev.join_vars, join_type=ev.join_type,
-                               filter_join=ev.condition, order=event_order, first_cond_lower=ev.first_cond_lower,
-                               first_cond_upper=ev.first_cond_upper)
+        data = data[condition(data, ev.filter_source)]
+        chosen = filter_joined(data, data, by=list(ev.by_vars) if ev.by_vars is not None else by,
+                               join_vars=ev.join_vars, join_type=ev.join_type, filter_join=ev.condition,
+                               order=event_order, first_cond_lower=ev.first_cond_lower,
+                               first_cond_upper=ev.first_cond_upper, tmp_obs_nr_var=ev.tmp_obs_nr_var)
     else:
         chosen = data[condition(data, ev.condition)]
     if isinstance(ev, Event) and ev.mode is not None:
@@ -110,7 +120,11 @@ def _event_records(ev: Event | EventJoined, number: int, data: pd.DataFrame, by:
     columns = list(chosen.columns) if keep is None else list(dict.fromkeys([*by, *keep, *number_var]))
     out = chosen[columns].copy()
     for name, value in ev.set_values_to.items():
-        out[name] = chosen[value.name].to_numpy() if isinstance(value, Var) else value
+        if isinstance(value, Var):
+            value = chosen[value.name].to_numpy()
+        elif callable(value):
+            value = np.asarray(value(chosen))
+        out[name] = value
     return out
 
 

@@ -222,12 +222,14 @@ def filter_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequence[str
                   join_vars: Sequence[str], join_type: str, filter_join: JoinCondition,
                   order: Sequence[str] = (), first_cond_lower: JoinCondition | None = None,
                   first_cond_upper: JoinCondition | None = None, filter_add: str | None = None,
-                  max_pairs: int = 2_000_000) -> pd.DataFrame:
+                  tmp_obs_nr_var: str | None = None, max_pairs: int = 2_000_000) -> pd.DataFrame:
     """The records of ``df`` whose joined records of ``add`` meet ``filter_join`` (see module docstring).
 
     ``join_vars`` are the ``add`` columns the conditions use; ``order`` positions the records for
-    ``join_type`` before/after and the ``first_cond_*`` cuts. A text ``filter_join`` keeps a record when
-    one of its pairs meets it; a function gets a :class:`Joined` view for conditions over all of them.
+    ``join_type`` before/after and the ``first_cond_*`` cuts; ``tmp_obs_nr_var`` names the position (1, 2, …
+    within the by group) for the conditions, ``<name>_join`` that of the joined record. A text ``filter_join``
+    keeps a record when one of its pairs meets it; a function gets a :class:`Joined` view for conditions over
+    all of them.
 
     >>> ovr = pd.DataFrame({"USUBJID": "1", "ADT": [0.0, 21.0, 42.0, 63.0], "AVALC": ["PR", "NE", "PR", "PD"]})
     >>> confirmed = filter_joined(ovr, ovr, by="USUBJID", join_vars=["AVALC", "ADT"], join_type="after",
@@ -240,9 +242,10 @@ def filter_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequence[str
     by = as_list(by)
     if join_type not in ("before", "after", "all"):
         raise DerivationError(f"join_type {join_type!r}", variable="join_type", expected="before, after or all")
-    positioned = join_type != "all" or first_cond_lower is not None or first_cond_upper is not None
+    positioned = (join_type != "all" or first_cond_lower is not None or first_cond_upper is not None
+                  or tmp_obs_nr_var is not None)
     if positioned and not order:
-        raise DerivationError(f"join_type {join_type!r} / first_cond_* need order", variable="order",
+        raise DerivationError(f"join_type {join_type!r} / first_cond_* / tmp_obs_nr_var need order", variable="order",
                               expected="order columns")
     order_cols, ascending = sort_keys(order)
     require(df, by + (order_cols if positioned else []), "filter_joined")
@@ -255,6 +258,8 @@ def filter_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequence[str
     if positioned:
         left["__pos__"], right["__pos_join__"] = _positions(left, right, by, order_cols,
                                                             [renamed.get(c, c) for c in order_cols], ascending)
+        if tmp_obs_nr_var:
+            left[tmp_obs_nr_var], right[f"{tmp_obs_nr_var}{SUFFIX}"] = left["__pos__"] + 1, right["__pos_join__"] + 1
     kept = []
     for rows in _batches(left, right, by, max_pairs):
         pairs = _pairs(left.iloc[rows], right, by, join_type, "left")

@@ -12,6 +12,8 @@ from cdiscflow.adam.events import derive_extreme_event, derive_vars_extreme_even
 from cdiscflow.adam.tte import Var
 from cdiscflow.errors import DerivationError
 
+NAN = np.nan
+
 OVR = pd.DataFrame({"USUBJID": ["1", "1", "1", "2", "2", "3"], "ADT": [10.0, 20.0, 30.0, 10.0, 20.0, 10.0],
                     "AVALC": ["SD", "PR", "PD", "NE", "SD", "NE"], "PARAMCD": "OVR"})
 PRIORITY = [event(condition=f"AVALC == '{r}'", set_values_to={"AVAL": n}) for r, n in
@@ -101,3 +103,37 @@ def test_admiral_derive_extreme_event_5_event_joined() -> None:
         ["2020-02-01", "2020-02-01", "2020-01-01", "2020-03-01", "2020-05-15", "2020-03-30", "2020-02-06", None,
          "2020-02-16"]))
     assert len(got) == len(adrs) + 9
+
+
+ADBDS = pd.DataFrame({"USUBJID": list("11111222"), "AVISITN": [1.0, 2, 3, 4, 5, 1, NAN, 3],
+                      "AVALC": list("YNYYYYYY"), "PARAMCD": "RESP"})
+
+
+def confirmed_next(**kwargs: object) -> list:
+    """The event_joined of admiral's Tests 8-9: Y confirmed by a Y at the next position."""
+    return [event_joined("adbds", by_vars=["USUBJID"], order=["AVISITN"], join_vars=["AVALC"], join_type="after",
+                         tmp_obs_nr_var="tmp_obs_nr", set_values_to={"AVALC": "Y"},
+                         condition="AVALC == 'Y' and AVALC_join == 'Y' and tmp_obs_nr_join == tmp_obs_nr + 1",
+                         **kwargs)]
+
+
+def test_admiral_derive_extreme_event_8_by_vars_in_event_joined() -> None:
+    adbds = ADBDS.drop(index=6).reset_index(drop=True)
+    got = derive_extreme_event(adbds, ["USUBJID", "AVISITN"], [*confirmed_next(), event("adbds", set_values_to={
+        "AVALC": "N"})], order=["event_nr"], mode="first", tmp_event_nr_var="event_nr",
+        source_datasets={"adbds": adbds}, set_values={"PARAMCD": "CONFRESP"})
+    new = got[got["PARAMCD"] == "CONFRESP"].sort_values(["USUBJID", "AVISITN"])
+    assert new["AVALC"].tolist() == ["N", "N", "Y", "Y", "N", "Y", "N"]
+
+
+def test_admiral_derive_extreme_event_9_filter_source_in_event_joined() -> None:
+    def n_if_known(d: pd.DataFrame) -> pd.Series:
+        return d["AVISITN"].notna().map({True: "N", False: ""})
+
+    got = derive_extreme_event(ADBDS, ["USUBJID", "AVISITN"], [
+        *confirmed_next(filter_source="present(AVISITN)"), event("adbds", set_values_to={"AVALC": n_if_known})],
+        order=["event_nr"], mode="first", tmp_event_nr_var="event_nr", source_datasets={"adbds": ADBDS},
+        set_values={"PARAMCD": "CONFRESP"})
+    new = got[got["PARAMCD"] == "CONFRESP"].sort_values(["USUBJID", "AVISITN"])
+    assert list(zip(new["AVISITN"].fillna(-1), new["AVALC"], strict=True)) == [
+        (1.0, "N"), (2.0, "N"), (3.0, "Y"), (4.0, "Y"), (5.0, "N"), (1.0, "Y"), (3.0, "N"), (-1.0, "")]
