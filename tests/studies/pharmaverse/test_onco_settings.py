@@ -23,7 +23,8 @@ def test_settings_pass_when_complete() -> None:
 @pytest.mark.parametrize(("settings", "variable", "message"), [
     ({"parameters": {}}, "settings.measurable", "missing or not a text"),
     ({"measurable": ["x"], "parameters": {}}, "settings.measurable", "missing or not a text"),
-    ({"measurable": "x", "parameters": {"OVR": {}}}, "settings.parameters", "has no PD"),
+    ({"measurable": "x", "parameters": {"OVR": {}}}, "settings.parameters", "has no mapping for PD"),
+    ({"measurable": "x", "parameters": {"OVR": {}, "PD": "Progression"}}, "settings.parameters", "for PD"),
 ])
 def test_bad_settings_name_the_setting(settings: dict, variable: str, message: str) -> None:
     with pytest.raises(SpecError, match=message) as err:
