@@ -5,9 +5,11 @@ last date known alive over several sources (ADSL.LSTALVDT).
 Each :func:`event` names its source (the input dataset when ``dataset_name`` is None), the records that
 count (``condition``, a safe expression), optionally one record per group from them (``mode`` with the
 event's ``order`` or the overall one) and the values it sets (``set_values_to``; :class:`~cdiscflow.adam.tte.Var`
-copies a source column). The selected records of all events are stacked (``tmp_event_nr_var`` numbers them
-1, 2, … in event order, for use in ``order``), and per ``by`` group the ``mode`` (first|last) record in
-``order`` is the result. Events joined over several records (admiral's ``event_joined``) are not yet here.
+copies a source column, a function of the selected records computes one). The selected records of all events
+are stacked (``tmp_event_nr_var`` numbers them 1, 2, … in event order, for use in ``order``), and per ``by``
+group the ``mode`` (first|last) record in ``order`` is the result. An :func:`event_joined` (admiral ``event_joined``) selects its records with
+:func:`~cdiscflow.adam.joined.filter_joined` over the source joined with itself, positioned by the event's
+``order`` or else the overall one: e.g. a response confirmed by a later assessment.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdiscflow.adam._util import as_list, condition, ordered, require
+from cdiscflow.adam.joined import JoinCondition, filter_joined
 from cdiscflow.adam.merge import derive_vars_merged
 from cdiscflow.adam.records import _concat
 from cdiscflow.adam.tte import Var
@@ -37,6 +41,52 @@ class Event:
     keep_source_vars: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class EventJoined:
+    """An event whose records are chosen by a condition over joined records (:func:`event_joined`)."""
+
+    dataset_name: str | None
+    condition: JoinCondition
+    join_vars: tuple[str, ...]
+    join_type: str
+    order: tuple[str, ...] | None = None
+    first_cond_lower: JoinCondition | None = None
+    first_cond_upper: JoinCondition | None = None
+    set_values_to: Mapping[str, Any] = field(default_factory=dict)
+    keep_source_vars: tuple[str, ...] | None = None
+    by_vars: tuple[str, ...] | None = None
+    filter_source: str | None = None
+    tmp_obs_nr_var: str | None = None
+
+
+def event_joined(dataset_name: str | None = None, *, condition: JoinCondition, join_vars: Sequence[str],
+                 join_type: str, order: Sequence[str] | None = None,
+                 first_cond_lower: JoinCondition | None = None, first_cond_upper: JoinCondition | None = None,
+                 set_values_to: Mapping[str, Any] | None = None, keep_source_vars: Sequence[str] | None = None,
+                 by_vars: Sequence[str] | None = None, filter_source: str | None = None,
+                 tmp_obs_nr_var: str | None = None) -> EventJoined:
+    """An event over joined records (admiral ``event_joined()``); ``condition``, the ``first_cond_*`` and
+    ``tmp_obs_nr_var`` are those of :func:`~cdiscflow.adam.joined.filter_joined` (joined columns end in
+    ``_join``). The source's records meeting ``filter_source`` are joined within ``by_vars`` (default: the
+    groups of :func:`derive_extreme_event`).
+
+    >>> ovr = pd.DataFrame({"USUBJID": ["1", "1", "2"], "ADT": [0.0, 30.0, 0.0], "AVALC": ["CR", "CR", "CR"]})
+    >>> confirmed_cr = event_joined("ovr", join_vars=["AVALC", "ADT"], join_type="after", order=["ADT"],
+    ...     first_cond_upper="AVALC_join == 'CR' and ADT_join >= ADT + 28", condition="AVALC == 'CR'",
+    ...     set_values_to={"AVALC": "Y"})
+    >>> derive_extreme_event(None, "USUBJID", [confirmed_cr], order=["ADT"], mode="first",
+    ...                      source_datasets={"ovr": ovr})[["USUBJID", "ADT", "AVALC"]].values.tolist()
+    [['1', 0.0, 'Y']]
+    """
+    if join_type not in ("before", "after", "all"):
+        raise DerivationError(f"event_joined join_type {join_type!r}", variable="join_type",
+                              expected="before, after or all")
+    return EventJoined(dataset_name, condition, tuple(join_vars), join_type, None if order is None else tuple(order),
+                       first_cond_lower, first_cond_upper, dict(set_values_to or {}),
+                       None if keep_source_vars is None else tuple(keep_source_vars),
+                       None if by_vars is None else tuple(by_vars), filter_source, tmp_obs_nr_var)
+
+
 def event(dataset_name: str | None = None, *, condition: str | None = None, mode: str | None = None,
           order: Sequence[str] | None = None, set_values_to: Mapping[str, Any] | None = None,
           keep_source_vars: Sequence[str] | None = None) -> Event:
@@ -47,26 +97,38 @@ def event(dataset_name: str | None = None, *, condition: str | None = None, mode
                  None if keep_source_vars is None else tuple(keep_source_vars))
 
 
-def _event_records(ev: Event, number: int, data: pd.DataFrame, by: list[str], order: Sequence[str],
+def _event_records(ev: Event | EventJoined, number: int, data: pd.DataFrame, by: list[str], order: Sequence[str],
                    tmp_event_nr_var: str | None, keep_source_vars: Sequence[str] | None) -> pd.DataFrame:
     event_order = list(ev.order if ev.order is not None else order)
-    chosen = data[condition(data, ev.condition)]
-    if ev.mode is not None:
+    if tmp_event_nr_var:
+        data = data.assign(**{tmp_event_nr_var: number})
+    if isinstance(ev, EventJoined):
+        data = data[condition(data, ev.filter_source)]
+        chosen = filter_joined(data, data, by=list(ev.by_vars) if ev.by_vars is not None else by,
+                               join_vars=ev.join_vars, join_type=ev.join_type, filter_join=ev.condition,
+                               order=event_order, first_cond_lower=ev.first_cond_lower,
+                               first_cond_upper=ev.first_cond_upper, tmp_obs_nr_var=ev.tmp_obs_nr_var)
+    else:
+        chosen = data[condition(data, ev.condition)]
+    if isinstance(ev, Event) and ev.mode is not None:
         require(chosen, [*by, *[o.lstrip("-") for o in event_order]], f"event {number} ({ev.dataset_name})")
         chosen = ordered(chosen, by, event_order).drop_duplicates(by, keep=ev.mode)
     refs = [v.name for v in ev.set_values_to.values() if isinstance(v, Var)]
     require(chosen, [*by, *refs], f"event {number} ({ev.dataset_name})")
     keep = ev.keep_source_vars if ev.keep_source_vars is not None else keep_source_vars
-    columns = list(chosen.columns) if keep is None else list(dict.fromkeys([*by, *keep]))
+    number_var = [tmp_event_nr_var] if tmp_event_nr_var else []
+    columns = list(chosen.columns) if keep is None else list(dict.fromkeys([*by, *keep, *number_var]))
     out = chosen[columns].copy()
     for name, value in ev.set_values_to.items():
-        out[name] = chosen[value.name].to_numpy() if isinstance(value, Var) else value
-    if tmp_event_nr_var:
-        out[tmp_event_nr_var] = number
+        if isinstance(value, Var):
+            value = chosen[value.name].to_numpy()
+        elif callable(value):
+            value = np.asarray(value(chosen))
+        out[name] = value
     return out
 
 
-def derive_extreme_event(df: pd.DataFrame | None, by: str | Sequence[str], events: Sequence[Event], *,
+def derive_extreme_event(df: pd.DataFrame | None, by: str | Sequence[str], events: Sequence[Event | EventJoined], *,
                          order: Sequence[str], mode: str, source_datasets: Mapping[str, pd.DataFrame] | None = None,
                          tmp_event_nr_var: str | None = None, set_values: Mapping[str, Any] | None = None,
                          keep_source_vars: Sequence[str] | None = None) -> pd.DataFrame:
@@ -108,7 +170,7 @@ def derive_extreme_event(df: pd.DataFrame | None, by: str | Sequence[str], event
     return new if df is None else _concat(df, new)
 
 
-def derive_vars_extreme_event(df: pd.DataFrame, by: str | Sequence[str], events: Sequence[Event], *,
+def derive_vars_extreme_event(df: pd.DataFrame, by: str | Sequence[str], events: Sequence[Event | EventJoined], *,
                               order: Sequence[str], mode: str, new_vars: Mapping[str, str] | Sequence[str],
                               source_datasets: Mapping[str, pd.DataFrame] | None = None,
                               tmp_event_nr_var: str | None = None) -> pd.DataFrame:

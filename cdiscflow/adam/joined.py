@@ -11,6 +11,12 @@ are named with the suffix ``_join`` (admiral's ``.join``; ``AVAL_join < AVAL``).
 ``new_vars`` are added; records without a pair get ``missing_values`` (else missing) and ``exist_flag``
 tells which had one.
 
+:func:`filter_joined` (admiral ``filter_joined``) keeps the records of ``df`` for which the joined records
+meet a condition taken over all of them: e.g. a response confirmed by a later assessment. Its pairs can be
+cut at the first joined record meeting ``first_cond_upper`` (or from the last meeting ``first_cond_lower``),
+and ``filter_join`` may be a function of a :class:`Joined` view whose summaries (``all``, ``count_vals``,
+``min_cond``, ``max_cond``) are taken per record over its joined records, as admiral's are on grouped data.
+
 Memory stays linear: the pairs are built for batches of by groups holding at most ``max_pairs`` pairs at a
 time, so a long group costs time (its pairs) but not memory beyond one batch.
 """
@@ -18,24 +24,26 @@ time, so a long group costs time (its pairs) but not memory beyond one batch.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cdiscflow.adam._util import as_list, char, condition, ordered, require
+from cdiscflow.adam._util import as_list, char, condition, ordered, require, sort_keys
 from cdiscflow.errors import DerivationError
 
 SUFFIX = "_join"
 
 
 def _positions(left: pd.DataFrame, right: pd.DataFrame, by: list[str], order_left: list[str],
-               order_right: list[str]) -> tuple[pd.Series, pd.Series]:
-    """Dense ranks of the ``order`` values within ``by`` over both datasets together."""
+               order_right: list[str], ascending: Sequence[bool] | None = None) -> tuple[pd.Series, pd.Series]:
+    """Dense ranks of the ``order`` values (``ascending`` per column, default all) within ``by`` over both
+    datasets together; missing values rank last."""
     both = pd.concat([left[by + order_left].set_axis(by + order_left, axis=1),
                       right[by + order_right].set_axis(by + order_left, axis=1)], ignore_index=True)
-    keys = both.drop_duplicates().sort_values(by + order_left, kind="mergesort", na_position="last")
+    asc = [True] * len(by) + list(ascending if ascending is not None else [True] * len(order_left))
+    keys = both.drop_duplicates().sort_values(by + order_left, ascending=asc, kind="mergesort", na_position="last")
     keys = keys.assign(__pos__=keys.groupby(by, sort=False, dropna=False).cumcount() if by else np.arange(len(keys)))
     lookup = keys.set_index(by + order_left)["__pos__"]
     index_left = pd.MultiIndex.from_frame(left[by + order_left]) if len(by + order_left) > 1 else left[order_left[0]]
@@ -71,6 +79,16 @@ def _batches(left: pd.DataFrame, right: pd.DataFrame, by: list[str], max_pairs: 
         if last > first:
             batches.append(order[first:last])
     return batches
+
+
+def _pairs(part: pd.DataFrame, right: pd.DataFrame, by: list[str], join_type: str, how: str) -> pd.DataFrame:
+    """Each record of ``part`` with the ``right`` records of its by group, restricted by ``join_type``."""
+    pairs = part.merge(right, on=by, how=how) if by else part.merge(right, how="cross")
+    if join_type == "before":
+        return pairs[pairs["__pos_join__"] < pairs["__pos__"]]
+    if join_type == "after":
+        return pairs[pairs["__pos_join__"] > pairs["__pos__"]]
+    return pairs
 
 
 def derive_vars_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequence[str] | None,
@@ -113,17 +131,13 @@ def derive_vars_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequenc
     left = df[left_cols].reset_index(drop=True).assign(__obs__=np.arange(len(df)))
     if join_type != "all":
         left["__pos__"], right["__pos_join__"] = _positions(left, right, by, order_cols,
-                                                            [renamed.get(c, c) for c in order_cols])
+                                                            [renamed.get(c, c) for c in order_cols],
+                                                            sort_keys(order)[1])
     sort_order = [("-" if o.startswith("-") else "") + renamed.get(o.lstrip("-"), o.lstrip("-")) for o in order]
 
     chosen = []
     for rows in _batches(left, right, by, max_pairs):
-        part = left.iloc[rows]
-        pairs = part.merge(right, on=by, how="inner") if by else part.merge(right, how="cross")
-        if join_type == "before":
-            pairs = pairs[pairs["__pos_join__"] < pairs["__pos__"]]
-        elif join_type == "after":
-            pairs = pairs[pairs["__pos_join__"] > pairs["__pos__"]]
+        pairs = _pairs(left.iloc[rows], right, by, join_type, "inner")
         pairs = pairs[condition(pairs, filter_join)]
         if order:
             pairs = ordered(pairs, ["__obs__"], sort_order).drop_duplicates("__obs__", keep=mode)
@@ -149,3 +163,111 @@ def derive_vars_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequenc
     if exist_flag:
         out[exist_flag] = char(np.where(has, true_value, false_value), df.index)
     return out
+
+
+class Joined:
+    """The pairs of :func:`filter_joined` (one row per record and joined record; joined columns that the record
+    also has end in ``_join``), with admiral's summary functions taken per record over its joined records."""
+
+    def __init__(self, pairs: pd.DataFrame) -> None:
+        self.pairs = pairs
+        self._record = pairs["__obs__"]
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.pairs[name]
+
+    def _per_record(self, values: pd.Series, how: str) -> pd.Series:
+        return values.groupby(self._record, sort=False).transform(how)
+
+    def all(self, cond: pd.Series) -> pd.Series:
+        """True on every pair of a record whose joined records all meet ``cond`` (R ``all()``)."""
+        return self._per_record(cond.fillna(False).astype(bool), "all").astype(bool)
+
+    def any(self, cond: pd.Series) -> pd.Series:
+        """True on every pair of a record of which some joined record meets ``cond`` (R ``any()``)."""
+        return self._per_record(cond.fillna(False).astype(bool), "any").astype(bool)
+
+    def count_vals(self, var: str, val: Any) -> pd.Series:
+        """Number of the record's joined records whose ``var`` equals ``val`` (admiral ``count_vals``)."""
+        return self._per_record(self.pairs[var].eq(val).fillna(False).astype("int64"), "sum")
+
+    def min_cond(self, var: str, cond: pd.Series) -> pd.Series:
+        """Smallest ``var`` over the record's joined records meeting ``cond``, missing if none (``min_cond``)."""
+        return self._per_record(self.pairs[var].where(cond.fillna(False).astype(bool)), "min")
+
+    def max_cond(self, var: str, cond: pd.Series) -> pd.Series:
+        """Largest ``var`` over the record's joined records meeting ``cond``, missing if none (``max_cond``)."""
+        return self._per_record(self.pairs[var].where(cond.fillna(False).astype(bool)), "max")
+
+
+JoinCondition = str | Callable[[Joined], pd.Series]
+
+
+def _join_condition(pairs: pd.DataFrame, cond: JoinCondition) -> pd.Series:
+    if callable(cond):
+        return pd.Series(np.asarray(cond(Joined(pairs)), dtype=bool), index=pairs.index)
+    return condition(pairs, cond)
+
+
+def _cut(pairs: pd.DataFrame, cond: JoinCondition, upper: bool) -> pd.DataFrame:
+    """Per record, the joined records up to the first (``upper``) or from the last meeting ``cond``, inclusive;
+    records with none are dropped (admiral's ``first_cond_upper`` / ``first_cond_lower``)."""
+    hit = pairs["__pos_join__"].where(_join_condition(pairs, cond))
+    bound = hit.groupby(pairs["__obs__"], sort=False).transform("min" if upper else "max")
+    keep = pairs["__pos_join__"] <= bound if upper else pairs["__pos_join__"] >= bound
+    return pairs[keep.fillna(False).astype(bool)]
+
+
+def filter_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequence[str] | None,
+                  join_vars: Sequence[str], join_type: str, filter_join: JoinCondition,
+                  order: Sequence[str] = (), first_cond_lower: JoinCondition | None = None,
+                  first_cond_upper: JoinCondition | None = None, filter_add: str | None = None,
+                  tmp_obs_nr_var: str | None = None, max_pairs: int = 2_000_000) -> pd.DataFrame:
+    """The records of ``df`` whose joined records of ``add`` meet ``filter_join`` (see module docstring).
+
+    ``join_vars`` are the ``add`` columns the conditions use; ``order`` positions the records for
+    ``join_type`` before/after and the ``first_cond_*`` cuts; ``tmp_obs_nr_var`` names the position (1, 2, …
+    within the by group) for the conditions, ``<name>_join`` that of the joined record. A text ``filter_join``
+    keeps a record when one of its pairs meets it; a function gets a :class:`Joined` view for conditions over
+    all of them.
+
+    >>> ovr = pd.DataFrame({"USUBJID": "1", "ADT": [0.0, 21.0, 42.0, 63.0], "AVALC": ["PR", "NE", "PR", "PD"]})
+    >>> confirmed = filter_joined(ovr, ovr, by="USUBJID", join_vars=["AVALC", "ADT"], join_type="after",
+    ...     order=["ADT"], first_cond_upper="AVALC_join in ['CR', 'PR'] and ADT_join >= ADT + 28",
+    ...     filter_join=lambda j: (j["AVALC"] == "PR") & j.all(j["AVALC_join"].isin(["CR", "PR", "NE"]))
+    ...                           & (j.count_vals("AVALC_join", "NE") <= 1))
+    >>> confirmed[["ADT", "AVALC"]].values.tolist()
+    [[0.0, 'PR']]
+    """
+    by = as_list(by)
+    if join_type not in ("before", "after", "all"):
+        raise DerivationError(f"join_type {join_type!r}", variable="join_type", expected="before, after or all")
+    positioned = (join_type != "all" or first_cond_lower is not None or first_cond_upper is not None
+                  or tmp_obs_nr_var is not None)
+    if positioned and not order:
+        raise DerivationError(f"join_type {join_type!r} / first_cond_* / tmp_obs_nr_var need order", variable="order",
+                              expected="order columns")
+    order_cols, ascending = sort_keys(order)
+    require(df, by + (order_cols if positioned else []), "filter_joined")
+    right_cols = list(dict.fromkeys([*order_cols, *join_vars]))
+    require(add, [*by, *right_cols], "filter_joined (additional dataset)")
+    right = add[condition(add, filter_add)][by + [c for c in right_cols if c not in by]].reset_index(drop=True)
+    renamed = {c: f"{c}{SUFFIX}" for c in right.columns if c not in by and c in df.columns}
+    right = right.rename(columns=renamed)
+    left = df.reset_index(drop=True).assign(__obs__=np.arange(len(df)))
+    if positioned:
+        left["__pos__"], right["__pos_join__"] = _positions(left, right, by, order_cols,
+                                                            [renamed.get(c, c) for c in order_cols], ascending)
+        if tmp_obs_nr_var:
+            left[tmp_obs_nr_var], right[f"{tmp_obs_nr_var}{SUFFIX}"] = left["__pos__"] + 1, right["__pos_join__"] + 1
+    kept = []
+    for rows in _batches(left, right, by, max_pairs):
+        pairs = _pairs(left.iloc[rows], right, by, join_type, "left")
+        if first_cond_upper is not None:
+            pairs = _cut(pairs, first_cond_upper, upper=True)
+        if first_cond_lower is not None:
+            pairs = _cut(pairs, first_cond_lower, upper=False)
+        pairs = pairs.reset_index(drop=True)
+        kept.append(pairs.loc[_join_condition(pairs, filter_join), "__obs__"].to_numpy())
+    keep = np.isin(np.arange(len(df)), np.concatenate(kept) if kept else np.array([], dtype="int64"))
+    return df[keep]

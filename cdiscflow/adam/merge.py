@@ -18,7 +18,7 @@ from cdiscflow.adam._util import as_list, condition, duplicated_keys, flag, orde
 from cdiscflow.adam.dates import derive_vars_dtm, derive_vars_dtm_to_dt
 from cdiscflow.errors import DerivationError
 
-_SUMMARY = ("sum", "mean", "min", "max", "count", "first", "last", "median", "nunique")
+_SUMMARY = ("sum", "mean", "min", "max", "count", "first", "last", "median", "nunique", "sorted_text")
 
 
 def select_records(add: pd.DataFrame, by: Sequence[str], *, filter: str | None = None,
@@ -162,12 +162,18 @@ def derive_vars_transposed(df: pd.DataFrame, merge: pd.DataFrame, by: str | Sequ
 
 def derive_var_merged_summary(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[str], new_var: str,
                               source: str, fun: str, *, filter: str | None = None,
-                              order: Sequence[str] | None = None) -> pd.DataFrame:
+                              order: Sequence[str] | None = None, sep: str = ", ") -> pd.DataFrame:
     """Add a per-``by`` summary (``fun`` of ``source`` over ``add`` records meeting ``filter``).
 
-    ``fun``: sum, mean, min, max, median, count, nunique, first, last (first/last in ``order``). Groups
-    without records get NaN (``count``/``nunique``: 0). Text sources are converted to numbers for numeric
-    summaries (non-numeric text is a :class:`DerivationError`).
+    ``fun``: sum, mean, min, max, median, count, nunique, first, last (first/last in ``order``), sorted_text
+    (the values as text, sorted and joined by ``sep``: R's ``paste(sort(x), collapse = sep)``). Groups
+    without records get NaN ("" for sorted_text; ``count``/``nunique``: 0). Text sources are converted to
+    numbers for numeric summaries (non-numeric text is a :class:`DerivationError`).
+
+    >>> tr = pd.DataFrame({"USUBJID": ["1", "1", "2"], "TRLNKID": ["T02", "T01", "T01"]})
+    >>> derive_var_merged_summary(pd.DataFrame({"USUBJID": ["1", "2", "3"]}), tr, "USUBJID", "LSEXP", "TRLNKID",
+    ...                           "sorted_text")["LSEXP"].tolist()
+    ['T01, T02', 'T01', '']
     """
     by = as_list(by)
     if fun not in _SUMMARY:
@@ -177,6 +183,14 @@ def derive_var_merged_summary(df: pd.DataFrame, add: pd.DataFrame, by: str | Seq
     if order:
         sel = ordered(sel, by, order)
     values = sel[source]
+    if fun == "sorted_text":
+        text = values.astype("str").where(values.notna(), "NA")  # R's paste() writes a missing value as NA
+        summary = text.groupby([sel[b] for b in by], sort=False).agg(lambda v: sep.join(sorted(v)))
+        out = df.drop(columns=[new_var], errors="ignore").merge(summary.rename(new_var).reset_index(), on=by,
+                                                                 how="left")
+        out.index = df.index
+        out[new_var] = out[new_var].fillna("")
+        return out
     if fun not in ("first", "last", "count", "nunique") and not pd.api.types.is_numeric_dtype(values):
         num = pd.to_numeric(values.where(values.astype("str").str.strip() != ""), errors="coerce")
         bad = num.isna() & values.notna() & (values.astype("str").str.strip() != "")

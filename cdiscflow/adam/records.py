@@ -103,50 +103,90 @@ def derive_var_locf(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[s
     return out
 
 
-def derive_summary_records(df: pd.DataFrame, by: str | Sequence[str], *, analysis_var: str = "AVAL",
+def derive_summary_records(df: pd.DataFrame | None, by: str | Sequence[str], *, analysis_var: str = "AVAL",
                            fun: str = "mean", filter: str | None = None,
-                           set_values: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Append one record per ``by`` group summarising ``analysis_var`` (``fun``: mean, sum, min, max, median).
+                           set_values: dict[str, Any] | None = None, add: pd.DataFrame | None = None,
+                           summaries: dict[str, str] | None = None) -> pd.DataFrame:
+    """Append one record per ``by`` group summarising ``analysis_var`` (``fun``: mean, sum, min, max, median)
+    over the records of ``add`` (default ``df``) meeting ``filter`` (admiral ``derive_summary_records``).
 
-    The new record has the ``by`` columns, the summary in ``analysis_var`` and ``set_values`` (e.g.
-    ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are missing. Groups with
-    a missing ``by`` value (e.g. an unscheduled visit without AVISITN) are summarised too, as by dplyr's
-    ``group_by``.
+    The new record has the ``by`` columns, the summary in ``analysis_var``, the further ``summaries``
+    (``{column: fun}``, e.g. ``{"ADY": "min"}``; missing values are skipped, as ``na.rm = TRUE``) and
+    ``set_values`` (e.g. ``{"DTYPE": "AVERAGE", "AVISIT": "Weeks 4-24", "AVISITN": 98}``); other columns are
+    missing. With ``df`` None only the new records are returned. Groups with a missing ``by`` value (e.g. an
+    unscheduled visit without AVISITN) are summarised too, as by dplyr's ``group_by``.
 
     >>> vs = pd.DataFrame({"USUBJID": "1", "AVISITN": [0.0, 0.0, np.nan, np.nan], "AVAL": [1.0, 3.0, 5.0, 6.0]})
     >>> derive_summary_records(vs, ["USUBJID", "AVISITN"], set_values={"DTYPE": "AVERAGE"}).iloc[4:].values.tolist()
     [['1', 0.0, 2.0, 'AVERAGE'], ['1', nan, 5.5, 'AVERAGE']]
+
+    >>> tr = pd.DataFrame({"USUBJID": "1", "AVISIT": "W3", "AVAL": [10.0, 5.0], "ADY": [22.0, 21.0]})
+    >>> derive_summary_records(None, ["USUBJID", "AVISIT"], fun="sum", add=tr, summaries={"ADY": "min"},
+    ...                        set_values={"PARAMCD": "SDIAM"}).values.tolist()
+    [['1', 'W3', 15.0, 21.0, 'SDIAM']]
     """
     by = as_list(by)
-    if fun not in ("mean", "sum", "min", "max", "median"):
-        raise DerivationError(f"summary function {fun!r}", variable=analysis_var,
-                              expected="mean, sum, min, max or median")
-    require(df, [*by, analysis_var], "derive_summary_records")
-    sel = df[condition(df, filter)]
-    new = getattr(sel.groupby(by, sort=False, dropna=False)[analysis_var], fun)().reset_index()
-    return _concat(df, _set(new, set_values))
+    wanted = {analysis_var: fun, **(summaries or {})}
+    bad = {c: f for c, f in wanted.items() if f not in ("mean", "sum", "min", "max", "median")}
+    if bad:
+        column, name = next(iter(bad.items()))
+        raise DerivationError(f"summary function {name!r}", variable=column, expected="mean, sum, min, max or median")
+    source = df if add is None else add
+    if source is None:
+        raise DerivationError("derive_summary_records: no records to summarise", variable="add",
+                              expected="an input dataset or add")
+    require(source, [*by, *wanted], "derive_summary_records")
+    sel = source[condition(source, filter)]
+    new = sel.groupby(by, sort=False, dropna=False)[list(wanted)].agg(wanted).reset_index()
+    new = _set(new, set_values)
+    return new if df is None else _concat(df, new)
 
 
-def derive_extreme_records(df: pd.DataFrame, by: str | Sequence[str], order: Sequence[str], *, mode: str = "last",
-                           filter: str | None = None, set_values: dict[str, Any] | None = None,
-                           add: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Append a copy of the first/last record per ``by`` (in ``order``, among ``filter``) with ``set_values``.
+def derive_extreme_records(df: pd.DataFrame | None, by: str | Sequence[str], order: Sequence[str] = (), *,
+                           mode: str = "last", filter: str | None = None, set_values: dict[str, Any] | None = None,
+                           add: pd.DataFrame | None = None, ref: pd.DataFrame | None = None,
+                           exist_flag: str | None = None, true_value: Any = "Y", false_value: Any = "",
+                           missing_values: dict[str, Any] | None = None,
+                           keep_source_vars: Sequence[str] | None = None) -> pd.DataFrame:
+    """Append new records made from ``add`` (default ``df``) to ``df`` (admiral ``derive_extreme_records``).
 
-    The records are chosen from ``add`` (admiral's ``dataset_add``; default ``df`` itself), e.g. the records
-    before other extreme records were appended.
+    The records of ``add`` meeting ``filter`` — with ``order``, only the first/last (``mode``) per ``by`` group —
+    and, given ``ref``, one record per ``by`` group of ``ref`` that has none of them, carrying the columns
+    ``ref`` shares with ``add`` and ``missing_values``; ``exist_flag`` is ``true_value`` on the first kind and
+    ``false_value`` on the second. ``set_values`` (a value, or a function of the new records as in
+    ``DataFrame.assign``) is applied to all new records; ``keep_source_vars`` limits the columns kept.
 
-    >>> lb = pd.DataFrame({"USUBJID": "1", "AVAL": [3.0, 1.0, 2.0], "AVISIT": ["W1", "W2", "W3"]})
-    >>> low = derive_extreme_records(lb, "USUBJID", ["AVAL"], mode="first", set_values={"AVISIT": "MIN"})
-    >>> both = derive_extreme_records(low, "USUBJID", ["AVAL"], set_values={"AVISIT": "MAX"}, add=lb)
-    >>> both["AVISIT"].tolist(), both["AVAL"].tolist()
-    (['W1', 'W2', 'W3', 'MIN', 'MAX'], [3.0, 1.0, 2.0, 1.0, 3.0])
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "RANDDT": [10.0, 20.0]})
+    >>> ovr = pd.DataFrame({"USUBJID": ["1", "1"], "RANDDT": [10.0, 10.0], "ADT": [30.0, 50.0],
+    ...                     "AVALC": ["PD", "PD"]})
+    >>> pd_ = derive_extreme_records(None, "USUBJID", ["ADT"], mode="first", add=ovr, ref=adsl,
+    ...     filter="AVALC == 'PD'", exist_flag="AVALC", false_value="N", set_values={"PARAMCD": "PD"})
+    >>> pd_[["USUBJID", "ADT", "AVALC", "PARAMCD"]].values.tolist()
+    [['1', 30.0, 'Y', 'PD'], ['2', nan, 'N', 'PD']]
     """
     by = as_list(by)
     if mode not in ("first", "last"):
         raise DerivationError(f"mode {mode!r}", expected="first or last")
     source = df if add is None else add
-    sel = ordered(source[condition(source, filter)], by, order).drop_duplicates(by, keep=mode)
-    return _concat(df, _set(sel, set_values))
+    if source is None:
+        raise DerivationError("derive_extreme_records: no records to take", variable="add",
+                              expected="an input dataset or add")
+    require(source, [*by, *[o.lstrip("-") for o in order]], "derive_extreme_records")
+    sel = source[condition(source, filter)]
+    if order:
+        sel = ordered(sel, by, order).drop_duplicates(by, keep=mode)
+    if ref is not None:
+        require(ref, by, "derive_extreme_records (reference dataset)")
+        shared = [c for c in ref.columns if c in source.columns]
+        absent = ~pd.MultiIndex.from_frame(ref[by]).isin(pd.MultiIndex.from_frame(sel[by]))
+        extra = ref.loc[absent, list(dict.fromkeys([*by, *shared]))].assign(**dict(missing_values or {}))
+        if exist_flag:
+            sel, extra = sel.assign(**{exist_flag: true_value}), extra.assign(**{exist_flag: false_value})
+        sel = pd.concat([sel, extra], ignore_index=True)
+    new = _set(sel.reset_index(drop=True), set_values)
+    if keep_source_vars is not None:
+        new = new[list(dict.fromkeys([*by, *(set_values or {}), *keep_source_vars]))]
+    return new if df is None else _concat(df, new)
 
 
 def derive_var_obs_number(df: pd.DataFrame, by: str | Sequence[str] | None = None, order: Sequence[str] = (),

@@ -108,3 +108,11 @@ def test_transposed_variables() -> None:
     assert got[["CMATC1CD", "CMATC2CD"]].values.tolist() == [["A", "A01"], ["B", ""], ["C", ""]]
     with pytest.raises(DerivationError, match="several records"):
         derive_vars_transposed(adcm, pd.concat([facm, facm]), "USUBJID", "FATESTCD", "FASTRESC", id_vars=["FASPID"])
+
+
+def test_merged_summary_sorted_text() -> None:
+    tr = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S2"], "TRLNKID": ["T03", "T01", "T02", "T01"],
+                       "VISIT": ["B", "B", "W3", "B"]})
+    got = derive_var_merged_summary(ADSL, tr, "USUBJID", "LSEXP", "TRLNKID", "sorted_text", filter="VISIT == 'B'",
+                                    sep="|")
+    assert got["LSEXP"].tolist() == ["T01|T03", "T01", ""]

@@ -134,3 +134,64 @@ def test_obs_number_with_and_without_groups() -> None:
     assert derive_var_obs_number(df, None, ["ADT"], "N")["N"].tolist() == [1, 2, 3]
     with pytest.raises(DerivationError):
         derive_var_obs_number(df.assign(ADT=1.0), "USUBJID", ["ADT"], check_unique=True)
+
+
+def test_extreme_records_from_another_dataset_with_reference_and_exist_flag() -> None:
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "RANDDT": [1.0, 2.0, 3.0], "AGE": [50.0, 60.0, 70.0]})
+    ovr = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "RANDDT": [1.0, 1.0, 2.0], "ADT": [9.0, 5.0, 7.0],
+                        "AVALC": ["PD", "PD", "SD"], "RSSEQ": [2.0, 1.0, 1.0]})
+    got = derive_extreme_records(bds(), "USUBJID", ["ADT"], mode="first", add=ovr, ref=adsl,
+                                 filter="AVALC == 'PD'", exist_flag="AVALC", false_value="N",
+                                 missing_values={"RSSEQ": -1.0},
+                                 set_values={"PARAMCD": "PD", "AVAL": lambda d: (d["AVALC"] == "Y") * 1.0})
+    new = got.iloc[len(bds()):].reset_index(drop=True)
+    assert_frame_equal(new[["USUBJID", "ADT", "AVALC", "AVAL", "RSSEQ", "RANDDT"]], pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3"], "ADT": [5.0, NAN, NAN], "AVALC": ["Y", "N", "N"], "AVAL": [1.0, 0.0, 0.0],
+        "RSSEQ": [1.0, -1.0, -1.0], "RANDDT": [1.0, 2.0, 3.0]}), check_dtype=False)
+    assert "AGE" not in new.columns  # only the columns ref shares with add
+    only = derive_extreme_records(None, "USUBJID", add=ovr, filter="AVALC == 'PD'", keep_source_vars=["ADT"],
+                                  set_values={"PARAMCD": "X"})
+    assert_frame_equal(only, pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": "X", "ADT": [9.0, 5.0]}))
+
+
+def test_summary_records_from_another_dataset_with_several_summaries_and_missing_keys() -> None:
+    tr = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S2"], "AVISITN": [0.0, 0.0, NAN, 0.0],
+                       "AVAL": [10.0, NAN, 4.0, 7.0], "ADY": [-3.0, -5.0, 30.0, NAN]})
+    got = derive_summary_records(None, ["USUBJID", "AVISITN"], fun="sum", add=tr, summaries={"ADY": "min"},
+                                 set_values={"PARAMCD": "SDIAM"})
+    assert_frame_equal(got, pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "AVISITN": [0.0, NAN, 0.0],
+                                          "AVAL": [10.0, 4.0, 7.0], "ADY": [-5.0, 30.0, NAN], "PARAMCD": "SDIAM"}))
+    with pytest.raises(DerivationError, match="summary function"):
+        derive_summary_records(None, "USUBJID", add=tr, summaries={"ADY": "first"})
+
+
+def _days(dates: list) -> list[float]:
+    return [float((pd.Timestamp(d) - pd.Timestamp("1960-01-01")).days) if d else NAN for d in dates]
+
+
+def test_admiral_derive_extreme_records_2_first_pd_date() -> None:
+    """admiral tests/testthat/test-derive_extreme_records.R Test 2."""
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "STUDYID": "XX1234"})
+    rows = [("1", "2020-01-02", "PR"), ("1", "2020-02-01", "CR"), ("1", "2020-03-01", "CR"), ("1", "2020-04-01", "SD"),
+            ("2", "2021-06-15", "SD"), ("2", "2021-07-16", "PD"), ("2", "2021-09-14", "PD")]
+    ovr = pd.DataFrame({"USUBJID": [r[0] for r in rows], "ADT": _days([r[1] for r in rows]),
+                        "AVALC": [r[2] for r in rows], "PARAMCD": "OVR"})
+    ovrf = ovr.assign(PARAMCD="OVRF", AVALC=["PR", "CR", "CR", "PD", "SD", "PD", "PD"])
+    adrs = pd.concat([ovr, ovrf], ignore_index=True).assign(STUDYID="XX1234")
+    got = derive_extreme_records(adrs, ["STUDYID", "USUBJID"], ["ADT"], mode="first", add=adrs, ref=adsl,
+                                 filter="PARAMCD == 'OVR' and AVALC == 'PD'", exist_flag="AVALC",
+                                 set_values={"PARAMCD": "PD", "ANL01FL": "Y"})
+    new = got.iloc[len(adrs):].sort_values("USUBJID")
+    assert new["AVALC"].tolist() == ["", "Y", ""] and new["ANL01FL"].tolist() == ["Y"] * 3
+    np.testing.assert_array_equal(new["ADT"].to_numpy(), _days([None, "2021-07-16", None]))
+
+
+def test_admiral_derive_extreme_records_3_death_date_parameter() -> None:
+    """admiral tests/testthat/test-derive_extreme_records.R Test 3 (numeric exist flag)."""
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "DTHDT": _days(["2022-05-13", None, None]), "STUDYID": "XX1234"})
+    got = derive_extreme_records(None, ["STUDYID", "USUBJID"], add=adsl, ref=adsl, filter="present(DTHDT)",
+                                 exist_flag="AVAL", true_value=1.0, false_value=0.0,
+                                 set_values={"PARAMCD": "DEATH", "ANL01FL": "Y", "ADT": lambda d: d["DTHDT"]})
+    got = got.sort_values("USUBJID")
+    assert got["AVAL"].tolist() == [1.0, 0.0, 0.0] and got["PARAMCD"].tolist() == ["DEATH"] * 3
+    np.testing.assert_array_equal(got["ADT"].to_numpy(), got["DTHDT"].to_numpy())
