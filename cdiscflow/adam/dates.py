@@ -159,6 +159,17 @@ def impute_dates(dtc: pd.Series, *, highest_imputation: str = "n", date_imputati
     return pd.Series(out, index=dtc.index, dtype="float64"), char(dtf, dtc.index)
 
 
+def convert_dtc_to_dt(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
+                      min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = ()) -> pd.Series:
+    """ISO 8601 text → SAS dates with the imputation rules above, no flag (admiral ``convert_dtc_to_dt``).
+
+    >>> convert_dtc_to_dt(pd.Series(["2019-07-18T10:00", "2019-07", "2019", ""]), highest_imputation="M").tolist()
+    [21748.0, 21731.0, 21550.0, nan]
+    """
+    return impute_dates(dtc, highest_imputation=highest_imputation, date_imputation=date_imputation,
+                        min_dates=min_dates, max_dates=max_dates, variable=str(dtc.name or "--DTC"))[0]
+
+
 def derive_vars_dt(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "n",
                    date_imputation: str = "first", flag_imputation: str = "auto",
                    min_dates: Sequence[str] = (), max_dates: Sequence[str] = ()) -> pd.DataFrame:

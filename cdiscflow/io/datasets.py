@@ -71,7 +71,7 @@ def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> tuple[pd.
         table = pq.read_table(path, columns=list(dict.fromkeys(columns)) if columns else None)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"cannot read as Parquet: {exc}", file=str(path), expected="a .parquet file") from None
-    df = table.to_pandas()
+    df = table.to_pandas(date_as_object=False)  # R Dates (date32) as datetime64, like timestamps
     labels = {f.name: f.metadata[b"label"].decode() for f in table.schema if f.metadata and b"label" in f.metadata}
     types = {c: "Num" if (pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
              or pd.api.types.is_datetime64_any_dtype(df[c]) else "Char" for c in df.columns}

@@ -8,6 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from cdiscflow.adam.dates import (
+    convert_dtc_to_dt,
     derive_vars_dt,
     derive_vars_dtm,
     derive_vars_dtm_to_dt,
@@ -155,3 +156,12 @@ def test_parse_iso_parses_each_distinct_value_once_and_keeps_the_index() -> None
 def test_parse_iso_names_every_row_of_a_repeated_bad_value() -> None:
     with pytest.raises(DerivationError, match=r"row 3, 5.*'2019-13x'"):
         parse_iso(pd.Series(["2019", "", "2019-13x", "2020", "2019-13x"], index=[1, 2, 3, 4, 5]), "AESTDTC")
+
+
+def test_convert_dtc_to_dt_imputes_like_derive_vars_dt_without_a_flag() -> None:
+    dtc = pd.Series(DTC, name="AESTDTC")
+    got = convert_dtc_to_dt(dtc, highest_imputation="M", date_imputation="last")
+    pd.testing.assert_series_equal(got, derive_vars_dt(frame(X=DTC), "A", "X", highest_imputation="M",
+                                                       date_imputation="last")["ADT"], check_names=False)
+    pd.testing.assert_series_equal(got, pd.Series([21748.0, 21761.0, 21914.0, NAN, 21608.0]))
+    assert convert_dtc_to_dt(dtc).isna().tolist() == [False, True, True, True, True]

@@ -105,6 +105,21 @@ def test_reads_parquet_with_types_labels_and_columns(tmp_path):
     assert list(read_folder(tmp_path)) == ["DM"]
 
 
+def test_parquet_dates_read_as_datetimes(tmp_path):
+    """R Dates (Parquet date32) come back as datetime64 like timestamps, so compare can take them as SAS dates."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"TRTSDT": pa.array([datetime.date(2014, 1, 2), None], pa.date32())}),
+                   tmp_path / "adsl.parquet")
+    got, meta = read_dataset(tmp_path / "adsl.parquet")
+    assert pd.api.types.is_datetime64_any_dtype(got["TRTSDT"])
+    assert got["TRTSDT"].tolist()[0] == pd.Timestamp("2014-01-02") and pd.isna(got["TRTSDT"].iloc[1])
+    assert meta.types == {"TRTSDT": "Num"}
+
+
 def test_bad_parquet_is_a_data_error(tmp_path):
     (tmp_path / "ae.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(DataError, match="cannot read as Parquet"):
