@@ -41,14 +41,20 @@ def _case(default: pd.Series, *cases: tuple[pd.Series, object]) -> pd.Series:
 
 
 def _signif3(values: pd.Series) -> pd.Series:
-    """R's ``prettyNum(signif(x, 3))``: three significant digits, shortest text."""
-    return values.map(lambda v: "" if pd.isna(v) else "%g" % float(f"{v:.3g}"))
+    """R's ``prettyNum(signif(x, 3))``: three significant digits, shortest text ("0.0107", "24.9", "1230")."""
+    v = values.astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        digits = np.where(v != 0, 2 - np.floor(np.log10(np.abs(v))), 0)
+    scale = 10.0 ** np.abs(digits)  # divide by a power of ten, never multiply by 0.1 (exact decimals)
+    rounded = pd.Series(np.where(digits >= 0, np.round(v * scale) / scale, np.round(v / scale) * scale), index=v.index)
+    text = rounded.astype(str).str.replace(r"\.0$", "", regex=True)
+    return text.where(v.notna(), "")
 
 
 def _day_visits(df: pd.DataFrame) -> pd.DataFrame:
     """AVISITN = whole nominal days + 1, AVISIT "Day n"."""
     n = np.floor(df["NFRLT"] / 24) + 1
-    return df.assign(AVISITN=n, AVISIT=n.map(lambda v: "" if pd.isna(v) else f"Day {v:g}"))
+    return df.assign(AVISITN=n, AVISIT="Day " + n.astype("Int64").astype(str).replace("<NA>", "NA"))
 
 
 def _concentrations(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,7 @@ def derive_adpp(pp: pd.DataFrame, adsl: pd.DataFrame, settings: dict) -> pd.Data
     out = derive_vars_merged(out, codes, "PPTESTCD", new_vars=["PARAMCD"])
     out = out.assign(PARCAT1=out["PPCAT"], AVAL=out["PPSTRESN"], AVALU=out["PPSTRESU"], SRCDOM=out["DOMAIN"],
                      SRCVAR="SEQ", SRCSEQ=out["PPSEQ"]).drop(columns=["PPSTRESN", "PPSTRESC", "DOMAIN", "PPSEQ"])
-    day = out["ADY"].map(lambda v: "NA" if pd.isna(v) else f"{v:g}")
+    day = out["ADY"].astype("Int64").astype(str).replace("<NA>", "NA")  # R's paste("Day", NA) is "Day NA"
     out = out.assign(AVISITN=out["ADY"], AVISIT="Day " + day, VISITNUM=out["ADY"], VISIT="Day " + day,
                      TRTP=out["TRT01P"], TRTA=out["TRT01A"])
     out = derive_vars_cat(out, "AVAL", settings["categories"], "AVALCAT1", "AVALCA1N")
