@@ -32,7 +32,7 @@ EX_KEEP = ["STUDYID", "USUBJID", "EVID", "EXDOSFRQ", "EXDOSFRM", "NFRLT", "EXDOS
            "TRTSDT", "TRTSDTM"]
 
 
-def _case(default: pd.Series, *cases: tuple[pd.Series, object]) -> pd.Series:
+def case_when(default: pd.Series, *cases: tuple[pd.Series, object]) -> pd.Series:
     """The first case whose condition holds (dplyr ``case_when``), else ``default``."""
     out = default.copy()
     for cond, value in reversed(cases):
@@ -51,13 +51,13 @@ def _signif3(values: pd.Series) -> pd.Series:
     return text.where(v.notna(), "")
 
 
-def _day_visits(df: pd.DataFrame) -> pd.DataFrame:
+def day_visits(df: pd.DataFrame) -> pd.DataFrame:
     """AVISITN = whole nominal days + 1, AVISIT "Day n"."""
     n = np.floor(df["NFRLT"] / 24) + 1
     return df.assign(AVISITN=n, AVISIT="Day " + n.astype("Int64").astype(str).replace("<NA>", "NA"))
 
 
-def _concentrations(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+def concentrations(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out = derive_vars_merged(pc, adsl, KEYS, new_vars=ADSL_VARS)
     out = derive_vars_dtm(out, "A", "PCDTC", time_imputation="00:00:00")
     out = derive_vars_dtm_to_tm(derive_vars_dtm_to_dt(out, ["ADTM"]), ["ADTM"])
@@ -65,7 +65,7 @@ def _concentrations(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     return derive_var_nfrlt(out, visit_day="VISITDY", tpt_var="PCTPT", new_var_unit="FRLTU", out_unit="HOURS")
 
 
-def _doses(ex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+def doses(ex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out = derive_vars_merged(ex, adsl, KEYS, new_vars=ADSL_VARS)
     out = out[out["EXDOSE"] > 0]
     out = derive_vars_dtm(out, "AST", "EXSTDTC", time_imputation="00:00:00")
@@ -75,47 +75,55 @@ def _doses(ex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out = derive_vars_dtm_to_dt(out, ["ASTDTM", "AENDTM"])
     out = create_single_dose_dataset(out, start_datetime="ASTDTM", end_datetime="AENDTM", nominal_time="NFRLT",
                                      keep_source_vars=EX_KEEP)
-    out = _day_visits(out).assign(ADTM=lambda d: d["ASTDTM"], DRUG=lambda d: d["EXTRT"])
+    out = day_visits(out).assign(ADTM=lambda d: d["ASTDTM"], DRUG=lambda d: d["EXTRT"])
     out = derive_vars_dtm_to_tm(derive_vars_dtm_to_dt(out, ["ADTM"]), ["ADTM", "ASTDTM", "AENDTM"])
     return derive_vars_dy(out, "TRTSDT", ["ADT"])
 
 
-def _with_doses(conc: pd.DataFrame, doses: pd.DataFrame) -> pd.DataFrame:
+def _with_doses(conc: pd.DataFrame, dosed: pd.DataFrame) -> pd.DataFrame:
     """First dose, previous/next dose (actual and nominal time) of each concentration."""
-    out = derive_vars_merged(conc, doses, ["STUDYID", "USUBJID", "DRUG"], new_vars={"FANLDTM": "ADTM"},
+    out = derive_vars_merged(conc, dosed, ["STUDYID", "USUBJID", "DRUG"], new_vars={"FANLDTM": "ADTM"},
                              filter="EXDOSE > 0 and present(ADTM)", order=["ADTM", "EXSEQ"], mode="first")
-    out = _day_visits(out[out["FANLDTM"].notna()])
+    out = day_visits(out[out["FANLDTM"].notna()])
     for side, join, mode in (("prev", "ADTM > ADTM_join", "last"), ("next", "ADTM <= ADTM_join", "first")):
-        out = derive_vars_joined(out, doses, by="USUBJID", order=["ADTM"], join_type="all", join_vars=["ADTM"],
+        out = derive_vars_joined(out, dosed, by="USUBJID", order=["ADTM"], join_type="all", join_vars=["ADTM"],
                                  filter_join=join, mode=mode,
                                  new_vars={f"{v}_{side}": v for v in ("ADTM", "EXDOSE", "AVISIT", "AENDTM")})
     for side, join, mode in (("prev", "NFRLT > NFRLT_join", "last"), ("next", "NFRLT <= NFRLT_join", "first")):
-        out = derive_vars_joined(out, doses, by="USUBJID", order=["NFRLT"], join_type="all", join_vars=["NFRLT"],
+        out = derive_vars_joined(out, dosed, by="USUBJID", order=["NFRLT"], join_type="all", join_vars=["NFRLT"],
                                  filter_join=join, mode=mode, new_vars={f"NFRLT_{side}": "NFRLT"})
     return out
 
 
-def _relative_times(conc: pd.DataFrame, doses: pd.DataFrame) -> pd.DataFrame:
-    out = pd.concat([conc, doses], ignore_index=True)
+HOURS = {"in_unit": "seconds", "out_unit": "HOURS", "floor_in": False, "add_one": False}
+
+
+def with_dose_records(conc: pd.DataFrame, dosed: pd.DataFrame, min_of: str) -> pd.DataFrame:
+    """Concentrations and dose records together, cut at each subject's last concentration date, with the first
+    dose FANLDTM on every record, ``min_NFRLT`` (the least ``min_of`` per subject and drug) and AFRLT."""
+    out = pd.concat([conc, dosed], ignore_index=True)
     for col in out.columns:  # text columns: "" where one side lacks them
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].fillna("").astype("str")
     group = out.groupby(["USUBJID", "DRUG"], sort=False)
     out["FANLDTM"] = group["FANLDTM"].transform("min")
-    out["min_NFRLT"] = group["NFRLT_prev"].transform("min")
+    out["min_NFRLT"] = group[min_of].transform("min")
     out["maxdate"] = out["ADT"].where(out["EVID"] == 0).groupby([out["USUBJID"], out["DRUG"]]).transform("max")
     out = out.sort_values(["USUBJID", "ADTM"], kind="mergesort", na_position="last")
     out = out[out["ADT"] <= out["maxdate"]]
-    hours = {"in_unit": "seconds", "out_unit": "HOURS", "floor_in": False, "add_one": False}
-    out = derive_vars_duration(out, "AFRLT", "FANLDTM", "ADTM", **hours)
-    out = derive_vars_duration(out, "ARRLT", "ADTM_prev", "ADTM", new_var_unit="RRLTU", **hours)
-    out = derive_vars_duration(out, "AXRLT", "ADTM_next", "ADTM", **hours)
+    return derive_vars_duration(out, "AFRLT", "FANLDTM", "ADTM", **HOURS)
+
+
+def _relative_times(conc: pd.DataFrame, dosed: pd.DataFrame) -> pd.DataFrame:
+    out = with_dose_records(conc, dosed, "NFRLT_prev")
+    out = derive_vars_duration(out, "ARRLT", "ADTM_prev", "ADTM", new_var_unit="RRLTU", **HOURS)
+    out = derive_vars_duration(out, "AXRLT", "ADTM_next", "ADTM", **HOURS)
     dose = out["EVID"] == 1
-    out["ARRLT"] = _case(out["ARRLT"], (dose, 0.0), (out["ARRLT"].isna(), out["AXRLT"]))
-    out["PCRFTDTM"] = _case(out["ADTM_prev"], (dose, out["ADTM"]), (out["ADTM_prev"].isna(), out["ADTM_next"]))
+    out["ARRLT"] = case_when(out["ARRLT"], (dose, 0.0), (out["ARRLT"].isna(), out["AXRLT"]))
+    out["PCRFTDTM"] = case_when(out["ADTM_prev"], (dose, out["ADTM"]), (out["ADTM_prev"].isna(), out["ADTM_next"]))
     out = derive_vars_dtm_to_dt(out, ["FANLDTM", "PCRFTDTM"])
     out = derive_vars_dtm_to_tm(out, ["FANLDTM", "PCRFTDTM"])
-    out["NRRLT"] = _case(out["NFRLT"] - out["NFRLT_prev"], (dose, 0.0),
+    out["NRRLT"] = case_when(out["NFRLT"] - out["NFRLT_prev"], (dose, 0.0),
                          (out["NFRLT_prev"].isna(), out["NFRLT"] - out["min_NFRLT"]))
     out["NXRLT"] = (out["NFRLT"] - out["NFRLT_next"]).where(~dose, 0.0)
     return out
@@ -125,9 +133,9 @@ def _analysis_values(df: pd.DataFrame, planned: dict[str, float], dose_unit: str
     dose = df["EVID"] == 1
     out = df.assign(PARCAT1=df["PCSPEC"], ATPTN=df["PCTPTNUM"].where(~dose, 0.0),
                     ATPT=df["PCTPT"].where(~dose, "Dose"))
-    out["ATPTREF"] = _case(out["AVISIT_prev"], (dose, out["AVISIT"]), (out["AVISIT_prev"].eq(""), out["AVISIT_next"]))
+    out["ATPTREF"] = case_when(out["AVISIT_prev"], (dose, out["AVISIT"]), (out["AVISIT_prev"].eq(""), out["AVISIT_next"]))
     out["BASETYPE"] = out["ATPTREF"].replace("", "NA") + " Baseline"
-    out["DOSEA"] = _case(out["EXDOSE_prev"], (dose, out["EXDOSE"]), (out["EXDOSE_prev"].isna(), out["EXDOSE_next"]))
+    out["DOSEA"] = case_when(out["EXDOSE_prev"], (dose, out["EXDOSE"]), (out["EXDOSE_prev"].isna(), out["EXDOSE_next"]))
     out["DOSEP"] = out["TRT01P"].map(planned).astype("float64")
     out["DOSEU"] = dose_unit
     out["PARAMCD"] = out["PCTESTCD"].where(out["PCTESTCD"] != "", "DOSE")
@@ -176,8 +184,9 @@ def derive_adpc(pc: pd.DataFrame, ex: pd.DataFrame, vs: pd.DataFrame, adsl: pd.D
                 settings: dict) -> pd.DataFrame:
     """ADPC from SDTM PC, EX, VS and ADSL; ``settings``: ``parameters`` (PARAMCD → PARAM, PARAMN),
     ``planned_dose`` (TRT01P → DOSEP), ``dose_unit`` (DOSEU)."""
-    conc = _with_doses(_concentrations(pc, adsl), doses := _doses(ex, adsl))
-    out = _analysis_values(_relative_times(conc, doses), settings["planned_dose"], settings["dose_unit"])
+    dosed = doses(ex, adsl)
+    conc = _with_doses(concentrations(pc, adsl), dosed)
+    out = _analysis_values(_relative_times(conc, dosed), settings["planned_dose"], settings["dose_unit"])
     out = _imputed_and_copies(out)
     out = derive_var_base(out, ["STUDYID", "USUBJID", "PARAMCD", "PARCAT1", "BASETYPE"])
     out = derive_var_chg(out, filter="AVISITN > 0")
