@@ -22,7 +22,7 @@ dose, NFRLT) and ``create_single_dose_dataset`` (an exposure record covering sev
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -92,8 +92,9 @@ def convert_xxtpt_to_hours(xxtpt: pd.Series | Sequence[str | None], treatment_du
     if range_method not in _RANGE_METHODS:
         raise DerivationError(f"range_method {range_method!r}", variable="range_method",
                               expected=", ".join(_RANGE_METHODS))
-    text = pd.Series(xxtpt, dtype=object)
-    text = text.where(text.notna() & text.map(lambda v: isinstance(v, str) and v != ""), None).str.strip()
+    given = pd.Series(xxtpt, dtype=object)
+    text = given.fillna("").astype("str").str.strip()
+    text = text.where(given.notna() & (text != ""), None)
     duration = np.broadcast_to(np.asarray(treatment_duration, dtype="float64"), (len(text),)).copy() \
         if np.ndim(treatment_duration) == 0 or len(np.asarray(treatment_duration)) == len(text) else None
     if duration is None:
@@ -106,8 +107,8 @@ def convert_xxtpt_to_hours(xxtpt: pd.Series | Sequence[str | None], treatment_du
     dur = pd.Series(duration, index=text.index)
     hours = pd.Series(np.nan, index=text.index, dtype="float64")
 
-    def fill(pattern: re.Pattern[str], value) -> None:  # noqa: ANN001 - a function of the match frame
-        nonlocal hours
+    def fill(pattern: re.Pattern[str], value: Callable[[pd.DataFrame | None, pd.Index], object]) -> None:
+        """Hours from ``value(match groups, rows)`` where ``pattern`` matches a text not yet read."""
         todo = hours.isna() & text.notna()
         if not todo.any():
             return
