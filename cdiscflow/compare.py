@@ -175,15 +175,17 @@ def _duplicates(df: pd.DataFrame, keys: list[str], side: str) -> pd.DataFrame:
 
 def compare_frames(base: pd.DataFrame, comp: pd.DataFrame, keys: list[str] | None, *,
                    base_meta: XptMeta | None = None, comp_meta: XptMeta | None = None, criterion: float = 1e-9,
-                   base_name: str = "BASE", compare_name: str = "COMPARE", missing_text: tuple[str, ...] = ()
-                   ) -> CompareResult:
+                   base_name: str = "BASE", compare_name: str = "COMPARE", missing_text: tuple[str, ...] = (),
+                   text_values: tuple[str, ...] = ()) -> CompareResult:
     """Compare ``comp`` against ``base`` matching records by ``keys`` (by row number when no keys).
 
-    ``missing_text``: Char values of COMPARE that stand for a missing value (e.g. R's ``"NA"``)."""
+    ``missing_text``: Char values of COMPARE that stand for a missing value (e.g. R's ``"NA"``), except in the
+    columns ``text_values``, where they are values (e.g. ``"NA"``, North America, in REGION1)."""
     base = base.reset_index(drop=True)
     comp = comp.reset_index(drop=True)
     if missing_text:
-        text = comp.select_dtypes(exclude=["number", "bool", "datetime", "datetimetz"]).columns
+        text = comp.select_dtypes(exclude=["number", "bool", "datetime", "datetimetz"]).columns.difference(
+            list(text_values), sort=False)
         comp[text] = comp[text].mask(comp[text].isin(missing_text))
     if not keys:
         keys = [OBS]

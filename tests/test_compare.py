@@ -179,3 +179,12 @@ def test_missing_text_reads_as_missing():
     comp = pd.DataFrame({"K": ["a", "b"], "R": ["NA", "EU"]})
     assert not compare_frames(base, comp, ["K"]).equal
     assert compare_frames(base, comp, ["K"], missing_text=("NA",)).equal
+
+
+def test_text_values_keep_missing_text_as_a_value():
+    """REGION1 "NA" is North America: in ``text_values`` columns the missing text is compared as it is."""
+    base = pd.DataFrame({"K": ["a", "b"], "REGION1": ["NA", "NA"], "X": ["", "y"]})
+    comp = pd.DataFrame({"K": ["a", "b"], "REGION1": ["NA", "RoW"], "X": ["NA", "y"]})
+    r = compare_frames(base, comp, ["K"], missing_text=("NA",), text_values=("REGION1",))
+    assert r.per_variable.set_index("variable")["n_diff"].to_dict() == {"REGION1": 1, "X": 0}
+    assert r.value_diffs[["variable", "K"]].values.tolist() == [["REGION1", "b"]]

@@ -53,10 +53,19 @@ def sort_keys(order: Sequence[str]) -> tuple[list[str], list[bool]]:
     return cols, asc
 
 
+def _blank_as_missing(values: pd.Series) -> pd.Series:
+    """A sort key: empty text (cdiscflow's missing text) as NaN, so that it sorts last like any missing value."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        return values.mask(values.astype("string").str.strip().eq("").fillna(False).astype(bool))
+    return values
+
+
 def ordered(df: pd.DataFrame, by: Sequence[str], order: Sequence[str]) -> pd.DataFrame:
-    """``df`` stably sorted by ``by`` then ``order`` (missing values sort last, as in admiral)."""
+    """``df`` stably sorted by ``by`` then ``order``; missing values, empty text included, sort last (admiral:
+    R's ``NA`` sorts last)."""
     cols, asc = sort_keys(order)
-    return df.sort_values(list(by) + cols, ascending=[True] * len(by) + asc, kind="mergesort", na_position="last")
+    return df.sort_values(list(by) + cols, ascending=[True] * len(by) + asc, kind="mergesort", na_position="last",
+                          key=_blank_as_missing)
 
 
 def duplicated_keys(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:

@@ -130,22 +130,24 @@ def compute_duration(start_date: pd.Series, end_date: pd.Series, *, in_unit: str
 
 
 def derive_vars_duration(df: pd.DataFrame, new_var: str, start_date: str, end_date: str, *,
-                         new_var_unit: str | None = None, in_unit: str = "days", out_unit: str = "days",
+                         new_var_unit: str | None = None, in_unit: str = "days", out_unit: str = "DAYS",
                          floor_in: bool = True, add_one: bool = True, trunc_out: bool = False,
                          type: str = "duration") -> pd.DataFrame:
-    """``new_var`` (and its unit ``new_var_unit``, upper case, where the duration is known) from
-    :func:`compute_duration` (admiral ``derive_vars_duration``).
+    """``new_var`` (and its unit ``new_var_unit``: ``out_unit`` as spelled, as admiral writes it, where the
+    duration is known) from :func:`compute_duration` (admiral ``derive_vars_duration``).
 
     >>> ae = pd.DataFrame({"ASTDT": [0.0, 5.0], "AENDT": [6.0, np.nan]})
     >>> derive_vars_duration(ae, "ADURN", "ASTDT", "AENDT", new_var_unit="ADURU")[["ADURN", "ADURU"]].values.tolist()
     [[7.0, 'DAYS'], [nan, '']]
+    >>> derive_vars_duration(ae, "ADURN", "ASTDT", "AENDT", new_var_unit="ADURU", out_unit="days")["ADURU"].tolist()
+    ['days', '']
     """
     require(df, [start_date, end_date], f"derive_vars_duration({new_var})")
     value = compute_duration(df[start_date], df[end_date], in_unit=in_unit, out_unit=out_unit, floor_in=floor_in,
                              add_one=add_one, trunc_out=trunc_out, type=type)
     out = df.assign(**{new_var: pd.Series(np.asarray(value, dtype="float64"), index=df.index)})
     if new_var_unit:
-        out[new_var_unit] = char(np.where(out[new_var].notna(), _unit(out_unit, "out_unit").upper(), ""), df.index)
+        out[new_var_unit] = char(np.where(out[new_var].notna(), out_unit, ""), df.index)
     return out
 
 

@@ -68,7 +68,7 @@ def test_compute_duration_as_admiral() -> None:
     assert derive_var_trtdurd(pd.DataFrame({"TRTSDT": [1.0], "TRTEDT": [1.0]}))["TRTDURD"].tolist() == [1.0]
     weeks = derive_vars_duration(pd.DataFrame({"A": [0.0, 0.0], "B": [13.0, np.nan]}), "D", "A", "B",
                                  new_var_unit="DU", out_unit="wk")
-    assert weeks["D"].tolist()[:1] == [2.0] and weeks["DU"].tolist() == ["WEEKS", ""]
+    assert weeks["D"].tolist()[:1] == [2.0] and weeks["DU"].tolist() == ["wk", ""]  # the unit as spelled (admiral)
     with pytest.raises(DerivationError):
         compute_duration(start, end, out_unit="fortnights")
     with pytest.raises(DerivationError):

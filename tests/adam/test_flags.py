@@ -40,6 +40,17 @@ def test_last_flag_descending_and_yn() -> None:
     assert got["LASTFL"].tolist() == ["Y", "N", "N", "Y", "N"]
 
 
+def test_empty_text_sorts_last_like_a_missing_value() -> None:
+    """admiral's order puts R's NA last; cdiscflow's missing text is "" (ad_admh.R orders by AHIST, often NA)."""
+    mh = pd.DataFrame({"USUBJID": "S1", "AHIST": ["", "Past", "Current", ""], "MHSEQ": [1.0, 2.0, 3.0, 4.0]})
+    first = derive_var_extreme_flag(mh, "USUBJID", ["AHIST", "MHSEQ"], "AOCPFL")
+    assert first["AOCPFL"].tolist() == ["", "", "Y", ""]
+    desc = derive_var_extreme_flag(mh, "USUBJID", ["-AHIST", "MHSEQ"], "F")
+    assert desc["F"].tolist() == ["", "Y", "", ""]
+    last = derive_var_extreme_flag(mh, "USUBJID", ["AHIST", "MHSEQ"], "L", mode="last")
+    assert last["L"].tolist() == ["", "", "", "Y"]
+
+
 def test_extreme_flag_unique_check() -> None:
     with pytest.raises(DerivationError, match="tie"):
         derive_var_extreme_flag(AE, "USUBJID", ["ASTDT"], "X", check_unique=True)

@@ -22,7 +22,8 @@ FLOORS = Path(__file__).parent / "floors"
 def floors(name: str) -> dict:
     """``floors/<name>.yaml``: ``reference`` (pharmaverseadam file stem), ``keys``, ``records`` (matched records,
     a floor), ``default`` (per-variable match-rate floor), ``variables`` (lower floors, each explained in
-    ``docs/parity/<name>.md``), ``absent`` (reference variables we do not derive, explained there too)."""
+    ``docs/parity/<name>.md``), ``absent`` (reference variables we do not derive, explained there too),
+    ``na_is_text`` (reference variables whose text ``"NA"`` is a value, not R's missing; explained there too)."""
     return yaml.safe_load((FLOORS / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
@@ -39,5 +40,6 @@ def parity(derived: Path, shared_data: Path, name: str) -> tuple[CompareResult, 
     base, bm = read_dataset(derived / f"{name}.xpt")
     comp, cm = read_dataset(shared_data / "pharmaverse" / "adam" / f"{spec['reference']}.parquet")
     result = compare_frames(base, comp, spec["keys"], base_meta=bm, comp_meta=cm, missing_text=("NA",),
+                            text_values=tuple(spec.get("na_is_text", [])),
                             base_name="cdiscflow", compare_name=f"pharmaverseadam {spec['reference']}")
     return result, spec
