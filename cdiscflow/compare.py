@@ -116,9 +116,11 @@ def _kind(name: str, meta: XptMeta | None) -> str | None:
 def _coerce(base: pd.Series, comp: pd.Series, kind: str | None = None
             ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Both sides in the BASE type, and a mask of COMPARE values that could not be coerced. A COMPARE date or
-    datetime (e.g. a Parquet timestamp) against a numeric BASE becomes a SAS number of the BASE's ``kind``."""
+    datetime (e.g. a Parquet timestamp, or Python dates as pyarrow reads a Parquet ``date32`` column) against a
+    numeric BASE becomes a SAS number of the BASE's ``kind``."""
     if _is_num(base):
-        if pd.api.types.is_datetime64_any_dtype(comp.dtype):
+        if pd.api.types.is_datetime64_any_dtype(comp.dtype) or (
+                comp.dtype == object and pd.api.types.infer_dtype(comp, skipna=True) in ("date", "datetime")):
             return base.astype("float64"), sas_number(comp, kind), pd.Series(False, index=comp.index)
         if _is_num(comp):
             return base.astype("float64"), comp.astype("float64"), pd.Series(False, index=comp.index)

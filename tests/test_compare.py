@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -162,6 +163,15 @@ def test_timestamps_against_sas_numbers_by_format_or_name():
     assert r.per_variable["n_diff"].tolist() == [0, 0, 0]
     off = comp.assign(ADT=pd.to_datetime(["1960-01-02", "2024-01-01"]))
     assert compare_frames(base, off, ["K"]).value_diffs[["variable", "K"]].values.tolist() == [["ADT", "a"]]
+
+
+def test_python_dates_against_sas_dates():
+    """pyarrow reads a Parquet date32 column (R's Date) as Python dates, not timestamps."""
+    base = pd.DataFrame({"K": ["a", "b", "c"], "ADT": [0.0, 23376.0, np.nan]})
+    comp = pd.DataFrame({"K": ["a", "b", "c"], "ADT": [dt.date(1960, 1, 1), dt.date(2024, 1, 2), None]})
+    r = compare_frames(base, comp, ["K"])
+    assert r.value_diffs[["variable", "K"]].values.tolist() == [["ADT", "b"]]
+    assert r.per_variable["n_equal"].tolist() == [2]
 
 
 def test_missing_text_reads_as_missing():
