@@ -51,7 +51,9 @@ def _parameter(df: pd.DataFrame, params: dict) -> pd.DataFrame:
 def _values(df: pd.DataFrame, st: dict) -> pd.DataFrame:
     """The parameters of the LB values: AVAL, ranges, ratios, BASE/CHG, ANRIND/BNRIND, ALBTRVAL."""
     rng = st["notable_range"]
-    df = df.assign(AVAL=df["LBSTRESN"], A1LO=df["LBSTNRLO"], A1HI=df["LBSTNRHI"])
+    lln = df["LBSTNRLO"]
+    df = df.assign(AVAL=df["LBSTRESN"], A1LO=lln.where(lln != 0) if st["zero_lln_missing"] else lln,
+                   A1HI=df["LBSTNRHI"])
     df = derive_var_flag_condition(df, "ABLFL", st["baseline"])
     df = derive_var_base(df, BY)
     df = derive_var_chg(df, filter="ABLFL != 'Y'")
@@ -59,12 +61,13 @@ def _values(df: pd.DataFrame, st: dict) -> pd.DataFrame:
     df = derive_var_analysis_ratio(df, "AVAL", "A1HI")
     df = derive_var_base(df, BY, source="R2A1LO", new_var="BR2A1LO")
     df = derive_var_base(df, BY, source="R2A1HI", new_var="BR2A1HI")
-    df["ANRIND"] = _indicator(df, st["anrind"], rng["otherwise"], low="A1LO", high="A1HI",
-                              low_factor=rng["low_factor"], high_factor=rng["high_factor"])
+    ind = _indicator(df, st["anrind"], rng["otherwise"], low="A1LO", high="A1HI", low_factor=rng["low_factor"],
+                     high_factor=rng["high_factor"])
+    df["ANRIND"] = ind.mask(df["AVAL"].notna() & df["A1HI"].isna(), rng["no_upper_limit"])
     df = derive_var_base(df, BY, source="ANRIND", new_var="BNRIND")
     # ALBTRVAL: how far the value is inside the notable range, from the nearer limit (the pilot's values)
-    df["ALBTRVAL"] = np.fmax(rng["high_factor"] * df["A1HI"] - df["LBSTRESN"],
-                             df["LBSTRESN"] - rng["low_factor"] * df["A1LO"])
+    df["ALBTRVAL"] = np.fmax(rng["high_factor"] * df["LBSTNRHI"] - df["LBSTRESN"],
+                             df["LBSTRESN"] - rng["low_factor"] * df["LBSTNRLO"])
     return df
 
 
@@ -73,7 +76,7 @@ def _changes(df: pd.DataFrame, st: dict) -> pd.DataFrame:
     ch = st["change_parameters"]
     prev = derive_vars_joined(df, df, by=BY, order=["VISITNUM"], mode="last", join_type="before",
                               filter_add="present(AVISITN)", new_vars={"__PREV": "LBSTRESN"})
-    aval = (prev["LBSTRESN"] - prev["__PREV"]) / (0.5 * (prev["A1HI"] - prev["A1LO"]))
+    aval = (prev["LBSTRESN"] - prev["__PREV"]) / (0.5 * (prev["LBSTNRHI"] - prev["LBSTNRLO"]))
     aval = sas_round(aval, ch["digits"]).where(df["AVISITN"].notna() & (df["ABLFL"] != "Y"))
     out = _parameter(df.assign(PARAMCD=ch["prefix"] + df["PARAMCD"], AVAL=aval), st["parameters"])
     cleared = ["BASE", "CHG", "A1LO", "A1HI", "R2A1LO", "R2A1HI", "BR2A1LO", "BR2A1HI"]
