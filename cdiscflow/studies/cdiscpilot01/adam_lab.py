@@ -15,7 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdiscflow.adam.baseline import derive_var_analysis_ratio, derive_var_base, derive_var_chg
+from cdiscflow.adam._util import condition
+from cdiscflow.adam.baseline import (
+    derive_var_analysis_ratio,
+    derive_var_base,
+    derive_var_chg,
+    derive_var_shift,
+)
 from cdiscflow.adam.categorize import derive_var_decode
 from cdiscflow.adam.criteria import derive_vars_crit_flag
 from cdiscflow.adam.dates import derive_vars_dt
@@ -24,6 +30,7 @@ from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_flag_condition
 from cdiscflow.adam.joined import derive_vars_joined
 from cdiscflow.adam.merge import derive_vars_merged
+from cdiscflow.adam.params import derive_param_computed
 from cdiscflow.adam.ranges import derive_var_anrind
 from cdiscflow.adam.records import derive_extreme_records
 from cdiscflow.registry import register
@@ -110,3 +117,33 @@ def adlb(ctx: AdamContext) -> pd.DataFrame:
     df = derive_extreme_records(df, BY, ["VISITNUM"], mode="last", filter="AENTMTFL == 'Y'",
                                 set_values={"AVISIT": eot["avisit"], "AVISITN": eot["avisitn"]})
     return df.sort_values(["USUBJID", "PARAMN", "AVISITN", "VISITNUM"], kind="mergesort", na_position="last")
+
+
+@register("adam", "cdiscpilot01_adlbhy")
+def adlbhy(ctx: AdamContext) -> pd.DataFrame:
+    """ADLBHY (define, data guide): the Hy's law source parameters of ADLBC with CRIT1 (R2A1HI > 1.5), and per
+    visit the 0/1 parameters computed from their CRIT1FN (settings ``hy_parameters``, in order), with BASE and
+    SHIFT1 (baseline → visit category)."""
+    st = ctx.settings
+    adsl = ctx.needs("ADSL")
+    src = ctx.needs("ADLBC")
+    src = src[condition(src, st["records"])].drop(columns=[*ADSL_VARS, "STUDYID"], errors="ignore")
+    crit = st["criterion"]
+    src = derive_vars_crit_flag(src, 1, crit["condition"], crit["description"], values_yn=True,
+                                create_numeric_flag=True)
+    visit = ["USUBJID", "AVISIT", "AVISITN", "ABLFL"]  # a derived record is a baseline one when its sources are
+    work = src.assign(__FLAG=src["CRIT1FN"])
+    for paramcd, hy in st["hy_parameters"].items():
+        work = derive_param_computed(work, visit, hy["parameters"], hy["formula"], paramcd, analysis_var="__FLAG",
+                                     keep_missing=True, set_values=st["derived_values"])
+    derived = work[work["PARAMCD"].isin(list(st["hy_parameters"]))]
+    derived = derive_var_base(derived.assign(AVAL=derived["__FLAG"]), BY, filter="present(AVAL)")
+    levels, shifts = st["shift_levels"], st["shifts"]
+    derived = derived.assign(__FROM=derived["BASE"].map(levels).fillna(""), __TO=derived["AVAL"].map(levels).fillna(""))
+    derived = derive_var_shift(derived, "SHIFT1", "__FROM", "__TO")
+    derived["SHIFT1"] = derived["SHIFT1"].where(derived["SHIFT1"].isin(list(shifts)), "")
+    derived = derive_var_decode(derived, "SHIFT1", "SHIFT1N", shifts)
+    df = pd.concat([src, derived], ignore_index=True)
+    df = _parameter(df, st["parameters"])
+    df = derive_vars_merged(df, adsl, "USUBJID", new_vars={"STUDYID": "STUDYID", **ADSL_VARS})
+    return df.sort_values(["USUBJID", "AVISITN", "PARAMN"], kind="mergesort")
