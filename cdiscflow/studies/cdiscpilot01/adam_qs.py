@@ -3,7 +3,8 @@
 As ADQSADAS (data guide): QS records of the questionnaire placed in the SAP's analysis windows by ADY, the
 one closest to the window's target flagged for analysis (ANL01FL), the SAP windows, parameters and decodes
 in each spec's ``settings``. ADQSCIBC carries the last analysis value forward into later windows without one
-(DTYPE LOCF); ADQSNPIX has BASE/CHG/PCHG and the mean total score of weeks 4 to 24 (NPTOTMN, DTYPE AVERAGE).
+(DTYPE LOCF); ADQSNPIX has BASE/CHG/PCHG and the mean total score of weeks 4 to 24 (NPTOTMN, DTYPE AVERAGE:
+the define's rule and the CSR's Table 14-3.12, not the pilot file's Week 6-12 means).
 """
 
 from __future__ import annotations
