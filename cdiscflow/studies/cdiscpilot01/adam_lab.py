@@ -49,7 +49,7 @@ def _indicator(df: pd.DataFrame, decode: dict, missing: str = "", **ranges: obje
     return derive_var_decode(ind, "ANRIND", "__IND", decode)["__IND"].replace("", missing)
 
 
-def _parameter(df: pd.DataFrame, params: dict) -> pd.DataFrame:
+def param_decodes(df: pd.DataFrame, params: dict) -> pd.DataFrame:
     """PARAM and PARAMN of each PARAMCD (settings ``parameters``: ``{PARAMCD: [PARAM, PARAMN]}``)."""
     df = derive_var_decode(df, "PARAMCD", "PARAM", {k: v[0] for k, v in params.items()})
     return derive_var_decode(df, "PARAMCD", "PARAMN", {k: v[1] for k, v in params.items()})
@@ -85,7 +85,7 @@ def _changes(df: pd.DataFrame, st: dict) -> pd.DataFrame:
                               filter_add="present(AVISITN)", new_vars={"__PREV": "LBSTRESN"})
     aval = (prev["LBSTRESN"] - prev["__PREV"]) / (0.5 * (prev["LBSTNRHI"] - prev["LBSTNRLO"]))
     aval = sas_round(aval, ch["digits"]).where(df["AVISITN"].notna() & (df["ABLFL"] != "Y"))
-    out = _parameter(df.assign(PARAMCD=ch["prefix"] + df["PARAMCD"], AVAL=aval), st["parameters"])
+    out = param_decodes(df.assign(PARAMCD=ch["prefix"] + df["PARAMCD"], AVAL=aval), st["parameters"])
     cleared = ["BASE", "CHG", "A1LO", "A1HI", "R2A1LO", "R2A1HI", "BR2A1LO", "BR2A1HI"]
     out = out.assign(**{c: np.nan for c in cleared}, ABLFL="", BNRIND="")
     limits = out.assign(__LO=-ch["normal_limit"], __HI=ch["normal_limit"])
@@ -101,7 +101,8 @@ def adlb(ctx: AdamContext) -> pd.DataFrame:
                             exist_flag="__INADSL")
     df = df[df["__INADSL"] == "Y"]
     visits = st["visits"]
-    df = _parameter(df.assign(PARAMCD=df["LBTESTCD"], PARCAT1=st["parcat1"], ADY=df["LBDY"]), st["parameters"])
+    df = df.assign(PARAMCD=df["LBTESTCD"], PARCAT1=st["parcat1"], ADY=df["LBDY"])
+    df = param_decodes(df, st["parameters"])
     df = derive_var_decode(df, "VISIT", "AVISIT", {k: v[0] for k, v in visits.items()}, strict=False)
     df = derive_var_decode(df, "VISIT", "AVISITN", {k: v[1] for k, v in visits.items()}, strict=False)
     df = derive_vars_dt(df, "A", "LBDTC")
@@ -139,11 +140,12 @@ def adlbhy(ctx: AdamContext) -> pd.DataFrame:
     derived = work[work["PARAMCD"].isin(list(st["hy_parameters"]))]
     derived = derive_var_base(derived.assign(AVAL=derived["__FLAG"]), BY, filter="present(AVAL)")
     levels, shifts = st["shift_levels"], st["shifts"]
-    derived = derived.assign(__FROM=derived["BASE"].map(levels).fillna(""), __TO=derived["AVAL"].map(levels).fillna(""))
+    derived = derived.assign(__FROM=derived["BASE"].map(levels).fillna(""),
+                             __TO=derived["AVAL"].map(levels).fillna(""))
     derived = derive_var_shift(derived, "SHIFT1", "__FROM", "__TO")
     derived["SHIFT1"] = derived["SHIFT1"].where(derived["SHIFT1"].isin(list(shifts)), "")
     derived = derive_var_decode(derived, "SHIFT1", "SHIFT1N", shifts)
     df = pd.concat([src, derived], ignore_index=True)
-    df = _parameter(df, st["parameters"])
+    df = param_decodes(df, st["parameters"])
     df = derive_vars_merged(df, adsl, "USUBJID", new_vars={"STUDYID": "STUDYID", **ADSL_VARS})
     return df.sort_values(["USUBJID", "AVISITN", "PARAMN"], kind="mergesort")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 
 from cdiscflow.adam.baseline import derive_var_base, derive_var_chg, derive_var_pchg
-from cdiscflow.adam.categorize import derive_var_decode
 from cdiscflow.adam.dates import derive_vars_dt, derive_vars_dy
 from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.merge import derive_vars_merged
@@ -20,16 +19,12 @@ from cdiscflow.adam.records import derive_extreme_records, derive_locf_records, 
 from cdiscflow.adam.visits import derive_var_anl_flag, derive_vars_window, windows_frame
 from cdiscflow.registry import register
 
+from .adam_lab import param_decodes
+
 ADSL_VARS = {"SITEID": "SITEID", "SITEGR1": "SITEGR1", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT", "TRTP": "TRT01P",
              "TRTPN": "TRT01PN", "AGE": "AGE", "AGEGR1": "AGEGR1", "AGEGR1N": "AGEGR1N", "RACE": "RACE",
              "RACEN": "RACEN", "SEX": "SEX", "ITTFL": "ITTFL", "EFFFL": "EFFFL", "COMP24FL": "COMP24FL"}
 BY = ["USUBJID", "PARAMCD"]
-
-
-def _parameters(df: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """PARAM and PARAMN of each PARAMCD (settings ``parameters``: ``{PARAMCD: [PARAM, PARAMN]}``)."""
-    df = derive_var_decode(df, "PARAMCD", "PARAM", {k: v[0] for k, v in params.items()})
-    return derive_var_decode(df, "PARAMCD", "PARAMN", {k: v[1] for k, v in params.items()})
 
 
 def _windowed(ctx: AdamContext) -> pd.DataFrame:
@@ -40,7 +35,7 @@ def _windowed(ctx: AdamContext) -> pd.DataFrame:
                             exist_flag="__INADSL")
     df = df[df["__INADSL"] == "Y"]
     df = df.assign(PARAMCD=df["QSTESTCD"].replace(st.get("paramcd", {})), AVAL=df["QSSTRESN"])
-    df = _parameters(df, st["parameters"])
+    df = param_decodes(df, st["parameters"])
     df = derive_vars_dt(df, "A", "QSDTC")
     df = derive_vars_dy(df, "TRTSDT", {"ADY": "ADT"})
     df = derive_vars_window(df, st["windows"], day="ADY")
@@ -78,7 +73,7 @@ def adqsnpix(ctx: AdamContext) -> pd.DataFrame:
     new = {"PARAMCD": mean["paramcd"], "PARAMTYP": mean["paramtyp"], "DTYPE": mean["dtype"]}
     df = derive_summary_records(df, "USUBJID", filter=mean["filter"], set_values={**new, **mean["window"]})
     df = derive_extreme_records(df, BY, ["ADY"], filter=mean["baseline"], set_values=new)
-    df = _parameters(df, st["parameters"])
+    df = param_decodes(df, st["parameters"])
     df = derive_vars_merged(df.drop(columns=list(ADSL_VARS)), ctx.needs("ADSL"), "USUBJID",
                             new_vars={"STUDYID": "STUDYID", **ADSL_VARS})
     df = derive_var_base(df, BY)
