@@ -41,7 +41,8 @@ def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters:
 
     ``formula`` names the source PARAMCDs (e.g. ``"ACITM01 + ACITM02"``, ``"WEIGHT / (HEIGHT / 100) / (HEIGHT
     / 100)"``), or is a function of the table with one column per PARAMCD (as the ``derive_param_*`` wrappers
-    pass a ``compute_*`` formula). Only groups with every parameter present (non-missing) get a record unless ``keep_missing``.
+    pass a ``compute_*`` formula); a condition (``"A == 1 and B == 1"``) gives 1 or 0. Only groups with every
+    parameter present (non-missing) get a record unless ``keep_missing``.
     ``constant_parameters`` (e.g. HEIGHT) are taken once per ``constant_by`` group (e.g. USUBJID) instead of
     per ``by`` group. The new records carry ``by``, PARAMCD, PARAM (if given), the result in ``analysis_var``
     and ``set_values``.
@@ -76,7 +77,8 @@ def derive_param_computed(df: pd.DataFrame, by: str | Sequence[str], parameters:
         value = pd.Series(np.asarray(formula(table), dtype="float64"), index=table.index)
     else:
         value = parse(formula).value(table)
-    new = table[by].assign(PARAMCD=paramcd, **{analysis_var: pd.to_numeric(value, errors="coerce")})
+    value = value.astype("float64") if pd.api.types.is_bool_dtype(value.dtype) else pd.to_numeric(value, errors="coerce")
+    new = table[by].assign(PARAMCD=paramcd, **{analysis_var: value})
     if param is not None:
         new["PARAM"] = param
     return _concat(df, new.assign(**(set_values or {})))

@@ -39,6 +39,15 @@ def test_total_of_items() -> None:
     assert kept["AVAL"].iloc[4:].isna().tolist() == [False, True]
 
 
+def test_condition_formula_gives_one_or_zero() -> None:
+    """A condition is 1 where it holds and 0 elsewhere, also where a parameter is missing (kept groups)."""
+    df = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S2", "S3", "S3"], "PARAMCD": ["A", "B"] * 3,
+                       "AVAL": [1.0, 1.0, 1.0, 0.0, NAN, 1.0]})
+    got = derive_param_computed(df, "USUBJID", ["A", "B"], "A == 1 and B == 1", "AB", keep_missing=True)
+    assert_frame_equal(got.iloc[6:].reset_index(drop=True), pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3"], "PARAMCD": "AB", "AVAL": [1.0, 0.0, 0.0]}))
+
+
 def test_bmi_with_constant_height() -> None:
     df = pd.DataFrame({"USUBJID": ["S1", "S1", "S1"], "AVISITN": [0.0, 1.0, 2.0],
                        "PARAMCD": ["HEIGHT", "WEIGHT", "WEIGHT"], "AVAL": [200.0, 80.0, 100.0]})

@@ -33,3 +33,16 @@ def test_anrind_one_bound_and_floating_point() -> None:
     assert derive_var_anrind(df, signif_dig=17)["ANRIND"].tolist()[3] == "HIGH"
     with pytest.raises(DerivationError):
         derive_var_anrind(df, signif_dig=0)
+
+
+def test_anrind_range_factors() -> None:
+    """Notable limits 0.5 × ANRLO and 1.5 × ANRHI; the bounds themselves are still NORMAL."""
+    df = pd.DataFrame({"AVAL": [1.4, 1.5, 3.0, 15.0, 15.1, 0.1 * 3, NAN],
+                       "ANRLO": [3.0, 3.0, 3.0, 3.0, 3.0, 0.6, 3.0],
+                       "ANRHI": [10.0, 10.0, 10.0, 10.0, 10.0, 0.2, 10.0]})
+    got = derive_var_anrind(df, low_factor=0.5, high_factor=1.5)
+    assert_frame_equal(got, df.assign(ANRIND=["LOW", "NORMAL", "NORMAL", "NORMAL", "HIGH", "NORMAL", ""]))
+    assert derive_var_anrind(df, low_factor=1, high_factor=1)["ANRIND"].equals(derive_var_anrind(df)["ANRIND"])
+    for bad in (0, -1.5, True, "1.5"):
+        with pytest.raises(DerivationError):
+            derive_var_anrind(df, high_factor=bad)

@@ -3,7 +3,8 @@
 Each program follows the derivation text of the pilot's ADaM define.xml (imported into
 ``specs/adam/*.yaml``; the method text is kept with each variable) and its data guide. Study constants
 (category tables, decodes, windows, site-pooling threshold, dose schedule) are read from the spec's
-``settings``; the functions here only chain library derivations from :mod:`cdiscflow.adam`.
+``settings``; the functions here only chain library derivations from :mod:`cdiscflow.adam`. The
+laboratory datasets (ADLBC, ADLBH, ADLBHY) are in ``adam_lab``, ADQSCIBC and ADQSNPIX in ``adam_qs``.
 """
 
 from __future__ import annotations

@@ -41,7 +41,6 @@ EXPECTED = {
     ("CT.UNIT", "QS", "QSSTRESU"): 810,
     ("SDTM.AESER", "AE", "AESER"): 33,             # a criterion Y, AESER N
     ("SDTM.DY", "AE", "AESTDY"): 1,                # 01-716-1063 AESEQ 1: 366 for day 1
-    ("SPEC.KEYS", "ADQSNPIX", "USUBJID, PARAMCD, AVISIT, ADT"): 52,
     ("SPEC.KEYS", "CM", "STUDYID, USUBJID, CMTRT, CMSTDTC"): 7341,
     ("SPEC.KEYS", "MH", "STUDYID, USUBJID, MHTERM, MHSTDTC"): 2,
     ("SPEC.KEYS", "SV", "STUDYID, USUBJID, VISITNUM"): 2,
