@@ -52,7 +52,8 @@ def _type_text(t: type | tuple[type, ...]) -> str:
     return " or ".join(_TYPE_NAMES.get(x, x.__name__) for x in types)
 
 
-def _check(value: Any, opt: Opt | Mapping[str, Opt], path: str, entry: str, file: str | None) -> Any:
+def check_value(value: Any, opt: Opt | Mapping[str, Opt], path: str, entry: str, file: str | None) -> Any:
+    """``value`` checked against ``opt`` (an :class:`Opt` or a nested schema); ``path`` names it in errors."""
     def bad(msg: str, expected: str | None = None) -> SpecError:
         return SpecError(f"output {entry}: {path} {msg}", file=file, variable=path, expected=expected)
 
@@ -79,11 +80,11 @@ def _check(value: Any, opt: Opt | Mapping[str, Opt], path: str, entry: str, file
             except SpecError as exc:
                 raise SpecError(exc.message, file=file, variable=path, expected=exc.expected) from None
     if isinstance(value, list) and opt.items is not None:
-        return [_check(v, opt.items, f"{path}[{i + 1}]", entry, file) for i, v in enumerate(value)]
+        return [check_value(v, opt.items, f"{path}[{i + 1}]", entry, file) for i, v in enumerate(value)]
     if isinstance(value, Mapping) and (opt.keys is not None or opt.values is not None):
         if opt.keys is not None:
             return validate(value, opt.keys, entry=entry, file=file, prefix=path)
-        return {str(k): _check(v, opt.values, f"{path}.{k}", entry, file) for k, v in value.items()}
+        return {str(k): check_value(v, opt.values, f"{path}.{k}", entry, file) for k, v in value.items()}
     return value
 
 
@@ -107,7 +108,7 @@ def validate(options: Mapping[str, Any], schema: Mapping[str, Opt | Mapping[str,
                 continue
             out[name] = opt.default
             continue
-        out[name] = _check(value, opt, path, entry, file)
+        out[name] = check_value(value, opt, path, entry, file)
     return out
 
 
