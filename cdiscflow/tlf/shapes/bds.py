@@ -160,7 +160,12 @@ def bds_summary_program(ctx: TlfContext) -> ProgramResult:
                 "category": desc["_m"].map(lambda i: _measure_name(opts["measures"][i]))}))
     ard = ard_frame(pd.concat(records, ignore_index=True), ctx.spec.id)
     index = stacked[["_m", *by_vars]].drop_duplicates().sort_values(["_m", *by_vars])
-    sizes = groups.sizes(ctx.population.assign(**{groups.var: ctx.population[opts["group_n_var"] or groups.var]}))
+    n_var = opts["group_n_var"] or groups.var
+    if n_var not in ctx.population.columns:
+        raise SpecError(f"output {ctx.spec.id}: options.group_n_var {n_var} is not a variable of "
+                        f"{ctx.spec.population.dataset}", file=ctx.spec.file, variable="options.group_n_var",
+                        expected="the population variable holding the column groups (e.g. TRT01A)")
+    sizes = groups.sizes(ctx.population.assign(**{groups.var: ctx.population[n_var]}))
     layout = _vertical if opts["layout"] == "vertical" else _horizontal
     return ProgramResult(ard, layout(ctx, opts, columns, ard, groups, sizes, index, by_vars))
 
