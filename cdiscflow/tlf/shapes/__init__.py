@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-SHAPES: tuple[str, ...] = ("disposition", "exposure", "bds")
+SHAPES: tuple[str, ...] = ("disposition", "exposure", "bds", "abnormal")
 
 for _name in SHAPES:
     importlib.import_module(f"{__name__}.{_name}")

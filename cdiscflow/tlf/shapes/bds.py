@@ -109,17 +109,38 @@ def format_stat(values: np.ndarray, decimals: int, rule: Rule, signed_zero: bool
             for t, v in zip(text, np.nan_to_num(values, nan=0.0), strict=True)]
 
 
+def measure_records(ctx: TlfContext, opts: dict, i: int, m: dict, needs: list[str],
+                    cache: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Analysis records of measure ``i`` (``m``): its dataset (``m["dataset"]`` or ``options.dataset``)
+    restricted to the population and ``options.where`` (once per dataset, kept in ``cache``), then to its
+    parameter; ``needs`` are the variables the shape reads."""
+    name = m["dataset"] or opts["dataset"]
+    if name not in cache:
+        cache[name] = ctx.analysis_data(name, opts["where"])
+    data = cache[name]
+    missing = [v for v in [opts["param_var"], *needs] if v not in data.columns]
+    if missing:
+        raise SpecError(f"output {ctx.spec.id}: options.measures[{i + 1}] needs {', '.join(missing)}, not in {name}",
+                        file=ctx.spec.file, variable=missing[0])
+    return data[data[opts["param_var"]].astype(str) == m["param"]]
+
+
+def group_sizes(ctx: TlfContext, opts: dict, groups: Groups) -> pd.Series:
+    """The groups' N from the population (``group_n_var``, default the group variable)."""
+    n_var = opts["group_n_var"] or groups.var
+    if n_var not in ctx.population.columns:
+        raise SpecError(f"output {ctx.spec.id}: options.group_n_var {n_var} is not a variable of "
+                        f"{ctx.spec.population.dataset}", file=ctx.spec.file, variable="options.group_n_var")
+    return groups.sizes(ctx.population.assign(**{groups.var: ctx.population[n_var]}))
+
+
 def _stack(ctx: TlfContext, opts: dict, groups: Groups, columns: list[dict[str, str]]) -> pd.DataFrame:
     """Records of every measure × visit, labelled ``_m`` (measure number) and ``_v`` (visit label)."""
-    pieces = []
+    pieces, cache = [], {}
     by_vars = [b[0] for b in opts["by"]]
     for i, m in enumerate(opts["measures"]):
-        data = ctx.analysis_data(m["dataset"] or opts["dataset"], opts["where"])
-        for name in [opts["param_var"], m["var"], *by_vars]:
-            if name not in data.columns:
-                raise SpecError(f"output {ctx.spec.id}: options.measures[{i + 1}] needs {name}, not a variable of "
-                                f"{m['dataset'] or opts['dataset']}", file=ctx.spec.file, variable=name)
-        data = data[data[opts["param_var"]].astype(str) == m["param"]]
+        data = measure_records(ctx, opts, i, m, [m["var"], groups.var, *by_vars, *(c["var"] for c in columns if c["var"])],
+                               cache)
         for v in m["visits"] or opts["visits"]:
             sub = data[condition_mask(data, v["where"])]
             if v["last"]:
@@ -160,12 +181,7 @@ def bds_summary_program(ctx: TlfContext) -> ProgramResult:
                 "category": desc["_m"].map(lambda i: _measure_name(opts["measures"][i]))}))
     ard = ard_frame(pd.concat(records, ignore_index=True), ctx.spec.id)
     index = stacked[["_m", *by_vars]].drop_duplicates().sort_values(["_m", *by_vars])
-    n_var = opts["group_n_var"] or groups.var
-    if n_var not in ctx.population.columns:
-        raise SpecError(f"output {ctx.spec.id}: options.group_n_var {n_var} is not a variable of "
-                        f"{ctx.spec.population.dataset}", file=ctx.spec.file, variable="options.group_n_var",
-                        expected="the population variable holding the column groups (e.g. TRT01A)")
-    sizes = groups.sizes(ctx.population.assign(**{groups.var: ctx.population[n_var]}))
+    sizes = group_sizes(ctx, opts, groups)
     layout = _vertical if opts["layout"] == "vertical" else _horizontal
     return ProgramResult(ard, layout(ctx, opts, columns, ard, groups, sizes, index, by_vars))
 

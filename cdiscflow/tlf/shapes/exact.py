@@ -31,32 +31,32 @@ MAX_TABLES = 5_000_000  # enumeration bound; beyond it the exact test is refused
 
 def _compositions(total: int, caps: np.ndarray) -> np.ndarray:
     """Every way to split ``total`` into ``len(caps)`` non-negative parts, part j at most ``caps[j]``."""
+    caps = np.asarray(caps, dtype=np.int64)
+    rest = np.concatenate([np.cumsum(caps[::-1])[::-1][1:], [0]])  # capacity of the parts after j
     rows = np.zeros((1, 0), dtype=np.int64)
-    left = np.array([total], dtype=np.int64)
-    for j, cap in enumerate(caps):
-        if j == len(caps) - 1:
-            keep = left <= cap
-            return np.column_stack([rows[keep], left[keep]])
-        rest = int(caps[j + 1:].sum())
-        new_rows, new_left = [], []
-        for k in range(int(min(cap, total)) + 1):
-            ok = (left >= k) & (left - k <= rest)
-            if ok.any():
-                new_rows.append(np.column_stack([rows[ok], np.full(int(ok.sum()), k)]))
-                new_left.append(left[ok] - k)
-        if not new_rows:
-            return np.zeros((0, len(caps)), dtype=np.int64)
-        rows, left = np.vstack(new_rows), np.concatenate(new_left)
-    return rows
+    used = np.zeros(1, dtype=np.int64)
+    for j in range(len(caps) - 1):
+        k = np.arange(int(min(caps[j], total)) + 1, dtype=np.int64)
+        new_used = (used[:, None] + k[None, :]).ravel()
+        keep = (new_used <= total) & (total - new_used <= rest[j])
+        rows = np.column_stack([np.repeat(rows, len(k), axis=0), np.tile(k, len(used))])[keep]
+        used = new_used[keep]
+    last = total - used
+    keep = last <= caps[-1]
+    return np.column_stack([rows[keep], last[keep]])
 
 
 def _tables(row_totals: Sequence[int], col_totals: np.ndarray) -> Iterator[np.ndarray]:
-    """Blocks of tables (n_tables × r × c) with the given margins; the last row is the remainder."""
+    """Blocks of tables (n_tables × r × c) with the given margins; the last row is the remainder, the
+    row before it is enumerated as one block."""
     def rec(i: int, caps: np.ndarray, prefix: list[np.ndarray]) -> Iterator[np.ndarray]:
-        if i == len(row_totals) - 1:
-            yield np.stack([*prefix, caps], axis=0)[None]
+        comps = _compositions(int(row_totals[i]), caps)
+        if i == len(row_totals) - 2:
+            if len(comps):
+                fixed = [np.broadcast_to(p, comps.shape) for p in prefix]
+                yield np.stack([*fixed, comps, caps - comps], axis=1)
             return
-        for comp in _compositions(int(row_totals[i]), caps):
+        for comp in comps:
             yield from rec(i + 1, caps - comp, [*prefix, comp])
 
     yield from rec(0, np.asarray(col_totals, dtype=np.int64), [])
@@ -81,7 +81,7 @@ def fisher_rxc(table: Sequence[Sequence[float]] | np.ndarray) -> float:
     log_const = float(gammaln(rows + 1.0).sum() + gammaln(cols + 1.0).sum() - gammaln(n + 1.0))
     observed = float(_log_prob(arr[None], log_const)[0])
     p, count = 0.0, 0
-    for block in _batched(_tables(rows.tolist(), cols), 4096):
+    for block in _tables(rows.tolist(), cols):
         count += len(block)
         if count > MAX_TABLES:
             raise TlfError(f"Fisher's exact test of a {arr.shape[0]}x{arr.shape[1]} table with {n} subjects "
@@ -89,17 +89,6 @@ def fisher_rxc(table: Sequence[Sequence[float]] | np.ndarray) -> float:
         lp = _log_prob(block, log_const)
         p += float(np.exp(lp[lp <= observed + np.log1p(1e-7)]).sum())
     return min(p, 1.0)
-
-
-def _batched(blocks: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    buf: list[np.ndarray] = []
-    for b in blocks:
-        buf.append(b)
-        if len(buf) >= size:
-            yield np.concatenate(buf)
-            buf = []
-    if buf:
-        yield np.concatenate(buf)
 
 
 def cmh_general(tables: Sequence[np.ndarray] | np.ndarray) -> dict[str, float]:

@@ -27,7 +27,7 @@ PUBLISHED_ERRORS: dict[tuple[str, int, int], str] = {
     ("t-14-5-02", 5, 1): "PARTIAL SEIZURES WITH SECONDARY GENERALISATION",  # the display cut the term at 40 characters
 }
 
-SAFETY_IDS = ["t-14-1-01", "t-14-1-02", "t-14-1-03", "t-14-4-01", "t-14-5-02", "t-14-6-01", "t-14-7-01", "t-14-7-02", "t-14-7-03"]
+SAFETY_IDS = ["t-14-1-01", "t-14-1-02", "t-14-1-03", "t-14-4-01", "t-14-5-02", "t-14-6-01", "t-14-6-02", "t-14-6-03", "t-14-7-01", "t-14-7-02", "t-14-7-03"]
 
 
 def _norm(text: str) -> str:
