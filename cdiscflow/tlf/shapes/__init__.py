@@ -3,9 +3,8 @@
 One module per concept: :mod:`~cdiscflow.tlf.shapes.disposition` (``disposition``, ``subject_counts``),
 :mod:`~cdiscflow.tlf.shapes.exposure` (``exposure``), :mod:`~cdiscflow.tlf.shapes.bds` (``bds_summary``:
 observed value and change from baseline by parameter × visit), :mod:`~cdiscflow.tlf.shapes.abnormal`
-(``lab_abnormal``), :mod:`~cdiscflow.tlf.shapes.shift` (``shift``), :mod:`~cdiscflow.tlf.shapes.ae`
-(``ae_by_grade``). Options are validated by :mod:`~cdiscflow.tlf.shapes.options`; exact tests the shapes
-need are in :mod:`~cdiscflow.tlf.shapes.exact`.
+(``lab_abnormal``). Options are validated by :mod:`~cdiscflow.tlf.shapes.options`; exact tests the shapes
+need (r×c Fisher, CMH general association) are in :mod:`~cdiscflow.tlf.shapes.exact`.
 """
 
 from __future__ import annotations
