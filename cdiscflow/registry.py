@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Library modules that register functions of a kind; imported before a lookup of that kind.
 LIBRARY_MODULES: dict[str, tuple[str, ...]] = {
-    "tlf": ("cdiscflow.tlf.programs", "cdiscflow.tlf.programs_efficacy"),
+    "tlf": ("cdiscflow.tlf.programs", "cdiscflow.tlf.programs_efficacy", "cdiscflow.tlf.shapes"),
     "check": ("cdiscflow.validation.checks",),
 }
 

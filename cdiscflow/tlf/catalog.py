@@ -3,7 +3,7 @@
 ```yaml
 defaults:                     # apply to every output unless it says otherwise
   formats: [rtf, docx, html, pdf]
-  rounding: half_up           # half_up (SAS) | half_even; recorded in each ARD's metadata
+  rounding: half_up           # half_up (SAS) | half_even | ieee | half_up_15; recorded in each ARD's metadata
   top_left: ["Protocol: {studyid}", "Population: {population}"]
   source: "Program: {program}"
   page: {orientation: landscape, font: Courier New, font_size: 9}

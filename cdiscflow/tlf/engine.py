@@ -128,7 +128,9 @@ def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, note
                 "half_up": "ties round away from zero (SAS ROUND / PUT default)",
                 "half_even": "ties round to the even digit",
                 "ieee": "the stored binary value rounded exactly, true ties to even (C printf / R sprintf, "
-                        "as the CDISC pilot's published displays)"}[spec.rounding],
+                        "as the CDISC pilot's published displays)",
+                "half_up_15": "the value's 15-significant-digit text rounded half up (the 2006 CDISC pilot "
+                              "CSR's SAS displays)"}[spec.rounding],
             "inputs": inputs, "run_stamp": stamp, "data_cutoff": data_cutoff(study.meta), "cdiscflow": __version__,
             "notes": notes}
 

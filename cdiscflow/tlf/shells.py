@@ -139,19 +139,20 @@ def summary_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.Ser
 
 
 def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.Series, *, reference: str | None,
-                    order_by: str | None = None, count_pattern: str = "{n} ({pct}%)", zero_pattern: str = "{n}",
+                    order_by: str | Sequence[str] | None = None, count_pattern: str = "{n} ({pct}%)", zero_pattern: str = "{n}",
                     events_pattern: str | None = "[{events}]", labels: Mapping[str, str] | None = None,
                     p_labels: Mapping[str, str] | None = None, stub_header: str = "System Organ Class/\nPreferred Term",
                     p_header: str = "Fisher's Exact\np-values", blank_between: bool = True) -> Table:
     """Incidence by term: the "any event" row, then each first-level term (alphabetical) followed by its
     second-level terms (by descending count in ``order_by``, default the last group, then name), indented.
+    ``order_by`` may list several groups: descending counts in the first, ties by the next, …, then name.
 
     Columns per group: subjects "n (pct%)" and, with ``events_pattern``, the number of events; then one
     p-value column per comparison against ``reference``."""
     cells = Cells(ard)
     labels = labels or {}
     comps = [g for g in groups.levels if g != reference] if reference else []
-    order_by = order_by or groups.levels[-1]
+    order_keys = [order_by] if isinstance(order_by, str) else list(order_by or [groups.levels[-1]])
     per_group = 2 if events_pattern else 1
     ncol = 1 + per_group * len(groups.columns) + len(comps)
 
@@ -177,11 +178,14 @@ def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.S
     inc = ard[(ard["analysis"] == "incidence") & (ard["statistic"] == "n")]
     top = inc[inc["by_var"] == ""]
     low = inc[inc["by_var"] != ""]
-    counts = low[low["group"] == order_by][["by", "category", "value"]]
+    counts = low[low["group"].isin(order_keys)].pivot_table(index=["by", "category"], columns="group",
+                                                            values="value", fill_value=0).reset_index()
+    counts = counts.reindex(columns=["by", "category", *order_keys], fill_value=0)
     for soc in sorted(top["category"].unique()):
         var = top.loc[top["category"] == soc, "variable"].iloc[0]
         rows.append(Row([soc, *values("incidence", "", var, soc)]))
-        pts = counts[counts["by"] == soc].sort_values(["value", "category"], ascending=[False, True])
+        pts = counts[counts["by"] == soc].sort_values([*order_keys, "category"],
+                                                      ascending=[*[False] * len(order_keys), True])
         for pt in pts["category"]:
             pvar = low.loc[(low["by"] == soc) & (low["category"] == pt), "variable"].iloc[0]
             rows.append(Row([pt, *values("incidence", soc, pvar, pt)], indent=1))

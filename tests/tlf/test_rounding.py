@@ -11,6 +11,7 @@ from cdiscflow.tlf.rounding import data_decimals, format_pvalue, format_values, 
     ("half_up", ["0.1", "0.2", "0.3", "2.68", "-0.3", "1.01"]),
     ("half_even", ["0.0", "0.2", "0.2", "2.68", "-0.2", "1.00"]),
     ("ieee", ["0.1", "0.1", "0.2", "2.67", "-0.2", "1.00"]),
+    ("half_up_15", ["0.1", "0.2", "0.3", "2.68", "-0.3", "1.01"]),
 ])
 def test_ties_follow_the_rule(rule: str, expected: list[str]) -> None:
     values = [0.05, 0.15, 0.25, 2.675, -0.25, 1.005]
@@ -19,7 +20,7 @@ def test_ties_follow_the_rule(rule: str, expected: list[str]) -> None:
     assert got == expected
 
 
-@pytest.mark.parametrize("rule", ["half_up", "half_even", "ieee"])
+@pytest.mark.parametrize("rule", ["half_up", "half_even", "ieee", "half_up_15"])
 def test_vectorised_rounding_agrees_with_decimal_reference(rule: str) -> None:
     rng = np.random.default_rng(7)
     values = np.concatenate([rng.integers(-5000, 5000, 400) / 200.0, rng.normal(0, 50, 400),
@@ -34,6 +35,15 @@ def test_float_artefacts_count_as_ties_like_sas_fuzz() -> None:
     """0.03 + 0.005 is stored as 0.034999...96; half_up treats it as the tie it was meant to be."""
     assert format_values([0.03 + 0.005], 2, "half_up") == ["0.04"]
     assert format_values([0.03 + 0.005], 2, "ieee") == ["0.03"]
+
+
+def test_half_up_15_rounds_the_15_digit_text() -> None:
+    """The pilot CSR's SAS displays: 105.54999999999998 prints 105.6, 72.25 prints 72.3, and
+    -0.44999999999998863 prints -0.4, which half_up's tie tolerance would print -0.5."""
+    got = format_values([105.54999999999998, 72.25, -0.44999999999998863, -72.25], 1, "half_up_15")
+    assert got == ["105.6", "72.3", "-0.4", "-72.3"]
+    assert format_values([105.54999999999998], 1, "ieee") == ["105.5"]
+    assert format_values([-0.44999999999998863], 1, "half_up") == ["-0.5"]
 
 
 def test_missing_and_negative_zero() -> None:
