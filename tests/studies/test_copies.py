@@ -17,8 +17,9 @@ from cdiscflow.cli import main
 from cdiscflow.study import BUILTIN_DIR
 from cdiscflow.studyload import package_name
 
-#: run bookkeeping, not outputs: the manifest and index name the study folder; logs carry timings
-BOOKKEEPING = ("logs/", "manifest.json", "index.html", ".state", ".lock", ".tmp/")
+#: run bookkeeping, not outputs: the manifest and index name the study folder; logs carry timings; the hash
+#: cache holds file sizes and modification times
+BOOKKEEPING = ("logs/", "manifest.json", "index.html", ".state", ".lock", ".tmp/", ".hashes.json")
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
