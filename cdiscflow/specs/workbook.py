@@ -133,7 +133,8 @@ class _Row:
         return value
 
     def text(self, column: str, strip: bool = False) -> str | None:
-        """Cell text (whole numbers without ``.0``); blank → None; ``strip`` for names and ids."""
+        """Cell text (whole numbers without ``.0``); blank → None; ``strip`` for names, ids and labels (an XPT
+        label cannot keep surrounding spaces)."""
         value = self.raw(column)
         if value is None:
             return None
@@ -312,7 +313,7 @@ def _variables(sheets: dict[str, _Sheet], datasets: dict[str, Dataset], codelist
             raise row.error("Variable", f"{ds_name}.{name} is listed twice (also row {seen[ds_name, name]})",
                             "one row per dataset variable", name)
         seen[ds_name, name] = row.number
-        label = row.text("Label")
+        label = row.text("Label", strip=True)
         if label is None:
             raise row.error("Label", "is empty", "a variable label", name)
         order = row.integer("Order", name)
@@ -406,7 +407,7 @@ def _value_level(sheets: dict[str, _Sheet], datasets: dict[str, Dataset], codeli
             raise row.error("Where Clause", f"{row.text('Where Clause')!r}: {exc}",
                             "VAR EQ value or VAR IN (a, b), joined by AND", name) from None
         order = row.integer("Order", name)
-        vlm = ValueLevel(variable=name, where=where, label=row.text("Label"), unit=row.text("cdiscflow Unit"),
+        vlm = ValueLevel(variable=name, where=where, label=row.text("Label", strip=True), unit=row.text("cdiscflow Unit"),
                          **_attributes(row, codelists, methods, comments, name))
         ordered[ds_name].append((order if order is not None else 0, i, vlm))
     for ds_name, items in ordered.items():
@@ -448,7 +449,7 @@ def read_workbook(path: Path | str) -> SpecSet:
         if not isinstance(settings, dict):
             raise row.error("cdiscflow Settings", f"{settings!r}", "a YAML mapping")
         datasets[name] = Dataset(
-            name=name, label=row.text("Label") or "", standard=_standard(row.text("Standard"), study.get(
+            name=name, label=row.text("Label", strip=True) or "", standard=_standard(row.text("Standard"), study.get(
                 "StandardName", "SDTM")), cls=row.text("Class"), structure=row.text("Structure"),
             keys=[k.strip() for k in (row.text("Key Variables") or "").split(",") if k.strip()],
             source=row.yaml("cdiscflow Source"), comment=comments.get(comment) if comment else None,

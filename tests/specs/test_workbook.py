@@ -47,7 +47,7 @@ def test_import_p21_workbook_one_spec_per_dataset_with_every_variable(shared_dat
     for name in sheet_datasets:
         expected = sorted((r for r in rows if r["Dataset"] == name), key=lambda r: int(r["Order"]))
         got = [(v.name, v.label, v.type, v.length) for v in specs[name].variables]
-        want = [(r["Variable"], r["Label"], "Num" if r["Data Type"] in ("integer", "float") else "Char",
+        want = [(r["Variable"], r["Label"].strip(), "Num" if r["Data Type"] in ("integer", "float") else "Char",
                  int(r["Length"]) if r["Length"] is not None else None) for r in expected]
         assert got == want, name
         keys = next(r["Key Variables"] for r in _sheet(xlsx, "Datasets") if r["Dataset"] == name)
