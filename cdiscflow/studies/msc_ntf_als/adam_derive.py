@@ -7,8 +7,6 @@ into the library:
 * :func:`derive_vars_criteria` — CRITy/CRITyFL for a list of criteria restricted to the records they apply
   to, with "not evaluable" records left blank.
 * :func:`derive_var_best_of` — the best (max/min) of repeated measurements as one analysis value.
-* :func:`derive_vars_dtm_min_bound` — datetime imputation that never goes before a bound (e.g. TRTSDTM) the
-  partial value allows (``derive_vars_dtm(min_dates=)`` applies bounds at day precision only).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import pandas as pd
 
 from cdiscflow.adam._util import as_list, char, condition, require
 from cdiscflow.adam.criteria import derive_vars_crit_flag
-from cdiscflow.adam.dates import derive_vars_dtm
 from cdiscflow.errors import DerivationError
 
 
@@ -76,19 +73,3 @@ def derive_var_best_of(df: pd.DataFrame, by: str | Sequence[str], source: str, n
     value = pd.to_numeric(df[source], errors="coerce").groupby([df[b] for b in by], sort=False).transform(fun)
     return df.assign(**{new_var: value.astype("float64")}).drop_duplicates(by, keep="first").reset_index(drop=True)
 
-
-def derive_vars_dtm_min_bound(df: pd.DataFrame, new_prefix: str, dtc: str, min_dtm: str, *,
-                              highest_imputation: str = "M") -> pd.DataFrame:
-    """``<prefix>DTM``/``DTF``/``TMF`` imputed to the first possible datetime, but never before ``min_dtm`` when
-    ``min_dtm`` lies within the range the partial value allows (admiral ``derive_vars_dtm(min_dates =)`` at
-    datetime precision: an AE starting "on the transplant day, time unknown" is imputed to the transplant
-    date/time, not to 00:00 before it). Values with nothing imputed are unchanged.
-    """
-    require(df, [dtc, min_dtm], f"derive_vars_dtm_min_bound({new_prefix}DTM)")
-    first = derive_vars_dtm(df, new_prefix, dtc, highest_imputation=highest_imputation, flag_imputation="both")
-    last = derive_vars_dtm(df, "__HI", dtc, highest_imputation=highest_imputation, date_imputation="last",
-                           time_imputation="last", flag_imputation="none")
-    lo, hi, bound = first[f"{new_prefix}DTM"], last["__HIDTM"], df[min_dtm]
-    imputed = first[f"{new_prefix}DTF"].ne("") | first[f"{new_prefix}TMF"].ne("")
-    inside = imputed & bound.notna() & (bound >= lo) & (bound <= hi)
-    return first.assign(**{f"{new_prefix}DTM": lo.where(~inside, bound)})

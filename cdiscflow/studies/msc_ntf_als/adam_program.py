@@ -47,7 +47,6 @@ from .adam_derive import (
     derive_var_best_of,
     derive_vars_avisit,
     derive_vars_criteria,
-    derive_vars_dtm_min_bound,
 )
 
 SUBJ = "USUBJID"
@@ -230,7 +229,7 @@ def adae(ctx: AdamContext) -> pd.DataFrame:
     """ADAE: one record per AE; analysis dates, TRTEMFL, AREL, ASEV, grouping, occurrence flags."""
     st = ctx.settings
     df = _adsl_vars(ctx, ctx.sdtm("AE"))
-    df = derive_vars_dtm_min_bound(df, "AST", "AESTDTC", "TRTSDTM")
+    df = derive_vars_dtm(df, "AST", "AESTDTC", highest_imputation="M", flag_imputation="both", min_dates=["TRTSDTM"])
     df = derive_vars_dtm(df, "AEN", "AEENDTC", highest_imputation="M", date_imputation="last",
                          time_imputation="last", flag_imputation="both")
     df = derive_vars_dtm_to_dt(df, ["ASTDTM", "AENDTM"])

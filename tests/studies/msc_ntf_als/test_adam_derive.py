@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from cdiscflow.adam.dates import derive_vars_dtm
 from cdiscflow.errors import DerivationError
 from cdiscflow.studies.msc_ntf_als.adam_derive import (
     derive_var_best_of,
     derive_vars_avisit,
     derive_vars_criteria,
-    derive_vars_dtm_min_bound,
 )
 
 VISITS = [{"VISITNUM": 1, "AVISIT": "Screening", "AVISITN": -14}, {"VISITNUM": 5, "AVISIT": "Baseline", "AVISITN": 0}]
@@ -48,12 +48,14 @@ def test_best_of_trials() -> None:
     assert_frame_equal(out, expected)
 
 
-def test_dtm_min_bound_imputes_to_treatment_start_within_the_partial_range() -> None:
+def test_ae_start_is_imputed_to_treatment_start_within_the_partial_range() -> None:
+    """The study's ADAE rule (an AE "on the transplant day, time unknown" starts at the transplant, not at 00:00
+    before it) is the library's ``derive_vars_dtm(min_dates=)`` at datetime precision."""
     day = 20000.0 * 86400
     trt = day + 10 * 3600                       # treatment start 10:00 on day 20000 (2014-10-04)
     df = pd.DataFrame({"DTC": ["2014-10-04", "2014-10-04T09:00", "2014-10", "2014-09-30"],
                        "TRTSDTM": [trt] * 4})
-    out = derive_vars_dtm_min_bound(df, "AST", "DTC", "TRTSDTM")
+    out = derive_vars_dtm(df, "AST", "DTC", highest_imputation="M", flag_imputation="both", min_dates=["TRTSDTM"])
     assert out["ASTDTM"].tolist() == [trt, day + 9 * 3600, trt, (20000.0 - 4) * 86400]
     assert out["ASTDTF"].tolist() == ["", "", "D", ""]
     assert out["ASTTMF"].tolist() == ["H", "S", "H", "H"]

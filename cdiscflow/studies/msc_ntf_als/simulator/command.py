@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,8 +37,3 @@ def simulate(out: Path | str, seed: int = D.SEED, subjects: int | None = None) -
         shutil.rmtree(tmp, ignore_errors=True)
     return raw
 
-
-def run(args: argparse.Namespace) -> int:
-    raw = simulate(args.out, seed=args.seed, subjects=args.subjects)
-    print(f"simulated raw extracts (SIMULATED data) written to {raw}")
-    return 0
