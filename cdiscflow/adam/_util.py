@@ -68,6 +68,20 @@ def ordered(df: pd.DataFrame, by: Sequence[str], order: Sequence[str]) -> pd.Dat
                           key=_blank_as_missing)
 
 
+def extreme_records(df: pd.DataFrame, by: Sequence[str], order: Sequence[str], mode: str) -> pd.DataFrame:
+    """The first or last (``mode``) record per ``by`` group of ``df`` in :func:`ordered` order, as
+    ``ordered(df, by, order).drop_duplicates(by, keep=mode)`` but sorting only the key columns (a wide frame is
+    taken once, for the chosen records).
+
+    >>> df = pd.DataFrame({"USUBJID": ["1", "1", "2"], "ADT": [2.0, 1.0, 5.0], "X": ["a", "b", "c"]})
+    >>> extreme_records(df, ["USUBJID"], ["ADT"], "last")["X"].tolist()
+    ['a', 'c']
+    """
+    keys = df[list(dict.fromkeys([*by, *sort_keys(order)[0]]))].reset_index(drop=True)
+    positions = ordered(keys, by, order).drop_duplicates(list(by), keep=mode).index.to_numpy()
+    return df.iloc[positions]
+
+
 def duplicated_keys(df: pd.DataFrame, keys: Sequence[str], what: str) -> None:
     """Raise a :class:`DerivationError` naming the first duplicated key values and rows."""
     dup = df.duplicated(list(keys), keep=False)

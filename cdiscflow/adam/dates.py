@@ -158,16 +158,30 @@ def _impute_unbounded(parts: pd.DataFrame, highest_imputation: str, date_imputat
     return out, dtf, allowed, y
 
 
+def _distinct_parts(dtc: pd.Series, variable: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """(the position of each record's text among the distinct texts, :func:`parse_iso` of the distinct texts)."""
+    text = dtc.astype("str").fillna("").str.strip() if len(dtc) else dtc.astype("str")
+    codes, values = pd.factorize(text.to_numpy(dtype=object))
+    try:
+        return codes, parse_iso(pd.Series(values, dtype=object), variable)
+    except DerivationError:
+        parse_iso(dtc, variable)  # the same error, naming the records
+        raise
+
+
 def impute_dates(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
                  min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = (),
                  variable: str = "--DTC") -> tuple[pd.Series, pd.Series]:
-    """ISO text → (SAS date, --DTF flag) following the rules in the module docstring."""
-    parts = parse_iso(dtc, variable)
+    """ISO text → (SAS date, --DTF flag) following the rules in the module docstring.
+
+    Everything but the per-record bounds is computed once per distinct text and taken back to the records."""
+    codes, parts = _distinct_parts(dtc, variable)
     out, dtf, allowed, y = _impute_unbounded(parts, highest_imputation, date_imputation,
                                              bool(min_dates or max_dates), variable)
     lo, hi = _bounds(parts)
-    lo = np.where(np.isnan(y), -np.inf, lo)
-    hi = np.where(np.isnan(y), np.inf, hi)
+    lo = np.where(np.isnan(y), -np.inf, lo)[codes]
+    hi = np.where(np.isnan(y), np.inf, hi)[codes]
+    out, allowed, dtf = out[codes], allowed[codes], pd.Series(dtf.to_numpy()[codes], index=dtc.index)
     out = _restrict(out, lo, hi, allowed, min_dates, max_dates)
     out = np.where(allowed, out, np.nan)
     dtf = dtf.where(~np.isnan(out), "")
@@ -243,7 +257,7 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
     ['2019-07-15T10:30', '2019-07-20T00:00', '2019-07-15T10:30']
     """
     require(df, [dtc, *min_dates, *max_dates], f"derive_vars_dtm({new_prefix}DTM)")
-    parts = parse_iso(df[dtc], dtc)
+    codes, parts = _distinct_parts(df[dtc], dtc)  # all but the bounds per distinct text, then per record
     date_level = highest_imputation if highest_imputation in ("Y", "M", "D") else "n"
     date, dtf, date_allowed, year = _impute_unbounded(parts, date_level, date_imputation,
                                                       bool(min_dates or max_dates), dtc)
@@ -274,7 +288,9 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
     seconds = (np.where(np.isnan(h), fill[0], h) * 3600 + np.where(np.isnan(mi), fill[1], mi) * 60
                + np.where(np.isnan(s), fill[2], s))
     allowed = allowed & date_allowed
-    dtm = np.where(allowed, date * 86400.0 + seconds, np.nan)
+    dtm = np.where(allowed, date * 86400.0 + seconds, np.nan)[codes]
+    lo, hi, allowed, tmf, dtf = lo[codes], hi[codes], allowed[codes], tmf[codes], pd.Series(dtf.to_numpy()[codes],
+                                                                                         index=df.index)
     dtm = _restrict(dtm, lo, hi, allowed, [_seconds(df[c], c, end_of_day=False) for c in min_dates],
                     [_seconds(df[c], c, end_of_day=True) for c in max_dates])
     tmf = np.where(np.isnan(dtm), "", tmf)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdiscflow.adam._util import as_list, condition, ordered, require
+from cdiscflow.adam._util import as_list, condition, extreme_records, require
 from cdiscflow.adam.joined import JoinCondition, filter_joined
 from cdiscflow.adam.merge import derive_vars_merged
 from cdiscflow.adam.records import _concat
@@ -112,7 +112,7 @@ def _event_records(ev: Event | EventJoined, number: int, data: pd.DataFrame, by:
         chosen = data[condition(data, ev.condition)]
     if isinstance(ev, Event) and ev.mode is not None:
         require(chosen, [*by, *[o.lstrip("-") for o in event_order]], f"event {number} ({ev.dataset_name})")
-        chosen = ordered(chosen, by, event_order).drop_duplicates(by, keep=ev.mode)
+        chosen = extreme_records(chosen, by, event_order, ev.mode)
     refs = [v.name for v in ev.set_values_to.values() if isinstance(v, Var)]
     require(chosen, [*by, *refs], f"event {number} ({ev.dataset_name})")
     keep = ev.keep_source_vars if ev.keep_source_vars is not None else keep_source_vars
@@ -160,10 +160,15 @@ def derive_extreme_event(df: pd.DataFrame | None, by: str | Sequence[str], event
         else:
             raise DerivationError(f"event {number}: source dataset {ev.dataset_name!r} not given",
                                   variable="source_datasets", expected=f"one of {', '.join(sources) or '(none)'}")
-        parts.append(_event_records(ev, number, data, by, order, tmp_event_nr_var, keep_source_vars))
+        part = _event_records(ev, number, data, by, order, tmp_event_nr_var, keep_source_vars)
+        if all(o.lstrip("-") in part.columns for o in order):
+            # an event's own extreme record per group is the only one of it that can win overall (the sort is
+            # stable and the events are stacked in order, so ties resolve as they would over all records)
+            part = extreme_records(part, by, order, mode)
+        parts.append(part)
     stacked = pd.concat(parts, ignore_index=True)
     require(stacked, [o.lstrip("-") for o in order], "derive_extreme_event order")
-    new = ordered(stacked, by, order).drop_duplicates(by, keep=mode)
+    new = extreme_records(stacked, by, order, mode)
     if tmp_event_nr_var:
         new = new.drop(columns=tmp_event_nr_var)
     new = new.assign(**dict(set_values or {})).reset_index(drop=True)

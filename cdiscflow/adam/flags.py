@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cdiscflow.adam._util import as_list, condition, flag, ordered, require
+from cdiscflow.adam._util import as_list, condition, extreme_records, flag, ordered, require
 from cdiscflow.errors import DerivationError
 
 
@@ -36,12 +36,12 @@ def derive_var_extreme_flag(df: pd.DataFrame, by: str | Sequence[str], order: Se
         raise DerivationError(f"mode {mode!r}", variable=new_var, expected="first or last")
     cols = [o.lstrip("-") for o in order]
     require(df, [*by, *cols], f"derive_var_extreme_flag({new_var})")
-    cand = df[condition(df, filter)]
+    cand = df.loc[condition(df, filter), list(dict.fromkeys([*by, *cols]))]  # only the key columns are sorted
     if check_unique and cand.duplicated(by + cols).any():
         rows = cand.index[cand.duplicated(by + cols, keep=False)][:5].tolist()
         raise DerivationError(f"{new_var}: records tie on {', '.join(by + cols)}", variable=new_var,
                               row=", ".join(map(str, rows)), expected="a unique order within each group")
-    chosen = ordered(cand, by, order).drop_duplicates(by, keep=mode).index
+    chosen = extreme_records(cand, by, order, mode).index
     return df.assign(**{new_var: flag(df.index.isin(chosen), df.index, true_value, false_value)})
 
 
@@ -63,9 +63,9 @@ def derive_var_worst_flag(df: pd.DataFrame, by: str | Sequence[str], source: str
         rank = -rank if worst == "high" else rank
     else:
         rank = -df[source].map({v: i for i, v in enumerate(worst)}).astype("float64")
-    work = df.assign(__rank__=rank)
-    cand = work[condition(df, filter) & rank.notna()]
-    chosen = ordered(cand, by, ["__rank__", *order]).drop_duplicates(by, keep="first").index
+    keys = list(dict.fromkeys([*by, *[o.lstrip("-") for o in order]]))
+    cand = df.loc[condition(df, filter) & rank.notna(), keys].assign(__rank__=rank)
+    chosen = extreme_records(cand, by, ["__rank__", *order], "first").index
     return df.assign(**{new_var: flag(df.index.isin(chosen), df.index, true_value, false_value)})
 
 

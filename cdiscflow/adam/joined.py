@@ -81,6 +81,14 @@ def _batches(left: pd.DataFrame, right: pd.DataFrame, by: list[str], max_pairs: 
     return batches
 
 
+def _by_code(left: pd.DataFrame, right: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``left`` and ``right`` with one integer column ``__by__`` numbering their ``by`` groups jointly (``right``
+    without the ``by`` columns): pairs are then built on one integer instead of several text columns."""
+    code = pd.concat([left[by], right[by]], ignore_index=True).groupby(by, sort=False, dropna=False).ngroup()
+    code = code.to_numpy()
+    return left.assign(__by__=code[:len(left)]), right.drop(columns=by).assign(__by__=code[len(left):])
+
+
 def _pairs(part: pd.DataFrame, right: pd.DataFrame, by: list[str], join_type: str, how: str) -> pd.DataFrame:
     """Each record of ``part`` with the ``right`` records of its by group, restricted by ``join_type``."""
     pairs = part.merge(right, on=by, how=how) if by else part.merge(right, how="cross")
@@ -134,10 +142,13 @@ def derive_vars_joined(df: pd.DataFrame, add: pd.DataFrame, *, by: str | Sequenc
                                                             [renamed.get(c, c) for c in order_cols],
                                                             sort_keys(order)[1])
     sort_order = [("-" if o.startswith("-") else "") + renamed.get(o.lstrip("-"), o.lstrip("-")) for o in order]
+    key = ["__by__"] if by else []
+    if by:
+        left, right = _by_code(left, right, by)
 
     chosen = []
-    for rows in _batches(left, right, by, max_pairs):
-        pairs = _pairs(left.iloc[rows], right, by, join_type, "inner")
+    for rows in _batches(left, right, key, max_pairs):
+        pairs = _pairs(left.iloc[rows], right, key, join_type, "inner")
         pairs = pairs[condition(pairs, filter_join)]
         if order:
             pairs = ordered(pairs, ["__obs__"], sort_order).drop_duplicates("__obs__", keep=mode)

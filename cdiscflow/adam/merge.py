@@ -61,13 +61,22 @@ def derive_vars_merged(df: pd.DataFrame, add: pd.DataFrame, by: str | Sequence[s
     right = sel[by_add + list(mapping.values())].copy()
     right.columns = by + list(mapping.keys())
     duplicated_keys(right, by, "derive_vars_merged: the additional dataset")
-    right["__match__"] = True
-    out = df.drop(columns=[c for c in mapping if c in df.columns]).merge(right, on=by, how="left", sort=False)
-    out.index = df.index
-    matched = out.pop("__match__").eq(True)
+    # a left join as positions: the keys of both sides numbered together (missing keys match each other, as in
+    # a merge), so that only the new columns are taken and df's columns stay as they are
+    code = pd.concat([right[by], df[by]], ignore_index=True).groupby(by, sort=False, dropna=False).ngroup()
+    code = code.to_numpy()
+    position = np.full(int(code.max()) + 1 if len(code) else 0, -1)
+    position[code[:len(right)]] = np.arange(len(right))
+    pos = position[code[len(right):]]
+    matched = pd.Series(pos >= 0, index=df.index)
+    out = df.drop(columns=[c for c in mapping if c in df.columns])
     for name in mapping:
-        if pd.api.types.is_string_dtype(out[name]) or out[name].dtype == object:
-            out[name] = out[name].fillna("")
+        values = right[name]
+        if pd.api.types.is_string_dtype(values) or values.dtype == object:  # missing text is "", matched or not
+            taken = pd.api.extensions.take(values.fillna("").array, pos, allow_fill=True, fill_value="")
+            out[name] = pd.Series(taken, index=df.index, dtype=values.dtype)
+        else:  # position -1: missing
+            out[name] = values.reset_index(drop=True).reindex(pos).set_axis(df.index)
     for name, value in (missing_values or {}).items():
         out.loc[~matched, name] = value
     if exist_flag:

@@ -109,7 +109,7 @@ def kept_subjects(frame: pd.DataFrame, sel: Selection, spec: Dataset) -> tuple[s
         raise SpecError(f"{spec.name}: settings.selection on {sel.dataset}, which has no {SUBJ}", file=spec.file,
                         variable="settings.selection", expected=f"a dataset with {SUBJ}")
     hit = evaluate(sel.where, frame).fillna(False).astype(bool).to_numpy()
-    return set(frame[SUBJ].astype(str)), set(frame.loc[hit, SUBJ].astype(str))
+    return set(frame[SUBJ].astype(str).unique()), set(frame.loc[hit, SUBJ].astype(str).unique())
 
 
 def count_row(dataset: str, kind: str, name: str, frame: pd.DataFrame, detail: str = "") -> list[Any]:
@@ -134,7 +134,7 @@ def check_subjects(spec: Dataset, out: pd.DataFrame, read: Callable[[str], pd.Da
         raise SpecError(f"{spec.name}: settings.source {source.domain} has no {SUBJ}", file=spec.file,
                         variable="settings.source", expected=f"an SDTM domain with {SUBJ}")
     ids = src[SUBJ].astype(str)
-    dropped = set(ids) - set(out[SUBJ].astype(str)) if SUBJ in out.columns else set(ids)
+    dropped = set(ids.unique()) - (set(out[SUBJ].astype(str).unique()) if SUBJ in out.columns else set())
     rows = [count_row(spec.name, "source", source.domain, src, source.filter or "")]
     for sel in selections:
         present, kept = kept_subjects(read(sel.dataset), sel, spec)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdiscflow.adam._util import as_list, condition, ordered, require
+from cdiscflow.adam._util import as_list, condition, extreme_records, ordered, require
 from cdiscflow.errors import DerivationError
 
 
@@ -174,7 +174,7 @@ def derive_extreme_records(df: pd.DataFrame | None, by: str | Sequence[str], ord
     require(source, [*by, *[o.lstrip("-") for o in order]], "derive_extreme_records")
     sel = source[condition(source, filter)]
     if order:
-        sel = ordered(sel, by, order).drop_duplicates(by, keep=mode)
+        sel = extreme_records(sel, by, order, mode)
     if ref is not None:
         require(ref, by, "derive_extreme_records (reference dataset)")
         shared = [c for c in ref.columns if c in source.columns]

@@ -62,8 +62,11 @@ def extract_unit(values: pd.Series) -> pd.Series:
     >>> extract_unit(pd.Series(["Hemoglobin (g/L)", "Glucose (mmol/L)", "pH"])).tolist()
     ['g/L', 'mmol/L', '']
     """
-    text = values.astype("string").str.extract(r"(\(.+\))", expand=False).str.replace(r"[()]", "", regex=True)
-    return char(text.astype(object).where(text.notna(), ""), values.index)
+    codes, labels = pd.factorize(values.astype("string"))  # a label repeats over many records: once per label
+    units = pd.Series(labels, dtype="string").str.extract(r"(\(.+\))", expand=False).str.replace(r"[()]", "",
+                                                                                                   regex=True)
+    units = np.append(units.fillna("").to_numpy(dtype=object), "")  # code -1 (missing label) → ""
+    return char(units[codes], values.index)
 
 
 def _sas_days(values: pd.Series) -> pd.Series:

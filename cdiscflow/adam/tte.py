@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdiscflow.adam._util import as_list, condition, ordered, require
+from cdiscflow.adam._util import as_list, condition, extreme_records, ordered, require
 from cdiscflow.errors import DerivationError
 
 
@@ -105,7 +105,7 @@ def _select(sources: Sequence[TteSource], datasets: Mapping[str, pd.DataFrame], 
         return pd.DataFrame(columns=[*keys, "CNSR", date_var, "__source__"])
     combined = pd.concat(parts, ignore_index=True)
     combined = combined[combined[date_var].notna()]
-    combined = ordered(combined, keys, [date_var, "__source__"]).drop_duplicates(keys, keep=mode)
+    combined = extreme_records(combined, keys, [date_var, "__source__"], mode)
     return combined.drop(columns="__source__")
 
 

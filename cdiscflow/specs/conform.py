@@ -53,6 +53,8 @@ def as_char(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return numbers_to_text(values)
     out = values.astype(object).where(values.notna(), "")
+    if isinstance(values.dtype, pd.StringDtype):  # every present value is a str
+        return out
     # Values that are not str (numbers in an object column, dates): their text form.
     not_str = ~out.map(type).eq(str)
     if not_str.any():

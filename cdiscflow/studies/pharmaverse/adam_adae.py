@@ -17,6 +17,7 @@ from cdiscflow.adam.engine import AdamContext
 from cdiscflow.adam.flags import derive_var_extreme_flag, derive_var_trtemfl
 from cdiscflow.adam.joined import derive_vars_joined
 from cdiscflow.adam.merge import derive_vars_merged
+from cdiscflow.expr import parse
 from cdiscflow.registry import register
 
 BY = ["STUDYID", "USUBJID"]
@@ -81,7 +82,11 @@ def adae(ctx: AdamContext) -> pd.DataFrame:
     st = ctx.settings
     df, adsl = with_adsl_vars(ctx, "AE")
     df = analysis_dates(df, "AESTDTC", "AEENDTC")
-    df = _doses(df, single_doses(ctx.sdtm("EX"), st["single_dose_doses"]), st["valid_dose"])
+    ex = ctx.sdtm("EX")
+    # the EX variables the dose variables need (the daily records of a wide EX would be copied for nothing)
+    used = [*BY, "EXSEQ", "EXDOSE", "EXDOSU", "EXSTDTC", "EXENDTC", *sorted(parse(st["valid_dose"]).names)]
+    ex = ex[[c for c in dict.fromkeys(used) if c in ex.columns]]
+    df = _doses(df, single_doses(ex, st["single_dose_doses"]), st["valid_dose"])
     df = df.assign(ASEV=df["AESEV"], AREL=df["AEREL"])
     # TRTEMFL on dates: ad_adae.R compares ASTDTM/AENDTM with the date TRTSDT, i.e. on the day
     df = derive_var_trtemfl(df, start_date="ASTDT", end_date="AENDT", trt_start_date="TRTSDT", trt_end_date="TRTEDT",
