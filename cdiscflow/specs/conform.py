@@ -40,8 +40,10 @@ def format_kind(fmt: str | None) -> str | None:
 def numbers_to_text(values: pd.Series) -> pd.Series:
     """Numbers as text the way a person writes them: ``1.0`` → ``"1"``, ``2.5`` → ``"2.5"``, NaN → ``""``."""
     num = pd.to_numeric(values, errors="coerce").astype("float64")
-    text = num.map("{:.15g}".format, na_action="ignore")
-    return text.where(num.notna(), "").astype(object)
+    # each distinct number formatted once (NaN: code -1 → ""); + 0.0 writes a negative zero as "0"
+    codes, distinct = pd.factorize(num.to_numpy() + 0.0)
+    text = np.array([f"{v:.15g}" for v in distinct] + [""], dtype=object)
+    return pd.Series(text[codes], index=values.index, dtype=object)
 
 
 def as_char(values: pd.Series) -> pd.Series:
@@ -53,8 +55,8 @@ def as_char(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return numbers_to_text(values)
     out = values.astype(object).where(values.notna(), "")
-    if isinstance(values.dtype, pd.StringDtype):  # every present value is a str
-        return out
+    if isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(out, skipna=False) == "string":
+        return out  # every value is a str
     # Values that are not str (numbers in an object column, dates): their text form.
     not_str = ~out.map(type).eq(str)
     if not_str.any():

@@ -29,6 +29,7 @@ from cdiscflow.adam.ranges import derive_var_anrind
 from cdiscflow.adam.records import derive_extreme_records, derive_var_obs_number
 from cdiscflow.adam.toxgrade import derive_var_atoxgr, derive_var_atoxgr_dir, extract_unit
 from cdiscflow.expr import evaluate
+from cdiscflow.specs.conform import numbers_to_text
 from cdiscflow.registry import register
 from cdiscflow.studies.pharmaverse.adam_adae import BY, merge_other_adsl
 
@@ -37,7 +38,7 @@ BASE_BY = ["STUDYID", "USUBJID", "PARAMCD", "BASETYPE"]
 
 def _r_character(values: pd.Series) -> pd.Series:
     """Numbers as R's ``as.character`` writes them (15 significant digits, no trailing zeros)."""
-    return values.map(lambda v: "" if pd.isna(v) else f"{v:.15g}")
+    return numbers_to_text(values)
 
 
 def _analysis_values(df: pd.DataFrame) -> pd.DataFrame:
