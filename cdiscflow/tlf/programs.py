@@ -119,6 +119,13 @@ def incidence_program(ctx: TlfContext) -> ProgramResult:
     ard = incidence(events, groups, terms, sizes,
                     any_label=opts.get("any_label", "ANY"), rule=ctx.rule, pct_decimals=int(opts.get("pct_decimals", 1)),
                     reference=opts.get("reference"), p_format=p_format)
+    for name, allowed in (("term_order", ("name", "frequency")), ("any_row", (True, False))):
+        if name in opts and opts[name] not in allowed:
+            raise SpecError(f"output {ctx.spec.id}: options.{name} is {opts[name]!r}", file=ctx.spec.file,
+                            variable=f"options.{name}", expected=" or ".join(map(str, allowed)))
+    if "pct_above" in opts and "pct_at_least" in opts:
+        raise SpecError(f"output {ctx.spec.id}: options.pct_above and options.pct_at_least exclude each other",
+                        file=ctx.spec.file, variable="options.pct_above", expected="one threshold")
     shown = frequent_terms(ard, terms, opts.get("pct_above"), opts.get("pct_at_least"))
     if opts.get("any_row") is False:
         shown = shown[shown["analysis"] != "incidence_any"]

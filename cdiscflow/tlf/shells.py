@@ -183,6 +183,7 @@ def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.S
     inc = ard[(ard["analysis"] == "incidence") & (ard["statistic"] == "n")]
     top = inc[inc["by_var"] == ""]
     low = inc[inc["by_var"] != ""]
+
     def by_frequency(n: pd.DataFrame, index: list[str]) -> pd.DataFrame:
         wide = n[n["group"].isin(order_keys)].pivot_table(index=index, columns="group", values="value",
                                                           fill_value=0).reset_index()

@@ -1,4 +1,5 @@
-"""Generic programs: the listing's ``dates`` and ``numbers`` options."""
+"""Generic programs: the listing's ``dates`` and ``numbers`` options; ``summary`` and ``incidence`` layout
+options."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from cdiscflow.errors import SpecError
 from cdiscflow.study import Study
 from cdiscflow.tlf.catalog import parse_catalog
 from cdiscflow.tlf.engine import AdamFolder, run_output
@@ -81,3 +84,9 @@ def test_incidence_threshold_keeps_the_parents_of_frequent_terms(tmp_path: Path)
     _, grid, _ = _run(tmp_path, "incidence", opts)
     assert grid == [["Any", "3 (100.0%)", "1 (100.0%)"], ["S1", "3 (100.0%)", "0"], ["  Back", "2 (66.7%)", "0"],
                     ["S2", "1 (33.3%)", "1 (100.0%)"], ["  Rash", "1 (33.3%)", "1 (100.0%)"]]
+
+
+def test_incidence_refuses_an_unknown_term_order(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"options\.term_order is 'frequncy'"):
+        _run(tmp_path, "incidence", {"dataset": "ADAE", "group": {"var": "ARM", "levels": ["A", "B"]},
+                                     "terms": ["PT"], "term_order": "frequncy"})
