@@ -19,6 +19,7 @@ row with ``test: fisher`` gets Fisher's exact p of "meets the condition or not" 
       p: {decimals: 4, below: "<.0001"}
       p_header: "p-value[1]"                       # adds the p-value column
       header_pattern: "{label}\n(N={n})"            # the column headers (fields label, n)
+      blank_between: true                          # a blank row between sections
 
 A row may also have ``by: VAR`` (one indented sub-row per value of ``VAR`` among its subjects, e.g. reasons
 for discontinuation), ``indent: 1``, ``total_only: true`` (only the total column printed) and its own
@@ -140,6 +141,7 @@ DISPOSITION_SCHEMA: dict = {
     "header_pattern": Opt(str, default="{label}\n(N={n})", fields={"label", "n"}),
     "labels": Opt(dict, values=Opt(str), default={}),
     "stub_header": Opt(str, default=""),
+    "blank_between": Opt(bool, default=True),
 }
 
 
@@ -233,7 +235,7 @@ def _disposition_layout(ctx: TlfContext, opts: dict, ard: pd.DataFrame, groups: 
     rows: list[Row] = []
     for i, section in enumerate(opts["sections"], start=1):
         by = section["label"] or f"section {i}"
-        if i > 1:
+        if i > 1 and opts["blank_between"]:
             rows.append(blank_row(ncol))
         if section["label"]:
             rows.append(Row([section["label"]] + [""] * (ncol - 1)))

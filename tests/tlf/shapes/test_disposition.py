@@ -44,10 +44,12 @@ def test_event_overview_counts_subjects_and_records_with_population_n(tmp_path: 
         "sections": [{"rows": [
             {"label": "SAEs", "where": 'AESER == "Y"', "pattern": "{events}"},
             {"label": "With an SAE", "where": 'AESER == "Y"'},
-            {"label": "AE and withdrawn for an AE", "where": 'DCSREAS == "ADVERSE EVENT"'}]}]},
-        datasets=("ADSL", "ADAE"))
+            {"label": "AE and withdrawn for an AE", "where": 'DCSREAS == "ADVERSE EVENT"'}]},
+            {"label": "By seriousness", "rows": [{"label": "Not serious", "where": 'AESER == "N"'}]}],
+        "blank_between": False}, datasets=("ADSL", "ADAE"))
     assert header == ["", "A (n = 2)", "B (n = 2)"]
-    assert grid == [["SAEs", "2", "0"], ["With an SAE", "1 (50.0)", "0"], ["AE and withdrawn for an AE", "1 (50.0)", "0"]]
+    assert grid == [["SAEs", "2", "0"], ["With an SAE", "1 (50.0)", "0"], ["AE and withdrawn for an AE", "1 (50.0)", "0"],
+                    ["By seriousness", "", ""], ["  Not serious", "1 (50.0)", "1 (50.0)"]]
     events = ard[ard["statistic"] == "events"].set_index(["category", "group"])["value"]
     assert events[("SAEs", "A")] == 2.0 and events[("With an SAE", "A")] == 2.0
 
