@@ -16,6 +16,7 @@ Comparison rules with the published tables (Berry et al., Neurology 2019;93:e229
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from pypdf import PdfReader
 from scipy import stats
 
 from cdiscflow.cli import main
+from cdiscflow.errors import SpecError
 from cdiscflow.study import Study
 from cdiscflow.tlf.ard import read_ard
 from cdiscflow.tlf.book import write_book
@@ -276,6 +278,14 @@ def test_disposition_feeds_consort(results: dict, adam) -> None:  # noqa: ANN001
     assert total["completed"] + total["discontinued"] == total["randomized"]
     pd.testing.assert_frame_equal(results["t-disp"].ard.drop(columns="output_id", errors="ignore"),
                                   ard.drop(columns="output_id", errors="ignore"))
+
+
+def test_consort_box_naming_no_disposition_row_is_an_error(adam_dir: Path) -> None:
+    study = Study.load("msc_ntf_als")
+    spec = next(o for o in load_catalog(study.root / "tlf" / "catalog.yaml").outputs if o.id == "f-1b")
+    bad = dataclasses.replace(spec, options={**spec.options, "boxes": {**spec.options["boxes"], "telephone": "Phone"}})
+    with pytest.raises(SpecError, match="options.boxes names rows the table does not have: Phone"):
+        run_output(bad, study, AdamFolder(adam_dir), "2026-01-01T00:00:00")
 
 
 def test_csf_paired_tests_recomputed(results: dict, adam) -> None:  # noqa: ANN001
