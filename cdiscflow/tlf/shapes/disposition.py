@@ -63,6 +63,7 @@ from cdiscflow.registry import register
 from cdiscflow.tlf.analyses import Groups, PFormat
 from cdiscflow.tlf.ard import ard_frame, concat_ard
 from cdiscflow.tlf.layout import Column, HeaderCell, Row, Table, blank_row
+from cdiscflow.tlf.options import require_columns
 from cdiscflow.tlf.result import ProgramResult
 from cdiscflow.tlf.rounding import format_values
 from cdiscflow.tlf.shapes.exact import fisher_rxc
@@ -177,16 +178,18 @@ def disposition_ard(ctx: TlfContext, opts: dict) -> tuple[pd.DataFrame, Groups, 
     sizes = n_groups.sizes(pop)
     if opts["total_all"] and groups.total:
         sizes[groups.total] = pop["USUBJID"].nunique()
-    records = pop
+    records, name = pop, ctx.spec.population.dataset
     if opts["dataset"]:
-        records = ctx.analysis_data(opts["dataset"])
+        records, name = ctx.analysis_data(opts["dataset"]), opts["dataset"]
         extra = [v for v in opts["population_vars"] if v not in records.columns]
+        require_columns(ctx, pop, extra, ctx.spec.population.dataset, "options.population_vars")
         records = records.merge(pop[["USUBJID", *extra]], on="USUBJID", how="left", validate="many_to_one")
     p_format = PFormat(**{k: v for k, v in opts["p"].items() if v is not None}) if opts["p"] else PFormat()
     out = []
     for i, section in enumerate(opts["sections"], start=1):
         by = section["label"] or f"section {i}"
-        for row in section["rows"]:
+        for j, row in enumerate(section["rows"], start=1):
+            require_columns(ctx, records, [row["by"]], name, f"options.sections[{i}].rows[{j}].by")
             mask = condition_mask(records, section["where"], row["where"])
             keys = {"analysis": "count", "group_var": groups.var, "by_var": "section", "by": by,
                     "variable": "condition", "category": row["label"]}

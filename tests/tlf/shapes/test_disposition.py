@@ -77,3 +77,9 @@ def test_a_row_pattern_with_an_unknown_field_names_the_row(tmp_path: Path) -> No
     with pytest.raises(SpecError, match=r"options\.sections\[1\]\.rows\[1\]\.pattern"):
         run(tmp_path, {"group": {"var": "TRT01A", "levels": ["A", "B"]},
                        "sections": [{"rows": [{"label": "All", "pattern": "{evnts}"}]}]})
+
+
+def test_a_by_variable_not_in_the_data_names_the_row(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"options\.sections\[1\]\.rows\[2\]\.by names DCREAS, not a variable of ADSL"):
+        run(tmp_path, {"group": {"var": "TRT01A", "levels": ["A", "B"]},
+                       "sections": [{"rows": [{"label": "All"}, {"label": "Disc", "by": "DCREAS"}]}]})
