@@ -13,6 +13,9 @@ All three read their settings from the catalog entry's ``options``:
       blocks:                      # see cdiscflow.tlf.shells.Block
         - {var: AGE, label: "Age (y)", test: anova}
         - {var: SEX, label: Sex, type: categorical, n_row: true, levels: {M: Male, F: Female}, test: chisq}
+        - {var: BMIBL, stat_rows: [[BMI, "{mean} ({sd})"]], decimals: {mean: 2}}   # a block's own decimals
+      header_pattern: "{label}\n(n = {n})"   # column headers (default "{label}\n(N={n})")
+      blank_between: false                 # no blank row between blocks
 
 ``incidence`` — subjects and events by two-level terms with Fisher's exact p-values::
 
@@ -20,6 +23,12 @@ All three read their settings from the catalog entry's ``options``:
               denominator_var: TRT01A, terms: [AEBODSYS, AEDECOD], any_label: ANY BODY SYSTEM,
               reference: Placebo, pct_decimals: 1, p: {decimals: 3, above: 0.99, above_text: ">.99",
               flag_below: 0.15}}
+
+  Frequent events (e.g. terms in more than 15% of any group, most frequent first, no "any" row, percentages
+  only): ``pct_above: 15`` (or ``pct_at_least: 5``: kept are the lowest-level terms reaching it in any
+  column, and their parents; the ARD keeps every term), ``term_order: frequency`` (first-level terms by
+  ``order_by`` counts too), ``any_row: false``, ``events_pattern: null``, ``count_pattern: "{pct}"``,
+  ``zero_pattern``, ``count_header``, ``stub_header``, ``header_pattern``, ``blank_between: false``.
 
 ``listing`` — one row per record; ``dates`` prints ADaM numeric dates (SAS day numbers) as ISO 8601 text,
 ``numbers`` prints numeric variables with fixed decimals (the output's rounding rule)::
@@ -68,11 +77,13 @@ def summary_result(ctx: TlfContext, data: pd.DataFrame) -> ProgramResult:
     """Summary table of ``data`` (one row per subject) as configured in ``ctx.options``."""
     opts = ctx.options
     groups = groups_from(opts, ctx.spec.file)
-    blocks = [Block.from_dict(b) for b in opts.get("blocks", [])]
-    precision = Precision(fixed=dict(opts.get("decimals") or {}))
+    decimals = dict(opts.get("decimals") or {})
+    raw_blocks = [dict(b) for b in opts.get("blocks", [])]
+    precisions = [Precision(fixed={**decimals, **dict(b.pop("decimals", None) or {})}) for b in raw_blocks]
+    blocks = [Block.from_dict(b) for b in raw_blocks]
     pct_dec = int(opts.get("pct_decimals", 1))
     parts = []
-    for b in blocks:
+    for b, precision in zip(blocks, precisions, strict=True):
         if b.type == "continuous":
             parts.append(summarize_continuous(data, b.var, groups, rule=ctx.rule, precision=precision))
         else:
@@ -84,7 +95,9 @@ def summary_result(ctx: TlfContext, data: pd.DataFrame) -> ProgramResult:
     ard = concat_ard(parts, ctx.spec.id)
     sizes = groups.sizes(data)
     table = summary_table(ctx.frame(), ard, groups, sizes, blocks, stub=opts.get("stub", "two_columns"),
-                          p_header=opts.get("p_header", "p-value"), labels=opts.get("labels"))
+                          p_header=opts.get("p_header", "p-value"), labels=opts.get("labels"),
+                          blank_between=bool(opts.get("blank_between", True)),
+                          header_pattern=str(opts.get("header_pattern", "{label}\n(N={n})")))
     return ProgramResult(ard, table)
 
 
@@ -102,13 +115,43 @@ def incidence_program(ctx: TlfContext) -> ProgramResult:
     denom_groups = Groups(opts.get("denominator_var", groups.var), groups.levels, groups.total)
     sizes = denom_groups.sizes(pop)
     p_format = PFormat(**(opts.get("p") or {}))
-    ard = incidence(events, groups, opts.get("terms", ["AEBODSYS", "AEDECOD"]), sizes,
+    terms = list(opts.get("terms", ["AEBODSYS", "AEDECOD"]))
+    ard = incidence(events, groups, terms, sizes,
                     any_label=opts.get("any_label", "ANY"), rule=ctx.rule, pct_decimals=int(opts.get("pct_decimals", 1)),
                     reference=opts.get("reference"), p_format=p_format)
-    table = incidence_table(ctx.frame(), ard, groups, sizes, reference=opts.get("reference"),
+    for name, allowed in (("term_order", ("name", "frequency")), ("any_row", (True, False))):
+        if name in opts and opts[name] not in allowed:
+            raise SpecError(f"output {ctx.spec.id}: options.{name} is {opts[name]!r}", file=ctx.spec.file,
+                            variable=f"options.{name}", expected=" or ".join(map(str, allowed)))
+    if "pct_above" in opts and "pct_at_least" in opts:
+        raise SpecError(f"output {ctx.spec.id}: options.pct_above and options.pct_at_least exclude each other",
+                        file=ctx.spec.file, variable="options.pct_above", expected="one threshold")
+    shown = frequent_terms(ard, terms, opts.get("pct_above"), opts.get("pct_at_least"))
+    if opts.get("any_row") is False:
+        shown = shown[shown["analysis"] != "incidence_any"]
+    layout = {k: opts[k] for k in ("count_pattern", "zero_pattern", "events_pattern", "stub_header", "p_header",
+                                   "blank_between", "term_order", "header_pattern", "count_header") if k in opts}
+    table = incidence_table(ctx.frame(), shown, groups, sizes, reference=opts.get("reference"),
                             order_by=opts.get("order_by"), labels=opts.get("labels"),
-                            p_labels=opts.get("p_labels"))
+                            p_labels=opts.get("p_labels"), **layout)
     return ProgramResult(ard, table)
+
+
+def frequent_terms(ard: pd.DataFrame, terms: list[str], above: float | None = None,
+                   at_least: float | None = None) -> pd.DataFrame:
+    """The incidence ARD restricted to the lowest-level terms whose percentage is above ``above`` (or at
+    least ``at_least``) in any column, and to their parents; unchanged without a threshold."""
+    if above is None and at_least is None:
+        return ard
+    inc = (ard["analysis"] == "incidence").to_numpy()
+    low = inc & (ard["variable"] == terms[-1]).to_numpy()
+    key = ard["by"].astype(str) + "\x1f" + ard["category"].astype(str)
+    pct = ard["value"].where(ard["statistic"] == "pct")
+    hit = low & ((pct > float(above)) if above is not None else (pct >= float(at_least))).to_numpy()
+    keep = low & key.isin(key[hit]).to_numpy()
+    if len(terms) > 1:
+        keep |= inc & (ard["variable"] == terms[0]).to_numpy() & ard["category"].isin(ard.loc[hit, "by"]).to_numpy()
+    return ard[~inc | keep]
 
 
 SAS_EPOCH = pd.Timestamp("1960-01-01")

@@ -95,7 +95,8 @@ class Block:
 
 def summary_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.Series, blocks: Sequence[Block], *,
                   stub: str = "two_columns", p_header: str | None = "p-value", labels: Mapping[str, str] | None = None,
-                  widths: Sequence[float] | None = None, blank_between: bool = True) -> Table:
+                  widths: Sequence[float] | None = None, blank_between: bool = True,
+                  header_pattern: str = "{label}\n(N={n})") -> Table:
     """Demographic-style summary. ``stub="two_columns"``: variable label and statistic label in two stub
     columns (the CDISC pilot layout); ``"indented"``: the label on its own row, statistics indented."""
     cells = Cells(ard)
@@ -128,7 +129,8 @@ def summary_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.Ser
                 rows.append(Row([label, *values, *p], indent=1 if block.label else 0))
         if blank_between:
             rows.append(blank_row(ncol))
-    head = ([HeaderCell(""), HeaderCell("")] if two else [HeaderCell("")]) + group_columns(groups, sizes, labels)
+    head = ([HeaderCell(""), HeaderCell("")] if two else [HeaderCell("")]) + group_columns(groups, sizes, labels,
+                                                                                           header_pattern)
     if has_p:
         head.append(HeaderCell(p_header))
     stub_cols = [Column(2.0), Column(1.4)] if two else [Column(3.0)]
@@ -142,10 +144,13 @@ def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.S
                     order_by: str | Sequence[str] | None = None, count_pattern: str = "{n} ({pct}%)", zero_pattern: str = "{n}",
                     events_pattern: str | None = "[{events}]", labels: Mapping[str, str] | None = None,
                     p_labels: Mapping[str, str] | None = None, stub_header: str = "System Organ Class/\nPreferred Term",
-                    p_header: str = "Fisher's Exact\np-values", blank_between: bool = True) -> Table:
-    """Incidence by term: the "any event" row, then each first-level term (alphabetical) followed by its
-    second-level terms (by descending count in ``order_by``, default the last group, then name), indented.
-    ``order_by`` may list several groups: descending counts in the first, ties by the next, …, then name.
+                    p_header: str = "Fisher's Exact\np-values", blank_between: bool = True,
+                    term_order: str = "name", header_pattern: str = "{label}\n(N={n})",
+                    count_header: str = "n(%)") -> Table:
+    """Incidence by term: the "any event" row, then each first-level term (alphabetical, or with
+    ``term_order="frequency"`` like the second level) followed by its second-level terms (by descending count
+    in ``order_by``, default the last group, then name), indented. ``order_by`` may list several groups:
+    descending counts in the first, ties by the next, …, then name.
 
     Columns per group: subjects "n (pct%)" and, with ``events_pattern``, the number of events; then one
     p-value column per comparison against ``reference``."""
@@ -178,26 +183,32 @@ def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.S
     inc = ard[(ard["analysis"] == "incidence") & (ard["statistic"] == "n")]
     top = inc[inc["by_var"] == ""]
     low = inc[inc["by_var"] != ""]
-    counts = low[low["group"].isin(order_keys)].pivot_table(index=["by", "category"], columns="group",
-                                                            values="value", fill_value=0).reset_index()
-    counts = counts.reindex(columns=["by", "category", *order_keys], fill_value=0)
-    for soc in sorted(top["category"].unique()):
+
+    def by_frequency(n: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+        wide = n[n["group"].isin(order_keys)].pivot_table(index=index, columns="group", values="value",
+                                                          fill_value=0).reset_index()
+        return wide.reindex(columns=[*index, *order_keys], fill_value=0).sort_values(
+            [*order_keys, "category"], ascending=[*[False] * len(order_keys), True])
+
+    counts = by_frequency(low, ["by", "category"])
+    socs = (list(by_frequency(top, ["category"])["category"]) if term_order == "frequency"
+            else sorted(top["category"].unique()))
+    for soc in socs:
         var = top.loc[top["category"] == soc, "variable"].iloc[0]
         rows.append(Row([soc, *values("incidence", "", var, soc)]))
-        pts = counts[counts["by"] == soc].sort_values([*order_keys, "category"],
-                                                      ascending=[*[False] * len(order_keys), True])
-        for pt in pts["category"]:
+        for pt in counts.loc[counts["by"] == soc, "category"]:
             pvar = low.loc[(low["by"] == soc) & (low["category"] == pt), "variable"].iloc[0]
             rows.append(Row([pt, *values("incidence", soc, pvar, pt)], indent=1))
         if blank_between:
             rows.append(blank_row(ncol))
-    top_head = [HeaderCell("")] + [HeaderCell(group_header(labels.get(g, g), sizes.get(g)), span=per_group)
+    top_head = [HeaderCell("")] + [HeaderCell(group_header(labels.get(g, g), sizes.get(g), header_pattern),
+                                              span=per_group)
                                    for g in groups.columns]
     if comps:
         top_head.append(HeaderCell(p_header, span=len(comps)))
     sub = [HeaderCell(stub_header, align="left")]
     for _ in groups.columns:
-        sub.append(HeaderCell("n(%)"))
+        sub.append(HeaderCell(count_header))
         if events_pattern:
             sub.append(HeaderCell("[AEs]"))
     p_labels = p_labels or {}

@@ -1,5 +1,8 @@
-"""MSC-NTF ALS TLF programs: the paper's Tables 1-3, Figures 1B-4 and the tables behind them (listings use the
-generic ``listing`` program).
+"""MSC-NTF ALS TLF programs: the paper's outputs that no generic program draws — Figure 1B (CONSORT, from the
+generic ``disposition`` counts), the ALSFRS-R/SVC slope ANCOVAs by visit and subgroup and the responder
+analyses (Tables 5-7, Figure 2), the paired CSF biomarker analyses (Table 8, Figure 3) and the correlations
+(Table 9, Figure 4). Tables 1-4 and 10 and the listings use the generic programs (``summary``,
+``disposition``, ``incidence``, ``listing``); see the README's TLF section.
 
 Every program reads the ADaM datasets named in ``tlf/catalog.yaml`` and puts each number into the ARD
 before it is laid out or drawn; conditions come from the catalog as safe expressions (:mod:`cdiscflow.expr`).
@@ -14,8 +17,7 @@ ARD conventions of this module (beyond :mod:`cdiscflow.tlf.ard`):
 * CSF (``csf_baseline``/``csf_post``/``csf_change`` summaries, ``paired_t``, ``two_sample_t``): ``by`` =
   ``PARAMCD``;
 * correlations (``correlation``: ``r``, ``p``, ``n``; ``point``: ``x``, ``y`` per subject in ``by``):
-  ``variable`` = the pair id;
-* AE overview / disposition (``ae_overview``, ``disposition``): ``category`` = the row key.
+  ``variable`` = the pair id.
 """
 
 from __future__ import annotations
@@ -31,14 +33,7 @@ import pandas as pd
 from cdiscflow.errors import SpecError, TlfError
 from cdiscflow.expr import evaluate
 from cdiscflow.registry import register
-from cdiscflow.tlf.analyses import (
-    Groups,
-    PFormat,
-    ancova_analysis,
-    incidence,
-    summarize_categorical,
-    summarize_continuous,
-)
+from cdiscflow.tlf.analyses import Groups, PFormat, ancova_analysis, summarize_continuous
 from cdiscflow.tlf.ard import ard_frame, concat_ard
 from cdiscflow.tlf.engine import TlfContext
 from cdiscflow.tlf.figures import STYLE, figure_output, new_figure
@@ -46,7 +41,9 @@ from cdiscflow.tlf.layout import Column, HeaderCell, Row, Table
 from cdiscflow.tlf.programs import groups_from
 from cdiscflow.tlf.result import ProgramResult
 from cdiscflow.tlf.rounding import Rule, format_values
-from cdiscflow.tlf.shells import Block, Cells, group_columns, summary_table
+from cdiscflow.tlf.shapes.disposition import DISPOSITION_SCHEMA, disposition_ard
+from cdiscflow.tlf.shapes.options import Opt, ctx_options
+from cdiscflow.tlf.shells import Cells
 from cdiscflow.tlf.stats import (
     Precision,
     correlation,
@@ -66,11 +63,6 @@ def _sizes(ctx: TlfContext, groups: Groups) -> pd.Series:
     """Column N from the population (``population_group_var`` when the analysis uses another variable)."""
     var = ctx.options.get("population_group_var", groups.var)
     return Groups(var, groups.levels, groups.total).sizes(ctx.population)
-
-
-def _header(ctx: TlfContext, groups: Groups, sizes: pd.Series, stub: str = "") -> list[HeaderCell]:
-    pattern = ctx.options.get("header_pattern", "{label}\n(n = {n})")
-    return [HeaderCell(stub, align="left"), *group_columns(groups, sizes, ctx.options.get("labels"), pattern)]
 
 
 def _pct_text(n: np.ndarray, denom: np.ndarray, decimals: int, rule: Rule) -> tuple[np.ndarray, list[str]]:
@@ -102,204 +94,31 @@ def house_style(program: Callable[[TlfContext], ProgramResult]) -> Callable[[Tlf
     return wrapped
 
 
-# -- Table 1 ---------------------------------------------------------------------------------------------
-@register("tlf", "als_baseline")
-def als_baseline(ctx: TlfContext) -> ProgramResult:
-    """Demographics and baseline characteristics: categorical blocks n (%), continuous blocks one
-    ``mean (SD)`` row, each block with its own decimals (``decimals: {mean: 1, sd: 2}``)."""
-    opts = ctx.options
-    groups = groups_from(opts, ctx.spec.file)
-    data = ctx.population
-    parts, blocks = [], []
-    for raw in opts.get("blocks", []):
-        spec = dict(raw)
-        precision = Precision(fixed=dict(spec.pop("decimals", None) or {}))
-        block = Block.from_dict(spec)
-        blocks.append(block)
-        if block.type == "continuous":
-            parts.append(summarize_continuous(data, block.var, groups, rule=ctx.rule, precision=precision,
-                                              statistics=("n", "mean", "sd", "min", "max")))
-        else:
-            parts.append(summarize_categorical(data, block.var, groups, levels=list(block.levels) or None,
-                                               rule=ctx.rule, pct_decimals=int(opts.get("pct_decimals", 1))))
-    ard = concat_ard(parts, ctx.spec.id)
-    sizes = groups.sizes(data)
-    table = summary_table(ctx.frame(), ard, groups, sizes, blocks, stub="indented", p_header=None,
-                          blank_between=False)
-    table.header = [_header(ctx, groups, sizes)]
-    return ProgramResult(ard, table)
-
-
-# -- Table 2 ---------------------------------------------------------------------------------------------
-def _ae_data(ctx: TlfContext) -> pd.DataFrame:
-    """ADAE of the population with the ADSL variables listed in ``adsl_vars`` (e.g. DCSREAS) merged in."""
-    ae = ctx.analysis_data(ctx.options.get("dataset", "ADAE"))
-    extra = [v for v in ctx.options.get("adsl_vars", []) if v not in ae.columns]
-    if extra:
-        ae = ae.merge(ctx.population[["USUBJID", *extra]], on="USUBJID", how="left", validate="many_to_one")
-    return ae
-
-
-def _row_key(row: Mapping[str, Any]) -> str:
-    if not (row.get("key") or row.get("label")):
-        raise SpecError(f"table row without 'key' or 'label': {dict(row)}", expected="{key: ..., label: ...}")
-    return str(row.get("key") or row.get("label"))
-
-
-def condition_counts(events: pd.DataFrame, groups: Groups, rows: Sequence[Mapping[str, Any]],
-                     denominators: pd.Series, *, rule: Rule, pct_decimals: int = 1,
-                     subject: str = "USUBJID") -> pd.DataFrame:
-    """For each row ``{key, where}``: events, subjects (``n``) and ``pct`` of ``denominators`` per group
-    among the records satisfying ``where`` (``analysis == "ae_overview"``, ``category`` = key)."""
-    parts = []
-    g = groups.var
-    for row in rows:
-        if not row.get("where"):
-            continue
-        hit = events[evaluate(row["where"], events).to_numpy()]
-        by = hit.groupby(g)[subject]
-        ev = by.size().reindex(groups.columns, fill_value=0).to_numpy(dtype=float)
-        n = by.nunique().reindex(groups.columns, fill_value=0).to_numpy(dtype=float)
-        denom = denominators.reindex(groups.columns).to_numpy(dtype=float)
-        pct, pct_text = _pct_text(n, denom, pct_decimals, rule)
-        base = pd.DataFrame({"group": list(groups.columns), "category": _row_key(row)})
-        parts += [base.assign(statistic="events", value=ev, formatted=format_values(ev, 0)),
-                  base.assign(statistic="n", value=n, formatted=format_values(n, 0)),
-                  base.assign(statistic="pct", value=pct, formatted=pct_text)]
-    out = pd.concat(parts, ignore_index=True)
-    return ard_frame(out.assign(analysis="ae_overview", group_var=g))
-
-
-@register("tlf", "als_ae_overview")
-def als_ae_overview(ctx: TlfContext) -> ProgramResult:
-    """Overall summary of AEs: one row per catalog entry ``{label, where, count: events|subjects}``; entries
-    without ``where`` are section labels. Subjects print as ``n (pct)``, zero as ``0``."""
-    opts = ctx.options
-    groups = groups_from(opts, ctx.spec.file)
-    sizes = _sizes(ctx, groups)
-    rows = opts.get("rows") or []
-    ard = concat_ard([condition_counts(_ae_data(ctx), groups, rows, sizes, rule=ctx.rule,
-                                       pct_decimals=int(opts.get("pct_decimals", 1)))], ctx.spec.id)
-    cells = Cells(ard)
-    body = []
-    for row in rows:
-        key = _row_key(row)
-        if not row.get("where"):
-            body.append(Row([row.get("label", key), *[""] * len(groups.columns)], indent=int(row.get("indent", 0))))
-            continue
-        keys = {"analysis": "ae_overview", "category": key}
-        if row.get("count") == "events":
-            texts = [cells.get("events", group=g, **keys) for g in groups.columns]
-        else:
-            texts = [cells.fill("{n} ({pct})", group=g, **keys) if cells.get("n", group=g, **keys) != "0"
-                     else "0" for g in groups.columns]
-        body.append(Row([row.get("label", key), *texts], indent=int(row.get("indent", 0))))
-    cols = [Column(4.0)] + [Column(1.6, "center") for _ in groups.columns]
-    table = Table(ctx.frame(), cols, [_header(ctx, groups, sizes, opts.get("stub_header", ""))], body)
-    return ProgramResult(ard, table)
-
-
-# -- Table 3 and TEAE tables -----------------------------------------------------------------------------
-@register("tlf", "als_ae_frequent")
-def als_ae_frequent(ctx: TlfContext) -> ProgramResult:
-    """Percentage of participants with a TEAE of each ``term`` (e.g. the analysis grouping AEGRP1) for the
-    terms above ``threshold`` % in any group; ordered by descending percentage (groups in column order),
-    then by term. A zero prints ``0``."""
-    opts = ctx.options
-    groups = groups_from(opts, ctx.spec.file)
-    sizes = _sizes(ctx, groups)
-    term = str(opts.get("term", "AEDECOD"))
-    events = ctx.analysis_data(opts.get("dataset", "ADAE"), opts.get("where"))
-    ard = concat_ard([incidence(events, groups, [term], sizes, rule=ctx.rule,
-                                pct_decimals=int(opts.get("pct_decimals", 1)))], ctx.spec.id)
-    pct = ard[(ard["analysis"] == "incidence") & (ard["statistic"] == "pct")]
-    wide = pct.pivot_table(index="category", columns="group", values="value", aggfunc="first")
-    wide = wide.reindex(columns=list(groups.columns)).fillna(0.0)
-    threshold = float(opts.get("threshold", 15))
-    keep = wide[(wide > threshold).any(axis=1)]
-    order = keep.reset_index().sort_values([*groups.columns, "category"],
-                                           ascending=[False] * len(groups.columns) + [True])
-    cells = Cells(ard)
-    rows = [Row([t, *[cells.fill("{pct}", fallback="{n}", analysis="incidence", group=g, variable=term,
-                                 category=t) for g in groups.columns]]) for t in order["category"]]
-    cols = [Column(3.5)] + [Column(1.5, "center") for _ in groups.columns]
-    table = Table(ctx.frame(), cols, [_header(ctx, groups, sizes, opts.get("stub_header", ""))], rows)
-    return ProgramResult(ard, table)
-
-
-# -- disposition and CONSORT (Figure 1B) -----------------------------------------------------------------
-def derive_final_assessment_flag(adsl: pd.DataFrame, records: pd.DataFrame, where: str) -> pd.Series:
-    """``Y`` for subjects with a record satisfying ``where`` (e.g. an ALSFRS-R total at Week 24), else ``N``."""
-    done = records.loc[evaluate(where, records).to_numpy(), "USUBJID"].unique()
-    return pd.Series(np.where(adsl["USUBJID"].isin(done), "Y", "N"), index=adsl.index)
-
-
-def disposition_ard(ctx: TlfContext) -> tuple[pd.DataFrame, list[dict[str, Any]], Groups]:
-    """Counts per arm and overall of each catalog row ``{key, label, where, by?, indent?}`` over ADSL (all
-    screened subjects); ``by`` expands a row into one sub-row per value (e.g. reason for discontinuation)."""
-    opts = ctx.options
-    groups = groups_from(opts, ctx.spec.file)
-    adsl = ctx.population.copy()
-    final = opts.get("final_assessment")
-    if final:
-        adsl["FINALFL"] = derive_final_assessment_flag(adsl, ctx.dataset(final["dataset"]), final["where"])
-    arm = adsl[groups.var].astype(str)
-    rows: list[dict[str, Any]] = []
-    parts = []
-    for spec in opts.get("rows", []):
-        key = _row_key(spec)
-        if not spec.get("where"):
-            raise SpecError(f"output {ctx.spec.id}: disposition row {key} has no 'where'", file=ctx.spec.file)
-        mask = evaluate(spec["where"], adsl).to_numpy()
-        subsets = [(key, str(spec.get("label", key)), mask, int(spec.get("indent", 0)))]
-        if spec.get("by"):
-            values = adsl.loc[mask, spec["by"]].astype(str)
-            subsets += [(f"{key}:{v}", v, mask & (adsl[spec["by"]].astype(str) == v).to_numpy(),
-                         int(spec.get("indent", 0)) + 1) for v in sorted(values.unique())]
-        for key, label, m, indent in subsets:
-            counts = arm[m].value_counts().reindex(list(groups.levels), fill_value=0)
-            n = np.append(counts.to_numpy(dtype=float), float(m.sum()))
-            parts.append(pd.DataFrame({"group": [*groups.levels, groups.total or "Total"], "category": key,
-                                       "statistic": "n", "value": n, "formatted": format_values(n, 0)}))
-            rows.append({"key": key, "label": label, "indent": indent, "total_only": bool(spec.get("total_only"))})
-    ard = ard_frame(pd.concat(parts, ignore_index=True).assign(analysis="disposition", group_var=groups.var),
-                    ctx.spec.id)
-    return ard, rows, Groups(groups.var, groups.levels, groups.total or "Total")
-
-
-@register("tlf", "als_disposition")
-def als_disposition(ctx: TlfContext) -> ProgramResult:
-    ard, rows, groups = disposition_ard(ctx)
-    cells = Cells(ard)
-    body = [Row([r["label"], *[("" if r["total_only"] and g != groups.total else
-                                 cells.get("n", analysis="disposition", group=g, category=r["key"]))
-                                for g in groups.columns]], indent=r["indent"]) for r in rows]
-    labels = ctx.options.get("labels") or {}
-    head = [HeaderCell("", align="left"), *[HeaderCell(labels.get(g, g)) for g in groups.columns]]
-    cols = [Column(4.0)] + [Column(1.4, "center") for _ in groups.columns]
-    return ProgramResult(ard, Table(ctx.frame(), cols, [head], body))
-
-
+# -- CONSORT (Figure 1B) ------------------------------------------------------------------------------
 CONSORT_KEYS = ("screened", "screen_failure", "runin_discontinued", "randomized", "treated", "completed",
                 "discontinued", "telephone")
+CONSORT_SCHEMA: dict = {**DISPOSITION_SCHEMA,
+                        "boxes": Opt(dict, required=True, keys={k: Opt(str, required=True) for k in CONSORT_KEYS})}
 
 
 @register("tlf", "als_consort")
 @house_style
 def als_consort(ctx: TlfContext) -> ProgramResult:
-    """CONSORT flow (Figure 1B) drawn from the disposition counts; the catalog rows must define the keys
-    :data:`CONSORT_KEYS`."""
-    ard, _, groups = disposition_ard(ctx)
-    cells = Cells(ard)
-    missing = [k for k in CONSORT_KEYS if not cells.get("n", analysis="disposition", group=groups.total, category=k)]
+    """CONSORT flow (Figure 1B) drawn from the counts of the generic ``disposition`` table (same options);
+    ``boxes`` names the disposition row that fills each box of :data:`CONSORT_KEYS`."""
+    opts = ctx_options(ctx, CONSORT_SCHEMA)
+    ard, groups, _ = disposition_ard(ctx, opts)
+    counts = ard[(ard["variable"] == "condition") & (ard["statistic"] == "n")]
+    counts = dict(zip(zip(counts["category"], counts["group"], strict=True), counts["formatted"], strict=True))
+    missing = [row for row in opts["boxes"].values() if (row, groups.columns[-1]) not in counts]
     if missing:
-        raise SpecError(f"output {ctx.spec.id}: disposition rows missing for {', '.join(missing)}",
-                        file=ctx.spec.file, expected=", ".join(CONSORT_KEYS))
+        raise SpecError(f"output {ctx.spec.id}: options.boxes names rows the table does not have: "
+                        f"{', '.join(missing)}", file=ctx.spec.file, variable="options.boxes")
 
     def n(key: str, g: str | None = None) -> str:
-        return cells.get("n", analysis="disposition", group=g or groups.total, category=key)
+        return counts[(opts["boxes"][key], g or groups.columns[-1])]
 
-    labels = ctx.options.get("labels") or {}
+    labels = opts["labels"]
     fig, ax = new_figure(9.0, 4.6)
     ax.set_axis_off()
     ax.set_xlim(0, 10)

@@ -18,6 +18,30 @@ row with ``test: fisher`` gets Fisher's exact p of "meets the condition or not" 
       zero_pattern: "{n} ({pct}%)"                 # for a zero count
       p: {decimals: 4, below: "<.0001"}
       p_header: "p-value[1]"                       # adds the p-value column
+      header_pattern: "{label}\n(N={n})"            # the column headers (fields label, n)
+      blank_between: true                          # a blank row between sections
+
+A row may also have ``by: VAR`` (one indented sub-row per value of ``VAR`` among its subjects, e.g. reasons
+for discontinuation), ``indent: 1``, ``total_only: true`` (only the total column printed) and its own
+``pattern``. ``total_all: true`` counts every subject of the population in the total column, those outside
+the levels too (screen failures); ``subject_flags`` adds Y/N flags to the population, ``Y`` for subjects
+with a record of ``dataset`` meeting ``where`` (``{name: WK24FL, dataset: ADQSFRS, where: 'AVISITN == 24'}``).
+
+Event overviews (e.g. the overall summary of adverse events) count among the records of ``dataset``
+(population subjects only) instead of the population: ``n`` = subjects with at least one record meeting
+the row's condition, ``events`` = those records (``pattern: "{events}"``); ``population_vars`` merges
+population variables into the records and ``group_n_var`` names the population variable whose counts are
+the columns' N (default the group variable)::
+
+    options:
+      dataset: ADAE
+      population_vars: [DCSREAS]
+      group: {var: TRTA, levels: [Placebo, Active]}
+      group_n_var: TRT01A
+      sections:
+        - rows:
+            - {label: TEAEs, where: 'TRTEMFL == "Y"', pattern: "{events}"}
+            - {label: Participants with at least 1 TEAE, where: 'TRTEMFL == "Y"'}
 
 ``subject_counts`` — subjects per row key (e.g. pooled site × site) and column group, one column per
 labelled condition (e.g. ITT / Efficacy / Completers), with a total row::
@@ -37,8 +61,9 @@ import pandas as pd
 from cdiscflow.expr import evaluate
 from cdiscflow.registry import register
 from cdiscflow.tlf.analyses import Groups, PFormat
-from cdiscflow.tlf.ard import concat_ard, ard_frame
+from cdiscflow.tlf.ard import ard_frame, concat_ard
 from cdiscflow.tlf.layout import Column, HeaderCell, Row, Table, blank_row
+from cdiscflow.tlf.options import require_columns
 from cdiscflow.tlf.result import ProgramResult
 from cdiscflow.tlf.rounding import format_values
 from cdiscflow.tlf.shapes.exact import fisher_rxc
@@ -51,6 +76,7 @@ if TYPE_CHECKING:
 P_FORMAT: dict[str, Opt] = {"decimals": Opt(int, default=3), "below": Opt(str), "above": Opt(float),
                             "above_text": Opt(str), "flag_below": Opt(float), "flag": Opt(str, default="*")}
 COUNT_FIELDS = frozenset({"n", "pct"})
+ROW_FIELDS = frozenset({"n", "pct", "events"})
 
 
 def groups_of(opts: dict) -> Groups:
@@ -66,13 +92,6 @@ def condition_mask(df: pd.DataFrame, *conditions: str | None) -> np.ndarray:
         if cond:
             mask &= evaluate(cond, df).to_numpy(dtype=bool)
     return mask
-
-
-def count_subjects(df: pd.DataFrame, mask: np.ndarray, groups: Groups, subject: str = "USUBJID") -> pd.Series:
-    """Distinct subjects of ``df[mask]`` per column group (total included), zeros kept."""
-    d = groups.with_total(df[mask], [subject])
-    return d.drop_duplicates([groups.var, subject]).groupby(groups.var).size().reindex(groups.columns,
-                                                                                       fill_value=0)
 
 
 def pct_rows(n: pd.Series, denominators: pd.Series, decimals: int, rule: str, **keys: str) -> list[dict]:
@@ -105,58 +124,138 @@ DISPOSITION_SCHEMA: dict = {
     "group": GROUP,
     "sections": Opt(list, required=True, items={
         "label": Opt(str), "where": Opt(str),
-        "rows": Opt(list, required=True, items={**CONDITION, "test": Opt(str, choices=("fisher",))})}),
+        "rows": Opt(list, required=True, items={
+            **CONDITION, "test": Opt(str, choices=("fisher",)), "by": Opt(str), "indent": Opt(int, default=0),
+            "total_only": Opt(bool, default=False), "pattern": Opt(str, fields=ROW_FIELDS)})}),
+    "dataset": Opt(str),
+    "population_vars": Opt(list, items=Opt(str), default=[]),
+    "group_n_var": Opt(str),
+    "total_all": Opt(bool, default=False),
+    "subject_flags": Opt(list, default=[], items={"name": Opt(str, required=True),
+                                                  "dataset": Opt(str, required=True),
+                                                  "where": Opt(str, required=True)}),
     "pct_decimals": Opt(int, default=0),
     "count_pattern": Opt(str, default="{n} ({pct}%)", fields=COUNT_FIELDS),
     "zero_pattern": Opt(str, fields=COUNT_FIELDS),
     "p": Opt(dict, keys=P_FORMAT, default={}),
     "p_header": Opt(str),
+    "header_pattern": Opt(str, default="{label}\n(N={n})", fields={"label", "n"}),
     "labels": Opt(dict, values=Opt(str), default={}),
     "stub_header": Opt(str, default=""),
+    "blank_between": Opt(bool, default=True),
 }
+
+
+def _population(ctx: TlfContext, opts: dict) -> pd.DataFrame:
+    """The population with the ``subject_flags`` added."""
+    pop = ctx.population
+    for flag in opts["subject_flags"]:
+        records = ctx.dataset(flag["dataset"])
+        done = records.loc[condition_mask(records, flag["where"]), "USUBJID"]
+        pop = pop.assign(**{flag["name"]: np.where(pop["USUBJID"].isin(done), "Y", "N")})
+    return pop
+
+
+def count_subjects(df: pd.DataFrame, mask: np.ndarray, groups: Groups, total_all: bool = False,
+                   subject: str = "USUBJID") -> tuple[pd.Series, pd.Series]:
+    """Distinct subjects and records of ``df[mask]`` per column group (zeros kept); the total column counts
+    the rows in the levels, or with ``total_all`` every row (e.g. screen failures outside the arms)."""
+    hit = df[mask]
+    inside = hit[hit[groups.var].astype(str).isin(groups.levels).to_numpy()]
+    by = inside.groupby(inside[groups.var].astype(str))[subject]
+    n, events = by.nunique().reindex(groups.columns, fill_value=0), by.size().reindex(groups.columns, fill_value=0)
+    if groups.total:
+        every = hit if total_all else inside
+        n[groups.total], events[groups.total] = every[subject].nunique(), len(every)
+    return n, events
+
+
+def disposition_ard(ctx: TlfContext, opts: dict) -> tuple[pd.DataFrame, Groups, pd.Series]:
+    """The ARD of a ``disposition`` table (validated ``opts``), its column groups and their N. A row's
+    ``by`` sub-rows have ``variable`` = the ``by`` variable and ``category`` = ``"<row label>: <value>"``."""
+    groups, pop = groups_of(opts), _population(ctx, opts)
+    n_groups = Groups(opts["group_n_var"] or groups.var, groups.levels, groups.total)
+    sizes = n_groups.sizes(pop)
+    if opts["total_all"] and groups.total:
+        sizes[groups.total] = pop["USUBJID"].nunique()
+    records, name = pop, ctx.spec.population.dataset
+    if opts["dataset"]:
+        records, name = ctx.analysis_data(opts["dataset"]), opts["dataset"]
+        extra = [v for v in opts["population_vars"] if v not in records.columns]
+        require_columns(ctx, pop, extra, ctx.spec.population.dataset, "options.population_vars")
+        records = records.merge(pop[["USUBJID", *extra]], on="USUBJID", how="left", validate="many_to_one")
+    p_format = PFormat(**{k: v for k, v in opts["p"].items() if v is not None}) if opts["p"] else PFormat()
+    out = []
+    for i, section in enumerate(opts["sections"], start=1):
+        by = section["label"] or f"section {i}"
+        for j, row in enumerate(section["rows"], start=1):
+            require_columns(ctx, records, [row["by"]], name, f"options.sections[{i}].rows[{j}].by")
+            mask = condition_mask(records, section["where"], row["where"])
+            keys = {"analysis": "count", "group_var": groups.var, "by_var": "section", "by": by,
+                    "variable": "condition", "category": row["label"]}
+            subsets = [(keys, mask)]
+            if row["by"]:
+                values = records[row["by"]].astype(str)
+                subsets += [({**keys, "variable": row["by"], "category": f"{row['label']}: {v}"},
+                             mask & (values == v).to_numpy()) for v in sorted(values[mask].unique())]
+            for k, m in subsets:
+                n, events = count_subjects(records, m, groups, opts["total_all"])
+                out += pct_rows(n, sizes, opts["pct_decimals"], ctx.rule, **k)
+                if opts["dataset"]:
+                    ev = events.to_numpy(dtype=float)
+                    out += [{**k, "group": g, "statistic": "events", "value": v, "formatted": t}
+                            for g, v, t in zip(events.index, ev, format_values(ev, 0), strict=True)]
+            if row["test"] == "fisher":  # subjects with a record meeting the condition, or not
+                met = pop["USUBJID"].isin(records.loc[mask, "USUBJID"]).to_numpy()
+                out.append(fisher_row(pop, met, n_groups, p_format, ctx.rule, **{**keys, "analysis": "fisher"}))
+    return ard_frame(out, ctx.spec.id), groups, sizes
 
 
 @register("tlf", "disposition")
 def disposition_program(ctx: TlfContext) -> ProgramResult:
     opts = ctx_options(ctx, DISPOSITION_SCHEMA)
-    groups, pop = groups_of(opts), ctx.population
-    sizes = groups.sizes(pop)
-    p_format = PFormat(**{k: v for k, v in opts["p"].items() if v is not None}) if opts["p"] else PFormat()
-    records = []
-    for i, section in enumerate(opts["sections"], start=1):
-        by = section["label"] or f"section {i}"
-        for row in section["rows"]:
-            mask = condition_mask(pop, section["where"], row["where"])
-            keys = {"analysis": "count", "group_var": groups.var, "by_var": "section", "by": by,
-                    "variable": "condition", "category": row["label"]}
-            records += pct_rows(count_subjects(pop, mask, groups), sizes, opts["pct_decimals"], ctx.rule, **keys)
-            if row["test"] == "fisher":
-                records.append(fisher_row(pop, mask, groups, p_format, ctx.rule, **{**keys, "analysis": "fisher"}))
-    ard = ard_frame(records, ctx.spec.id)
+    ard, groups, sizes = disposition_ard(ctx, opts)
     return ProgramResult(ard, _disposition_layout(ctx, opts, ard, groups, sizes))
+
+
+def _count_cells(cells: Cells, opts: dict, row: dict, groups: Groups, keys: dict) -> list[str]:
+    """A row's texts per column group: its ``pattern``, else ``count_pattern`` (``zero_pattern`` for 0)."""
+    zero = opts["zero_pattern"] or opts["count_pattern"]
+    out = []
+    for g in groups.columns:
+        if row["total_only"] and g != groups.total:
+            out.append("")
+            continue
+        pattern = row["pattern"] or (zero if cells.get("n", group=g, **keys) == "0" else opts["count_pattern"])
+        out.append(cells.fill(pattern, group=g, **keys))
+    return out
 
 
 def _disposition_layout(ctx: TlfContext, opts: dict, ard: pd.DataFrame, groups: Groups, sizes: pd.Series) -> Table:
     cells = Cells(ard)
     has_p = opts["p_header"] is not None
     ncol = 1 + len(groups.columns) + (1 if has_p else 0)
-    zero = opts["zero_pattern"] or opts["count_pattern"]
     rows: list[Row] = []
     for i, section in enumerate(opts["sections"], start=1):
         by = section["label"] or f"section {i}"
-        if i > 1:
+        if i > 1 and opts["blank_between"]:
             rows.append(blank_row(ncol))
         if section["label"]:
             rows.append(Row([section["label"]] + [""] * (ncol - 1)))
         for row in section["rows"]:
             keys = {"analysis": "count", "by": by, "variable": "condition", "category": row["label"]}
-            values = []
-            for g in groups.columns:
-                n = cells.get("n", group=g, **keys)
-                values.append(cells.fill(zero if n == "0" else opts["count_pattern"], group=g, **keys))
+            indent = (1 if section["label"] else 0) + row["indent"]
             p = [cells.get("p", **{**keys, "analysis": "fisher"})] if has_p else []
-            rows.append(Row([row["label"], *values, *p], indent=1 if section["label"] else 0))
-    head = [HeaderCell(opts["stub_header"], align="left"), *group_columns(groups, sizes, opts["labels"])]
+            rows.append(Row([row["label"], *_count_cells(cells, opts, row, groups, keys), *p], indent=indent))
+            if row["by"]:
+                sub = ard[(ard["by"] == by) & (ard["variable"] == row["by"])
+                          & ard["category"].str.startswith(f"{row['label']}: ")]
+                for cat in dict.fromkeys(sub["category"]):
+                    k = {**keys, "variable": row["by"], "category": cat}
+                    rows.append(Row([cat[len(row["label"]) + 2:], *_count_cells(cells, opts, row, groups, k),
+                                     *([""] if has_p else [])], indent=indent + 1))
+    head = [HeaderCell(opts["stub_header"], align="left"),
+            *group_columns(groups, sizes, opts["labels"], opts["header_pattern"])]
     cols = [Column(3.6)] + [Column(1.1, "center") for _ in groups.columns]
     if has_p:
         head.append(HeaderCell(opts["p_header"]))

@@ -16,6 +16,7 @@ Comparison rules with the published tables (Berry et al., Neurology 2019;93:e229
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -29,9 +30,8 @@ from pypdf import PdfReader
 from scipy import stats
 
 from cdiscflow.cli import main
-from cdiscflow.studies.msc_ntf_als.tlf_programs import condition_counts
+from cdiscflow.errors import SpecError
 from cdiscflow.study import Study
-from cdiscflow.tlf.analyses import Groups
 from cdiscflow.tlf.ard import read_ard
 from cdiscflow.tlf.book import write_book
 from cdiscflow.tlf.catalog import load_catalog
@@ -170,13 +170,14 @@ def test_table2_equals_the_paper_with_documented_exception(results: dict) -> Non
 def test_table2_severity_rows_count_every_severity(results: dict, adam) -> None:  # noqa: ANN001
     """As published, the 'maximum severity' rows count participants with at least one TEAE of each severity."""
     ard = results["t-2"].ard
-    n = ard[(ard["statistic"] == "n") & ard["category"].str.startswith("sev_")]
+    n = ard[(ard["statistic"] == "n") & ard["by"].str.startswith("Participants with TEAEs by maximum severity")]
+    assert set(n["category"]) == {"Mild", "Moderate", "Severe", "Potentially life-threatening"}
     per_arm = n.groupby("group")["value"].sum()
     assert per_arm[TRT] > 36 and per_arm[PBO] > 12
     ae = adam("ADAE")
     te = ae[ae["TRTEMFL"] == "Y"]
     worst = te.groupby("USUBJID")["ASEVN"].max()
-    assert (worst == 1).sum() < n[(n["category"] == "sev_mild")]["value"].sum()
+    assert (worst == 1).sum() < n[(n["category"] == "Mild")]["value"].sum()
 
 
 def test_table2_ard_recomputed_from_adae(results: dict, adam) -> None:  # noqa: ANN001
@@ -184,17 +185,17 @@ def test_table2_ard_recomputed_from_adae(results: dict, adam) -> None:  # noqa: 
     te = ae[ae["TRTEMFL"] == "Y"]
     related = te[te["AEREL"].isin(["POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED"])]
     expected = pd.DataFrame({
-        "teae_events": te.groupby("TRTA").size(), "rel_events": related.groupby("TRTA").size(),
-        "rel_subj": related.groupby("TRTA")["USUBJID"].nunique(),
-        "sae_events": ae[ae["AESER"] == "Y"].groupby("TRTA").size(),
-        "tesae_subj": te[te["AESER"] == "Y"].groupby("TRTA")["USUBJID"].nunique(),
+        ("TEAEs", "events"): te.groupby("TRTA").size(),
+        ("Treatment-related TEAEs [a]", "events"): related.groupby("TRTA").size(),
+        ("Participants with at least 1 treatment-related TEAE", "n"): related.groupby("TRTA")["USUBJID"].nunique(),
+        ("SAEs", "events"): ae[ae["AESER"] == "Y"].groupby("TRTA").size(),
+        ("Participants with at least 1 treatment-emergent SAE", "n"):
+            te[te["AESER"] == "Y"].groupby("TRTA")["USUBJID"].nunique(),
     }).reindex([TRT, PBO]).fillna(0.0).astype(float)
     ard = results["t-2"].ard
     got = ard[ard["statistic"].isin(["events", "n"])].pivot_table(index="group", columns=["category", "statistic"],
                                                                    values="value")
-    for col in expected:
-        stat = "events" if col.endswith("events") else "n"
-        assert got[(col, stat)].reindex([TRT, PBO]).tolist() == expected[col].tolist(), col
+    pd.testing.assert_frame_equal(got.reindex(index=[TRT, PBO])[expected.columns], expected, check_names=False)
 
 
 def test_table3_equals_the_paper(results: dict) -> None:
@@ -267,12 +268,24 @@ def test_figure2_lsmeans_recomputed_with_statsmodels(results: dict, slopes: pd.D
 def test_disposition_feeds_consort(results: dict, adam) -> None:  # noqa: ANN001
     adsl = adam("ADSL")
     ard = results["f-1b"].ard
-    total = ard[ard["group"] == "All participants"].set_index("category")["value"]
-    assert total["screened"] == len(adsl)
+    boxes = next(o for o in load_catalog(Study.load("msc_ntf_als").root / "tlf" / "catalog.yaml").outputs
+                 if o.id == "f-1b").options["boxes"]
+    n = ard[(ard["group"] == "All participants") & (ard["statistic"] == "n") & (ard["variable"] == "condition")]
+    total = n.set_index("category")["value"].rename(index={v: k for k, v in boxes.items()})
+    assert total["screened"] == len(adsl)  # screen failures (no arm) count in the total column
     assert total["randomized"] == (adsl["RANDFL"] == "Y").sum()
     assert total["screen_failure"] + total["runin_discontinued"] + total["randomized"] == total["screened"]
     assert total["completed"] + total["discontinued"] == total["randomized"]
-    assert results["t-disp"].ard["value"].tolist() == ard["value"].tolist()
+    pd.testing.assert_frame_equal(results["t-disp"].ard.drop(columns="output_id", errors="ignore"),
+                                  ard.drop(columns="output_id", errors="ignore"))
+
+
+def test_consort_box_naming_no_disposition_row_is_an_error(adam_dir: Path) -> None:
+    study = Study.load("msc_ntf_als")
+    spec = next(o for o in load_catalog(study.root / "tlf" / "catalog.yaml").outputs if o.id == "f-1b")
+    bad = dataclasses.replace(spec, options={**spec.options, "boxes": {**spec.options["boxes"], "telephone": "Phone"}})
+    with pytest.raises(SpecError, match="options.boxes names rows the table does not have: Phone"):
+        run_output(bad, study, AdamFolder(adam_dir), "2026-01-01T00:00:00")
 
 
 def test_csf_paired_tests_recomputed(results: dict, adam) -> None:  # noqa: ANN001
@@ -310,17 +323,6 @@ def test_listing_covers_every_record(results: dict, adam) -> None:  # noqa: ANN0
     ae = adam("ADAE")
     assert len(results["l-ae"].output.rows) == (ae["SAFFL"] == "Y").sum()
     assert results["l-sae"].ard.set_index("statistic")["value"]["records"] == (ae["AESER"] == "Y").sum()
-
-
-def test_condition_counts_events_subjects_and_zero() -> None:
-    events = pd.DataFrame({"USUBJID": ["1", "1", "2", "3"], "ARM": ["A", "A", "A", "B"],
-                           "AESER": ["Y", "Y", "N", "N"]})
-    got = condition_counts(events, Groups("ARM", ("A", "B")), [{"key": "sae", "where": 'AESER == "Y"'}],
-                           pd.Series({"A": 4, "B": 2}), rule="half_up")
-    got = got[["group", "statistic", "value", "formatted"]]
-    expected = pd.DataFrame({"group": ["A", "B"] * 3, "statistic": ["events"] * 2 + ["n"] * 2 + ["pct"] * 2,
-                             "value": [2.0, 0.0, 1.0, 0.0, 25.0, 0.0], "formatted": ["2", "0", "1", "0", "25.0", "0"]})
-    pd.testing.assert_frame_equal(got, expected)
 
 
 # ---- the command and the files -------------------------------------------------------------------------
