@@ -38,12 +38,13 @@ _ISO = (r"^(?:(?P<Y>[0-9]{4}|-)(?:-(?P<M>[0-9]{2}|-)(?:-(?P<D>[0-9]{2}|-)"
 _RANGES = {"M": (1, 12), "D": (1, 31), "h": (0, 23), "m": (0, 59), "s": (0, 59)}
 
 
-def parse_iso(dtc: pd.Series, variable: str = "--DTC") -> pd.DataFrame:
+def parse_iso(dtc: pd.Series, variable: str = "--DTC", preserve: bool = False) -> pd.DataFrame:
     """Split ISO 8601 text into float columns Y, M, D, h, m, s (NaN where absent), with ``dtc``'s index.
 
     Each distinct value is parsed once and the parts taken back to the rows (a column repeats few values).
     Malformed text (anything that is not an ISO 8601 date/time, possibly partial, including a component out
-    of its range: month 13, hour 24) is a :class:`DerivationError` naming the variable and rows.
+    of its range: month 13, hour 24) is a :class:`DerivationError` naming the variable and rows. A part below a
+    missing one (the day of ``2019---07``, the minutes of ``T-:30``) is dropped unless ``preserve``.
     """
     text = dtc.astype("str").fillna("").str.strip() if len(dtc) else dtc.astype("str")
     codes, values = pd.factorize(text.to_numpy(dtype=object))
@@ -58,10 +59,10 @@ def parse_iso(dtc: pd.Series, variable: str = "--DTC") -> pd.DataFrame:
         rows = dtc.index[bad][:5].tolist()
         raise DerivationError(f"malformed ISO 8601 value {text[bad].iloc[0]!r}", variable=variable,
                               row=", ".join(map(str, rows)), expected="YYYY-MM-DDThh:mm:ss or a partial of it")
-    # a missing month makes the day meaningless (admiral imputes both); same for the hour and minutes
-    out.loc[out["M"].isna(), "D"] = np.nan
-    out.loc[out["h"].isna(), "m"] = np.nan
-    out.loc[out["m"].isna(), "s"] = np.nan
+    if not preserve:  # a missing month makes the day meaningless (admiral imputes both); same for the time
+        out.loc[out["M"].isna(), "D"] = np.nan
+        out.loc[out["h"].isna(), "m"] = np.nan
+        out.loc[out["m"].isna(), "s"] = np.nan
     return pd.DataFrame(out.to_numpy()[codes], index=dtc.index, columns=out.columns, dtype="float64")
 
 
@@ -158,24 +159,24 @@ def _impute_unbounded(parts: pd.DataFrame, highest_imputation: str, date_imputat
     return out, dtf, allowed, y
 
 
-def _distinct_parts(dtc: pd.Series, variable: str) -> tuple[np.ndarray, pd.DataFrame]:
+def _distinct_parts(dtc: pd.Series, variable: str, preserve: bool = False) -> tuple[np.ndarray, pd.DataFrame]:
     """(the position of each record's text among the distinct texts, :func:`parse_iso` of the distinct texts)."""
     text = dtc.astype("str").fillna("").str.strip() if len(dtc) else dtc.astype("str")
     codes, values = pd.factorize(text.to_numpy(dtype=object))
     try:
-        return codes, parse_iso(pd.Series(values, dtype=object), variable)
+        return codes, parse_iso(pd.Series(values, dtype=object), variable, preserve)
     except DerivationError:
-        parse_iso(dtc, variable)  # the same error, naming the records
+        parse_iso(dtc, variable, preserve)  # the same error, naming the records
         raise
 
 
 def impute_dates(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
                  min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = (),
-                 variable: str = "--DTC") -> tuple[pd.Series, pd.Series]:
+                 variable: str = "--DTC", preserve: bool = False) -> tuple[pd.Series, pd.Series]:
     """ISO text → (SAS date, --DTF flag) following the rules in the module docstring.
 
     Everything but the per-record bounds is computed once per distinct text and taken back to the records."""
-    codes, parts = _distinct_parts(dtc, variable)
+    codes, parts = _distinct_parts(dtc, variable, preserve)
     out, dtf, allowed, y = _impute_unbounded(parts, highest_imputation, date_imputation,
                                              bool(min_dates or max_dates), variable)
     lo, hi = _bounds(parts)
@@ -189,33 +190,50 @@ def impute_dates(dtc: pd.Series, *, highest_imputation: str = "n", date_imputati
 
 
 def convert_dtc_to_dt(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
-                      min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = ()) -> pd.Series:
+                      min_dates: Sequence[pd.Series] = (), max_dates: Sequence[pd.Series] = (),
+                      preserve: bool = False) -> pd.Series:
     """ISO 8601 text → SAS dates with the imputation rules above, no flag (admiral ``convert_dtc_to_dt``).
 
     >>> convert_dtc_to_dt(pd.Series(["2019-07-18T10:00", "2019-07", "2019", ""]), highest_imputation="M").tolist()
     [21748.0, 21731.0, 21550.0, nan]
     """
     return impute_dates(dtc, highest_imputation=highest_imputation, date_imputation=date_imputation,
-                        min_dates=min_dates, max_dates=max_dates, variable=str(dtc.name or "--DTC"))[0]
+                        min_dates=min_dates, max_dates=max_dates, variable=str(dtc.name or "--DTC"),
+                        preserve=preserve)[0]
 
 
 def derive_vars_dt(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "n",
                    date_imputation: str = "first", flag_imputation: str = "auto",
-                   min_dates: Sequence[str] = (), max_dates: Sequence[str] = ()) -> pd.DataFrame:
+                   min_dates: Sequence[str] = (), max_dates: Sequence[str] = (), preserve: bool = False
+                   ) -> pd.DataFrame:
     """Add ``<prefix>DT`` (SAS date) and, when imputation is allowed, ``<prefix>DTF`` from ISO ``dtc``.
 
     ADaM IG: *DT is the numeric analysis date; *DTF is the date imputation flag (``Y``/``M``/``D``, the
     highest imputed component). ``flag_imputation``: ``"auto"`` (flag when ``highest_imputation`` is not
-    ``"n"``), ``"date"`` (always) or ``"none"``. ``min_dates``/``max_dates`` name SAS-date columns.
+    ``"n"``), ``"date"`` (always) or ``"none"``; anything else is refused. ``min_dates``/``max_dates`` name
+    SAS-date columns. ``preserve`` keeps a day whose month is missing (admiral: ``2019---07`` with
+    ``date_imputation="mid"`` is 2019-06-07).
+
+    >>> ae = pd.DataFrame({"AESTDTC": ["2019---07", "2019-02"]})
+    >>> derive_vars_dt(ae, "AST", "AESTDTC", highest_imputation="M", date_imputation="mid",
+    ...                preserve=True)[["ASTDT", "ASTDTF"]].values.tolist()
+    [[21707.0, 'M'], [21595.0, 'D']]
     """
+    _check_flag(flag_imputation, ("auto", "date", "none"), "derive_vars_dt")
     require(df, [dtc, *min_dates, *max_dates], f"derive_vars_dt({new_prefix}DT)")
     date, dtf = impute_dates(df[dtc], highest_imputation=highest_imputation, date_imputation=date_imputation,
                              min_dates=[df[c] for c in min_dates], max_dates=[df[c] for c in max_dates],
-                             variable=dtc)
+                             variable=dtc, preserve=preserve)
     out = df.assign(**{f"{new_prefix}DT": date})
     if flag_imputation == "date" or (flag_imputation == "auto" and highest_imputation != "n"):
         out[f"{new_prefix}DTF"] = dtf
     return out
+
+
+def _check_flag(flag_imputation: str, allowed: Sequence[str], function: str) -> None:
+    if flag_imputation not in allowed:
+        raise DerivationError(f"{function}: flag_imputation {flag_imputation!r}", variable="flag_imputation",
+                              expected=", ".join(allowed))
 
 
 def _dtm_range(parts: pd.DataFrame, year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +258,8 @@ def _seconds(values: pd.Series, name: str, *, end_of_day: bool) -> np.ndarray:
 def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_imputation: str = "h",
                     date_imputation: str = "first", time_imputation: str = "first",
                     flag_imputation: str = "auto", min_dates: Sequence[str] = (),
-                    max_dates: Sequence[str] = (), ignore_seconds_flag: bool = False) -> pd.DataFrame:
+                    max_dates: Sequence[str] = (), ignore_seconds_flag: bool = False,
+                    preserve: bool = False) -> pd.DataFrame:
     """Add ``<prefix>DTM`` (SAS datetime, seconds), ``<prefix>DTF`` and ``<prefix>TMF`` from ISO ``dtc``.
 
     Time parts are imputed with ``time_imputation`` ``"first"`` (00:00:00), ``"last"`` (23:59:59) or a
@@ -249,15 +268,17 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
     part; with ``ignore_seconds_flag`` a missing seconds part is not flagged (ADaM IG allows this when
     seconds are never collected). ``flag_imputation``: ``"auto"``, ``"both"``, ``"date"``, ``"time"``, ``"none"``.
     ``min_dates``/``max_dates`` bound the imputed datetime to the second (admiral): ``--DTM`` columns as they
-    are, date columns (any other name) at 00:00:00 as a minimum and 23:59:59 as a maximum.
+    are, date columns (any other name) at 00:00:00 as a minimum and 23:59:59 as a maximum. ``preserve`` keeps
+    a part below a missing one (the day of ``2019---07``, the minutes of ``2019-07-01T-:30``), as admiral's.
 
     >>> ae = pd.DataFrame({"AESTDTC": ["2019-07", "2019-07-20", "2019"], "TRTSDTM": 21745 * 86400.0 + 37800})
     >>> ast = derive_vars_dtm(ae, "AST", "AESTDTC", highest_imputation="M", min_dates=["TRTSDTM"])
     >>> pd.to_datetime(ast["ASTDTM"], unit="s", origin="1960-01-01").dt.strftime("%Y-%m-%dT%H:%M").tolist()
     ['2019-07-15T10:30', '2019-07-20T00:00', '2019-07-15T10:30']
     """
+    _check_flag(flag_imputation, ("auto", "both", "date", "time", "none"), "derive_vars_dtm")
     require(df, [dtc, *min_dates, *max_dates], f"derive_vars_dtm({new_prefix}DTM)")
-    codes, parts = _distinct_parts(df[dtc], dtc)  # all but the bounds per distinct text, then per record
+    codes, parts = _distinct_parts(df[dtc], dtc, preserve)  # all but the bounds per distinct text, then per record
     date_level = highest_imputation if highest_imputation in ("Y", "M", "D") else "n"
     date, dtf, date_allowed, year = _impute_unbounded(parts, date_level, date_imputation,
                                                       bool(min_dates or max_dates), dtc)
@@ -278,8 +299,8 @@ def derive_vars_dtm(df: pd.DataFrame, new_prefix: str, dtc: str, *, highest_impu
     date_imputed = dtf.ne("").to_numpy()
     # when the date itself was imputed the time is imputed entirely (admiral)
     h = np.where(date_imputed, np.nan, h)
-    mi = np.where(np.isnan(h), np.nan, mi)
-    s = np.where(np.isnan(mi), np.nan, s)
+    mi = np.where(date_imputed | (np.isnan(h) & (not preserve)), np.nan, mi)
+    s = np.where(date_imputed | (np.isnan(mi) & (not preserve)), np.nan, s)
     allowed = np.where(np.isnan(h), level >= _LEVELS["h"], np.where(np.isnan(mi), level >= _LEVELS["m"],
                                                                    np.where(np.isnan(s), level >= _LEVELS["s"], True)))
     tmf = np.where(np.isnan(h), "H", np.where(np.isnan(mi), "M", np.where(np.isnan(s), "S", "")))

@@ -196,3 +196,29 @@ def test_datetime_missing_year_takes_the_bound() -> None:
     assert got["ASTDTF"].tolist() == ["Y", "M"]
     with pytest.raises(DerivationError, match="min_dates"):
         derive_vars_dtm(df, "AST", "DTC", highest_imputation="Y")
+
+
+@pytest.mark.parametrize(("rule", "expected"), [("first", "2019-01-07"), ("mid", "2019-06-07"), ("last", "2019-12-07")])
+def test_preserve_keeps_the_day_of_a_missing_month_as_admiral(rule: str, expected: str) -> None:
+    """admiral ``impute_dtc_dt("2019---07", highest_imputation = "M", preserve = TRUE)`` (its documented examples)."""
+    got = derive_vars_dt(frame(DTC=["2019---07"]), "AST", "DTC", highest_imputation="M", date_imputation=rule,
+                         preserve=True)
+    assert pd.to_datetime(got["ASTDT"], unit="D", origin="1960-01-01").dt.strftime("%Y-%m-%d").tolist() == [expected]
+    assert got["ASTDTF"].tolist() == ["M"]
+    plain = derive_vars_dt(frame(DTC=["2019---07"]), "AST", "DTC", highest_imputation="M", date_imputation=rule)
+    assert plain["ASTDT"].tolist() == convert_dtc_to_dt(pd.Series(["2019"]), highest_imputation="M",
+                                                        date_imputation=rule).tolist()
+
+
+def test_preserve_keeps_minutes_of_a_missing_hour() -> None:
+    df = frame(DTC=["2019-07-01T-:30"])
+    kept = derive_vars_dtm(df, "A", "DTC", preserve=True)
+    assert _clock(kept["ADTM"]) == ["2019-07-01T00:30:00"] and kept["ATMF"].tolist() == ["H"]
+    assert _clock(derive_vars_dtm(df, "A", "DTC")["ADTM"]) == ["2019-07-01T00:00:00"]
+
+
+@pytest.mark.parametrize(("function", "flag"), [(derive_vars_dt, "both"), (derive_vars_dt, "dat"),
+                                                (derive_vars_dtm, "dates")])
+def test_an_invalid_flag_imputation_is_refused(function, flag: str) -> None:  # noqa: ANN001
+    with pytest.raises(DerivationError, match="flag_imputation"):
+        function(frame(DTC=["2019-07-01"]), "A", "DTC", flag_imputation=flag)
