@@ -14,44 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from cdiscflow.study import Study
-from cdiscflow.tlf.catalog import load_catalog
-from cdiscflow.tlf.engine import AdamFolder, run_output
+from tests.studies.cdiscpilot01.published import norm, pilot_outputs, reference
 
-REF = Path(__file__).parent / "reference"
 IDS = ["t-14-3-02", "t-14-3-03", "t-14-3-04", "t-14-3-05", "t-14-3-06", "t-14-3-07", "t-14-3-08", "t-14-3-09", "t-14-3-10",
        "t-14-3-11", "t-14-3-12", "t-14-3-13"]
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _reference(name: str) -> tuple[list[str], list[list[str]]]:
-    ns, body = [], []
-    for line in (REF / name).read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        cells = [_norm(c) for c in line.split("|")]
-        if cells[0] == "H":
-            ns = cells[1:]
-        else:
-            body.append(cells)
-    return ns, body
-
-
 @pytest.fixture(scope="module")
 def pilot(shared_data: Path):  # noqa: ANN201
-    study = Study.load("cdiscpilot01")
-    catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
-    adam = AdamFolder(shared_data / "cdiscpilot01" / "adam")
-    return {spec.id: run_output(spec, study, adam, "2026-01-01T00:00:00")[0] for spec in catalog.select(IDS)}
+    return pilot_outputs(shared_data, IDS)
 
 
 def compare_with_published(result, oid: str) -> None:  # noqa: ANN001
     """Every non-blank body row and the header N of ``oid`` equal the published display."""
-    ns, ref = _reference(f"{oid}.txt")
-    got = [[_norm(c) for c in row] for row in result.output.grid() if any(c.strip() for c in row)]
+    ns, ref = reference(oid)
+    got = [[norm(c) for c in row] for row in result.output.grid() if any(c.strip() for c in row)]
     assert len(got) == len(ref), f"{oid}: {len(got)} rows, published {len(ref)}"
     diffs = []
     for i, (grow, rrow) in enumerate(zip(got, ref, strict=True), start=1):
@@ -59,7 +36,7 @@ def compare_with_published(result, oid: str) -> None:  # noqa: ANN001
         diffs += [f"row {i} col {j}: got {g!r}, published {r!r}"
                   for j, (g, r) in enumerate(zip(grow, rrow, strict=True), start=1) if g != r]
     assert not diffs, f"{oid}:\n" + "\n".join(diffs[:40])
-    header_ns = [m.group(0) for c in result.output.header[-1] for m in [re.search(r"\(N=\d+\)", _norm(c.text))] if m]
+    header_ns = [m.group(0) for c in result.output.header[-1] for m in [re.search(r"\(N=\d+\)", norm(c.text))] if m]
     assert [n.replace("N=", "") for n in header_ns] == ns
 
 
@@ -79,10 +56,7 @@ FIGURE_14_1_LOGRANK = "Logrank p<.0001"
 
 @pytest.fixture(scope="module")
 def km_figure(shared_data: Path):  # noqa: ANN201
-    study = Study.load("cdiscpilot01")
-    spec = load_catalog(study.root / "tlf" / "catalog.yaml").select(["f-14-1"])[0]
-    adam = AdamFolder(shared_data / "cdiscpilot01" / "adam")
-    return [run_output(spec, study, adam, "2026-01-01T00:00:00")[0] for _ in range(2)]
+    return [pilot_outputs(shared_data, ["f-14-1"])["f-14-1"] for _ in range(2)]
 
 
 def test_figure_14_1_summary_matches_published_display(km_figure) -> None:  # noqa: ANN001
@@ -92,13 +66,13 @@ def test_figure_14_1_summary_matches_published_display(km_figure) -> None:  # no
     cells = Cells(result.ard)
     patterns = ["{n}", "{events_pct}% ({events})", "{censored_pct}% ({censored})",
                 "{median} ({median_lower} {median_upper})"]
-    got = {g: [_norm(cells.fill(p, analysis="tte", group=g, variable="AVAL")) for p in patterns]
+    got = {g: [norm(cells.fill(p, analysis="tte", group=g, variable="AVAL")) for p in patterns]
            for g in FIGURE_14_1}
-    assert got == {g: [_norm(c) for c in row] for g, row in FIGURE_14_1.items()}
-    svg = _norm(html.unescape(result.output.svg.decode("utf-8")))
+    assert got == {g: [norm(c) for c in row] for g, row in FIGURE_14_1.items()}
+    svg = norm(html.unescape(result.output.svg.decode("utf-8")))
     for row in FIGURE_14_1.values():  # the drawn figure shows the same texts
-        assert all(_norm(c) in svg for c in row)
-    assert _norm(FIGURE_14_1_LOGRANK) in svg
+        assert all(norm(c) in svg for c in row)
+    assert norm(FIGURE_14_1_LOGRANK) in svg
     # numbers at risk: everyone at time 0, nobody past the end of follow-up
     at_risk = result.ard[result.ard["analysis"] == "at_risk"]
     assert at_risk.loc[at_risk["by"] == "0", "value"].tolist() == [86.0, 84.0, 84.0]

@@ -11,16 +11,11 @@ with the value we print; the evidence is in ``docs/parity/pilot-tlf.md``.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from cdiscflow.study import Study
-from cdiscflow.tlf.catalog import load_catalog
-from cdiscflow.tlf.engine import AdamFolder, run_output
-
-REF = Path(__file__).parent / "reference"
+from tests.studies.cdiscpilot01.published import norm, pilot_outputs, reference
 
 #: (output id, body row, column) → what we print where the published display is wrong (1-based row/column)
 PUBLISHED_ERRORS: dict[tuple[str, int, int], str] = {
@@ -30,58 +25,37 @@ PUBLISHED_ERRORS: dict[tuple[str, int, int], str] = {
 SAFETY_IDS = ["t-14-1-01", "t-14-1-02", "t-14-1-03", "t-14-4-01", "t-14-5-02", "t-14-6-01", "t-14-6-02", "t-14-6-03", "t-14-7-01", "t-14-7-02", "t-14-7-03"]
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _strip_trailing_blanks(rows: list[list[str]]) -> list[list[str]]:
     while rows and not any(rows[-1]):
         rows = rows[:-1]
     return rows
 
 
-def _reference(output_id: str) -> tuple[list[str], list[list[str]]]:
-    header: list[str] = []
-    body: list[list[str]] = []
-    for line in (REF / f"{output_id}.txt").read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        cells = [_norm(c) for c in line.split("|")]
-        if cells[0] == "H":
-            header = cells[1:]
-        else:
-            body.append(cells)
-    return header, body
-
-
 @pytest.fixture(scope="module")
 def outputs(shared_data: Path):  # noqa: ANN201
-    study = Study.load("cdiscpilot01")
-    catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
-    adam = AdamFolder(shared_data / "cdiscpilot01" / "adam")
-    return {spec.id: run_output(spec, study, adam, "2026-01-01T00:00:00")[0] for spec in catalog.select(SAFETY_IDS)}
+    return pilot_outputs(shared_data, SAFETY_IDS)
 
 
 @pytest.mark.parametrize("output_id", SAFETY_IDS)
 def test_table_matches_published_display(outputs, output_id: str) -> None:  # noqa: ANN001
     result = outputs[output_id]
-    ref_header, ref_body = _reference(output_id)
-    got = _strip_trailing_blanks([[_norm(c) for c in row] for row in result.output.grid()])
+    ref_header, ref_body = reference(output_id)
+    got = _strip_trailing_blanks([[norm(c) for c in row] for row in result.output.grid()])
     ref_body = _strip_trailing_blanks(ref_body)
     assert len(got) == len(ref_body), f"{len(got)} body rows, published {len(ref_body)}"
     diffs = []
     for i, (grow, rrow) in enumerate(zip(got, ref_body, strict=True), start=1):
         assert len(grow) == len(rrow), f"row {i}: {len(grow)} cells, published {len(rrow)}"
         for j, (g, r) in enumerate(zip(grow, rrow, strict=True), start=1):
-            expected = _norm(PUBLISHED_ERRORS.get((output_id, i, j), r))
+            expected = norm(PUBLISHED_ERRORS.get((output_id, i, j), r))
             if g != expected:
                 diffs.append(f"row {i} col {j}: got {g!r}, published {r!r}")
     assert not diffs, "\n".join(diffs[:40])
     if ref_header:
-        assert [_norm(c.text) for c in result.output.header[-1]] == ref_header
+        assert [norm(c.text) for c in result.output.header[-1]] == ref_header
 
 
 def test_published_errors_differ_from_the_published_value() -> None:
     """Every listed published error is a real difference (no stale entries)."""
     for (output_id, row, col), ours in PUBLISHED_ERRORS.items():
-        assert _norm(_reference(output_id)[1][row - 1][col - 1]) != _norm(ours)
+        assert norm(reference(output_id)[1][row - 1][col - 1]) != norm(ours)
