@@ -19,6 +19,7 @@ record log ``record_counts/<name>.csv`` (records and subjects read and written; 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,13 +222,16 @@ class AdamResults(dict[str, pd.DataFrame]):
 
 def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None = None,
                  datasets: list[str] | None = None, formats: tuple[str, ...] = ("xpt", "json"),
-                 sdtm_frames: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+                 sdtm_frames: dict[str, pd.DataFrame] | None = None,
+                 derived: Mapping[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """Derive the study's ADaM datasets (``datasets`` restricts) from ``sdtm_dir``.
 
     Writes ``<out_dir>/<study>/adam/<name>.xpt|.json`` (``formats``; none with ``()``), by default in the
     study's out folder, each with its record log ``record_counts/<name>.csv``. ``sdtm_frames`` (upper-case
     name → frame) are used instead of reading those files, e.g. when the SDTM stage has just produced them in
-    memory. Returns the conformed frames by name (with ``record_log``, every dataset's log).
+    memory. ``derived`` (upper-case name → conformed frame, e.g. ADSL read back from the run's store) are taken
+    as they are: neither derived again nor written. Returns the conformed frames by name (with ``record_log``,
+    the log of every dataset derived here).
     """
     specs = study.adam_specs
     if not specs:
@@ -242,9 +246,11 @@ def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None 
         raise DerivationError("SDTM folder not found", file=str(sdtm), expected="a folder of SDTM datasets")
     target = (Path(out_dir) / study.name / "adam") if out_dir is not None else study.stage_dir("adam")
     cache: dict[str, pd.DataFrame] = {k.upper(): v for k, v in (sdtm_frames or {}).items()}
-    results = AdamResults()
+    results = AdamResults({k.upper(): v for k, v in (derived or {}).items()})
     logs = []
     for name in order:
+        if name.upper() in results:
+            continue
         spec = specs[name]
         ctx = AdamContext(study=study, sdtm_dir=sdtm, spec=spec, adam=results, _cache=cache)
         results[name.upper()] = derive_dataset(spec, ctx)
@@ -254,5 +260,5 @@ def derive_study(study: Study, sdtm_dir: Path | str, out_dir: Path | str | None 
             write_datasets(results[name.upper()], target, spec, formats, study_oid=study.studyid,
                            metadata_version_oid=f"MDV.{study.studyid}.ADaM")
             write_text(target / "record_counts" / f"{name.lower()}.csv", to_csv_text(ctx.record_log))
-    results.record_log = pd.concat(logs, ignore_index=True)
+    results.record_log = pd.concat(logs or [record_log([])], ignore_index=True)
     return results

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdiscflow.adam.engine import derivation_order
 from cdiscflow.errors import SpecError
+from cdiscflow.io.store import STORE
 from cdiscflow.runner.graph import Graph, Step
 from cdiscflow.runner.steps import CODE
 from cdiscflow.specs.loader import read_yaml
@@ -147,16 +149,18 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
     for name, ds in adam.items() if not opt.adam else ():
         safe_name(name, "dataset", ds.file)
         from_sdtm = named(ds.source, sdtm)
-        from_adam = [a for a in named([ds.source, *ds.settings.get("depends", [])], adam) if a != name]
+        # what the step reads from the store: its dependency closure, as derive_study orders it, and its source
+        from_adam = list(dict.fromkeys([*derivation_order(adam, [name])[:-1],
+                                        *(a for a in named(ds.source, adam) if a != name)]))
         reads = [f"sdtm/{d.lower()}.*" for d in from_sdtm] or ["sdtm/*.xpt", "sdtm/*.json"]
         used = [f for f in given_sdtm if not from_sdtm or Path(f).stem.upper() in from_sdtm]
         low = name.lower()
         steps.append(Step(f"adam:{name}", f"{ACTIONS}:adam", {"dataset": name},
                           deps=(*on_sdtm, *(f"adam:{d}" for d in from_adam)),
                           inputs=(*programs, *(str(f) for f in (ds.file, *codelists) if f), *used), code=CODE["adam"],
-                          outputs=(f"adam/{low}.*", f"adam/record_counts/{low}.csv"),
-                          required=(f"adam/{low}.xpt",),
-                          reads=(*reads, *(f"adam/{d.lower()}.*" for d in from_adam))))
+                          outputs=(f"adam/{low}.*", f"adam/record_counts/{low}.csv", f"{STORE}/adam/{low}.parquet"),
+                          required=(f"adam/{low}.xpt", f"{STORE}/adam/{low}.parquet"),
+                          reads=(*reads, *(f"{STORE}/adam/{d.lower()}.parquet" for d in from_adam))))
 
     datasets = (*on_sdtm, *(f"adam:{n}" for n in adam if not opt.adam))
     specs = spec_files(study)

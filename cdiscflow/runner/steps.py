@@ -55,18 +55,27 @@ def sdtm(ctx: StepContext) -> None:
 
 
 def adam(ctx: StepContext, *, dataset: str) -> None:
-    """One ADaM dataset (its ``settings.depends`` derived again in memory) → ``adam/<dataset>.xpt|json`` and its
-    record log ``adam/record_counts/<dataset>.csv``, whose counts go to the step log; a subject dropped without
-    a declared selection fails the step. A dataset whose spec names no program yet is *unavailable* (the run
+    """One ADaM dataset → ``adam/<dataset>.xpt|json``, its record log ``adam/record_counts/<dataset>.csv`` (whose
+    counts go to the step log) and its store copy ``.store/adam/<dataset>.parquet``. The datasets it depends on
+    (``settings.depends``, ADSL) are read from the store their own steps wrote, so each is derived once per run;
+    one not stored (an older run's output folder) is derived again in memory. A subject dropped without a
+    declared selection fails the step. A dataset whose spec names no program yet is *unavailable* (the run
     names them all once, up front)."""
     derive = stage_function("adam")
-    from cdiscflow.adam.engine import missing_programs
+    from cdiscflow.adam.engine import derivation_order, missing_programs
     from cdiscflow.adam.recordcount import summary
+    from cdiscflow.io.store import read_store, store_path, write_store
 
     missing = missing_programs(ctx.study, [dataset])
     if missing:
         raise StageUnavailable(f"no program yet: {missing[dataset]}")
-    log = derive(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset]).record_log
+    stored = {dep.upper(): store_path(ctx.out_dir, "adam", dep)
+              for dep in derivation_order(ctx.study.adam_specs, [dataset]) if dep.upper() != dataset.upper()}
+    derived = {dep: read_store(path) for dep, path in stored.items() if path.is_file()}
+    results = derive(ctx.study, ctx.input_dir("sdtm"), ctx.output_root, datasets=[dataset], derived=derived)
+    write_store(results[dataset.upper()], store_path(ctx.output_root / ctx.study_name, "adam", dataset),
+                ctx.study.adam_specs[dataset])
+    log = results.record_log
     print(summary(log[log["dataset"].str.upper() == dataset.upper()]))
 
 

@@ -69,9 +69,10 @@ def adam(ctx: StepContext, *, dataset: str) -> None:
         raise DataError(f"planted failure in {dataset}", file=ds.file, expected="no planted failure")
     sources = [s.upper() for s in (ds.source or [])] if isinstance(ds.source, list) else []
     files = [p for p in ctx.input_dir("sdtm").glob("*.xpt") if not sources or p.stem.upper() in sources]
-    files += [ctx.input_dir("adam") / f"{d.lower()}.xpt" for d in ds.settings.get("depends", [])]
+    files += [ctx.out_dir / ".store" / "adam" / f"{d.lower()}.parquet" for d in ds.settings.get("depends", [])]
     text = f"{dataset} in={_digest(files)} spec={_spec_digest(ds)} epoch={os.environ['SOURCE_DATE_EPOCH']}\n"
     (ctx.output_dir("adam") / f"{dataset.lower()}.xpt").write_text(text)
+    (ctx.output_dir(".store/adam") / f"{dataset.lower()}.parquet").write_text(text)  # what dependants read
     (ctx.output_dir("adam") / f"{dataset.lower()}.json").write_text(json.dumps({"name": dataset}) + "\n")
     log.warning("derived %s", dataset)
 

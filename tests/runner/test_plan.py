@@ -32,8 +32,8 @@ def test_graph_of_the_test_study(study_dir: Path, tmp_path: Path):
                     "tlf:t-1", "tlf:t-2", "tlf:f-1", "tlf-pdf", "tlf-book"),
     }
     assert graph["simulate"].params == {"seed": 3}
-    assert graph["adam:ADAE"].reads == ("sdtm/ae.*", "sdtm/suppae.*", "adam/adsl.*")
-    assert graph["adam:ADVS"].reads == ("sdtm/*.xpt", "sdtm/*.json", "adam/adsl.*")  # no source: all of SDTM
+    assert graph["adam:ADAE"].reads == ("sdtm/ae.*", "sdtm/suppae.*", ".store/adam/adsl.parquet")
+    assert graph["adam:ADVS"].reads == ("sdtm/*.xpt", "sdtm/*.json", ".store/adam/adsl.parquet")  # no source: all of SDTM
     assert graph["adam:ADAE"].inputs[-2:] == (str(study_dir / "specs/adam/adae.yaml"),
                                               str(study_dir / "specs/codelists.yaml"))
     assert graph["tlf:t-1"].params == {"output": "t-1", "formats": ["rtf", "html"]}  # pdf: from the RTF

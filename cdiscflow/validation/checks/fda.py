@@ -71,9 +71,11 @@ def xpt_bytes(df: pd.DataFrame, lengths: dict[str, int] | None = None) -> int:
         col = df[name]
         if pd.api.types.is_numeric_dtype(col):
             record += 8
-        else:
-            longest = int(col.astype("string").fillna("").str.encode("utf-8").str.len().max()) if len(col) else 1
-            record += lengths.get(name) or max(longest, 1)
+        elif lengths.get(name):
+            record += lengths[name]
+        else:  # the longest value's UTF-8 bytes, measured once per distinct value
+            values = pd.Series(pd.unique(col.dropna().astype(str)), dtype=object)
+            record += max(int(values.str.encode("utf-8").str.len().max()) if len(values) else 1, 1)
     data = len(df) * record
     return XPT_HEADER_BYTES + 140 * len(df.columns) + -(-data // 80) * 80
 
