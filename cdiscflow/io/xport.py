@@ -289,14 +289,18 @@ def encode_rows(member: Member, arrays: Sequence[np.ndarray]) -> np.ndarray:
     with ``k <= length``."""
     n = len(arrays[0]) if arrays else 0
     rows = np.full((n, member.row_length), BLANK, dtype=np.uint8)
-    pos = 0
-    for col, arr in zip(member.columns, arrays, strict=True):
-        if col.type == "Num":
-            rows[:, pos:pos + 8] = arr.astype(">u8").view(np.uint8).reshape(n, 8)
-        else:
-            width = arr.dtype.itemsize
-            rows[:, pos:pos + width] = arr.view(np.uint8).reshape(n, width)
-        pos += col.length
+    if not n:
+        return rows
+    # one structured view of the rows, a field per column at its offset: each column is copied in one pass
+    # (numbers byte-swapped to big-endian on the way); text shorter than its length keeps the blanks after it
+    offsets = np.cumsum([0, *(c.length for c in member.columns)])[:-1]
+    layout = np.dtype({"names": [f"c{i}" for i in range(len(arrays))],
+                       "formats": [">u8" if c.type == "Num" else a.dtype for c, a in zip(member.columns, arrays,
+                                                                                        strict=True)],
+                       "offsets": offsets.tolist(), "itemsize": member.row_length})
+    record = rows.view(layout).reshape(n)
+    for i, arr in enumerate(arrays):
+        record[f"c{i}"] = arr
     return rows
 
 
