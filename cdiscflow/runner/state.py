@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,17 @@ MANIFEST_FILE = "manifest.json"
 
 def label(path: Path | str, study_root: Path, out_dir: Path) -> str:
     """A location-independent name for a file: ``study:<rel>``, ``<rel>`` under out_dir, else the path."""
-    p = Path(path).resolve()
-    for base, prefix in ((out_dir.resolve(), ""), (study_root.resolve(), "study:")):
+    p = _resolved(str(path))
+    for base, prefix in ((_resolved(str(out_dir)), ""), (_resolved(str(study_root)), "study:")):
         if p.is_relative_to(base):
             return prefix + p.relative_to(base).as_posix()
     return str(path)
+
+
+@lru_cache(maxsize=65536)
+def _resolved(path: str) -> Path:
+    """``Path(path).resolve()``, once per path text in a process (a run labels the same inputs for every step)."""
+    return Path(path).resolve()
 
 
 class State:
