@@ -26,7 +26,7 @@ PUBLISHED_ERRORS: dict[tuple[str, int, int], str] = {
     ("t-14-6-06", 5, 5): "80", ("t-14-6-06", 6, 5): "80(100%)", ("t-14-6-06", 5, 9): "0.386",
 }
 
-SHIFT_IDS = ["t-14-6-05", "t-14-6-06"]
+SHIFT_IDS = ["t-14-6-04", "t-14-6-05", "t-14-6-06"]
 
 
 @pytest.fixture(scope="module")
