@@ -85,7 +85,8 @@ _KEYS = ["_m", "_v"]
 
 
 def _measure_key(m: dict) -> str:
-    return m["label"] or m["param"]
+    """The measure's key in the ARD's ``by`` (its parameter code; the label is for the layout)."""
+    return m["param"]
 
 
 def _check_levels(ctx: TlfContext, opts: dict) -> None:
@@ -151,12 +152,11 @@ def shift_program(ctx: TlfContext) -> ProgramResult:
     if len(set(visit_labels)) != len(visit_labels):
         raise SpecError(f"output {ctx.spec.id}: options.visits labels repeat", file=ctx.spec.file,
                         variable="options.visits", expected="one label per visit")
-    pieces, cache = [], {}
-    for i, m in enumerate(opts["measures"]):
-        data = measure_records(ctx, opts, i, m, [groups.var, base["var"], post["var"]], cache)
-        for v in opts["visits"]:
-            pieces.append(data[condition_mask(data, v["where"])].assign(_m=i, _v=v["label"]))
-    records = pd.concat(pieces, ignore_index=True)
+    params = [m["param"] for m in opts["measures"]]
+    if len(set(params)) != len(params):
+        raise SpecError(f"output {ctx.spec.id}: options.measures name a parameter twice", file=ctx.spec.file,
+                        variable="options.measures", expected="one measure per parameter")
+    records = _visit_records(ctx, opts, [groups.var, base["var"], post["var"]])
     try:
         subjects = shift_records(records, groups.var, base["var"], post["var"], base_levels, post_levels,
                                  opts["worst"])
@@ -166,6 +166,25 @@ def shift_program(ctx: TlfContext) -> ProgramResult:
     counts = shift_counts(subjects, groups, base_levels, post_levels, len(opts["measures"]), visit_labels)
     ard = concat_ard([_count_ard(ctx, opts, counts, groups), _p_ard(ctx, opts, subjects, groups)], ctx.spec.id)
     return ProgramResult(ard, _layout(ctx, opts, ard, groups, group_sizes(ctx, opts, groups)))
+
+
+def _visit_records(ctx: TlfContext, opts: dict, needs: list[str]) -> pd.DataFrame:
+    """``USUBJID`` and ``needs`` of every measure's records meeting each visit condition, labelled ``_m``
+    (measure number) and ``_v`` (visit label); a record meeting several conditions appears once per visit.
+    Each visit condition is evaluated once per dataset."""
+    cache: dict[str, pd.DataFrame] = {}
+    masks: dict[str, np.ndarray] = {}
+    pieces = []
+    for i, m in enumerate(opts["measures"]):
+        data = measure_records(ctx, opts, i, m, needs, cache)
+        name = m["dataset"] or opts["dataset"]
+        if name not in masks:  # visits × records of the whole dataset
+            masks[name] = np.stack([condition_mask(cache[name], v["where"]) for v in opts["visits"]])
+        hit = masks[name][:, data.index.to_numpy()]  # visits × the measure's records
+        visit, row = np.nonzero(hit)
+        pieces.append(data[list(dict.fromkeys(["USUBJID", *needs]))].iloc[row].assign(
+            _m=i, _v=np.array([v["label"] for v in opts["visits"]], dtype=object)[visit]))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _by(opts: dict, measure: pd.Series, visit: pd.Series) -> pd.Series:
@@ -205,46 +224,44 @@ def _p_ard(ctx: TlfContext, opts: dict, subjects: pd.DataFrame, groups: Groups) 
     return ard_frame(records)
 
 
+def _block_rows(cells: Cells, opts: dict, groups: Groups, by: str, lead: list[str], with_p: bool) -> list[Row]:
+    """The rows of one measure × visit block: ``n``, then each post-baseline level shown, then a blank row."""
+    base, post = opts["baseline"], opts["post"]
+    keys = [{"analysis": "shift", "group": g, "by": f"{by}/{b}", "variable": post["var"]}
+            for g in groups.columns for b in base["levels"]]
+    p_cell = [cells.get("p", analysis="cmh", by=by, variable=post["var"])] if with_p else []
+    rows = [Row([*lead, opts["n_label"], *[cells.get("n", **k) for k in keys], *p_cell])]
+    pad = [""] * (len(lead) - 1)
+    for lv, label in post["levels"].items():
+        counts = [cells.get("n", **k, category=lv) for k in keys]
+        if lv not in post["show_zero"] and all(c == "0" for c in counts):
+            continue
+        values = [cells.fill(opts["zero_pattern"] if c == "0" else opts["count_pattern"], **k, category=lv)
+                  for c, k in zip(counts, keys, strict=True)]
+        rows.append(Row(["", *pad, label, *values, *([""] if with_p else [])]))
+    return [*rows, blank_row(len(rows[0].cells))]
+
+
 def _layout(ctx: TlfContext, opts: dict, ard: pd.DataFrame, groups: Groups, sizes: pd.Series) -> Table:
     cells = Cells(ard)
     base, post = opts["baseline"], opts["post"]
     with_visit = opts["visit_header"] is not None
     with_p = opts["p"] is not None
     ncol = 2 + int(with_visit) + len(groups.columns) * len(base["levels"]) + int(with_p)
-    counts = ard[(ard["analysis"] == "shift") & (ard["statistic"] == "n") & (ard["category"] != "")]
-    block_key = counts["by"].str.rsplit("/", n=1).str[0]
-    nonzero = set(zip(block_key[counts["value"] > 0], counts.loc[counts["value"] > 0, "category"], strict=True))
-    totals = ard[(ard["analysis"] == "shift") & (ard["statistic"] == "n") & (ard["category"] == "")]
-    present = set(totals.loc[totals["value"] > 0, "by"].str.rsplit("/", n=1).str[0])
     rows: list[Row] = []
     section = None
     for m in opts["measures"]:
         key = _measure_key(m)
-        blocks = [v["label"] for v in opts["visits"] if f"{key}/{v['label']}" in present]
-        if not blocks:
-            continue
-        if m["section"] and m["section"] != section:
+        blocks = [v["label"] for v in opts["visits"]
+                  if any(cells.get("n", analysis="shift", group=g, by=f"{key}/{v['label']}/{b}",
+                                   variable=post["var"]) not in ("", "0")
+                         for g in groups.columns for b in base["levels"])]
+        if blocks and m["section"] and m["section"] != section:
             section = m["section"]
             rows.append(Row([section] + [""] * (ncol - 1)))
         for vi, visit in enumerate(blocks):
-            by = f"{key}/{visit}"
-            lead = [key if vi == 0 else "", *([visit] if with_visit else [])]
-            n_cells = [cells.get("n", analysis="shift", group=g, by=f"{by}/{b}", variable=post["var"])
-                       for g in groups.columns for b in base["levels"]]
-            p_cell = [cells.get("p", analysis="cmh", by=by, variable=post["var"])] if with_p else []
-            rows.append(Row([*lead, opts["n_label"], *n_cells, *p_cell]))
-            for lv, label in post["levels"].items():
-                if lv not in post["show_zero"] and (by, lv) not in nonzero:
-                    continue
-                values = []
-                for g in groups.columns:
-                    for b in base["levels"]:
-                        k = {"analysis": "shift", "group": g, "by": f"{by}/{b}", "variable": post["var"],
-                             "category": lv}
-                        zero = cells.get("n", **k) == "0"
-                        values.append(cells.fill(opts["zero_pattern"] if zero else opts["count_pattern"], **k))
-                rows.append(Row(["", *([""] if with_visit else []), label, *values, *([""] if with_p else [])]))
-            rows.append(blank_row(ncol))
+            lead = [(m["label"] or m["param"]) if vi == 0 else "", *([visit] if with_visit else [])]
+            rows += _block_rows(cells, opts, groups, f"{key}/{visit}", lead, with_p)
     nlead = 2 + int(with_visit)
     top = [HeaderCell("", span=nlead)] + [
         HeaderCell(h.text, span=len(base["levels"]))

@@ -48,6 +48,6 @@ def test_published_errors_differ_from_the_published_value() -> None:
 def test_cmh_p_values_are_in_the_ard(outputs) -> None:  # noqa: ANN001
     """The p-value column is the ARD's CMH general-association result (2 df: 3 groups × 2 categories)."""
     ard = outputs["t-14-6-05"].ard
-    cmh = ard[(ard["analysis"] == "cmh") & (ard["by"] == "ALANINE AMINOTRANSFERASE/Weeks 2-24")]
+    cmh = ard[(ard["analysis"] == "cmh") & (ard["by"] == "ALT/Weeks 2-24")]
     assert cmh.set_index("statistic")["value"]["df"] == 2.0
     assert cmh.set_index("statistic")["formatted"]["p"] == "0.828"

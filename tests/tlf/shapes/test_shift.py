@@ -141,6 +141,7 @@ def test_by_visit_table_drops_rows_that_are_zero_everywhere(tmp_path: Path) -> N
     ({"post": {"var": "ANRIND", "levels": LEVELS, "colour": "red"}}, "unknown option(s) options.post.colour"),
     ({"visits": [{"label": "a", "where": "AVISITN == \"2\""}, {"label": "a", "where": "AVISITN == \"4\""}]},
      "options.visits labels repeat"),
+    ({"measures": [{"param": "P1"}, {"param": "P1", "label": "again"}]}, "options.measures name a parameter twice"),
 ])
 def test_bad_options_are_errors_naming_the_entry(tmp_path: Path, change: dict, message: str) -> None:
     opts = {k: v for k, v in {**options(), **change}.items() if v is not None}
