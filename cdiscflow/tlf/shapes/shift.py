@@ -16,20 +16,25 @@ text (``"0"``, ``"1"``)::
 
     options:
       dataset: ADLBC
-      where: 'SAFFL == "Y" and present(AVAL)'
+      where: 'SAFFL == "Y"'
       group: {var: TRTP, levels: [Placebo, Xanomeline Low Dose, Xanomeline High Dose]}
       group_n_var: TRT01P
       baseline: {var: BNRIND, levels: {N: Normal at Baseline, H: High at Baseline}}
       post: {var: ANRIND, levels: {N: Normal, H: High, L: Low}, show_zero: [N]}
       worst: [H, L, N]
-      visits: [{label: "", where: 'AVISITN > 0 and AVISITN <= 24'}]
+      visits: [{label: Weeks 2-24, where: 'AVISITN > 0 and AVISITN <= 24'}]
       measures:
         - {section: CHEMISTRY, param: ALT, label: ALANINE AMINOTRANSFERASE}
       p: {decimals: 3}
 
-Rows per measure × visit: an ``n`` row (subjects per baseline category), then one row per post-baseline level
-(``show_zero`` levels always, the others only when some cell of the block is not zero). ``visit_header``
-adds a visit column (by-visit tables).
+The ARD has, per group, ``by`` = ``<param>/<visit label>/<baseline level>``, the subjects ``n`` (``category``
+empty) and each post-baseline level's ``n`` and ``pct``; the ``cmh`` rows (``by`` = ``<param>/<visit label>``)
+hold ``statistic``, ``df`` and ``p``. Layout, per measure × visit with subjects: an ``n_label`` row (subjects
+per baseline category, the p-value), then one row per post-baseline level (``show_zero`` levels always, the
+others only when some cell of the block is not zero: ``count_pattern``, ``zero_pattern`` for zero counts),
+then a blank row; a measure's ``section`` prints a heading when it changes. ``visit_header`` adds a visit
+column (by-visit tables); ``shift_header``, ``p_header``, ``header_pattern`` and ``labels`` name the
+columns.
 """
 
 from __future__ import annotations
@@ -127,12 +132,12 @@ def shift_counts(subjects: pd.DataFrame, groups: Groups, base_levels: list[str],
     """Counts per measure × visit × group × baseline × post level (zeros included; ``_p == ""`` is the
     baseline total ``n``) with the percentage of the baseline total."""
     subjects = groups.with_total(subjects, [*_KEYS, "USUBJID", "_b", "_p"])
-    grid = pd.MultiIndex.from_product([range(n_measures), visit_labels, groups.columns, base_levels],
-                                      names=["_m", "_v", groups.var, "_b"])
+    dims = [range(n_measures), visit_labels, groups.columns, base_levels]
+    grid = pd.MultiIndex.from_product(dims, names=["_m", "_v", groups.var, "_b"])
     totals = subjects.groupby(["_m", "_v", groups.var, "_b"]).size().reindex(grid, fill_value=0)
     cells = subjects.groupby(["_m", "_v", groups.var, "_b", "_p"]).size()
-    cells = cells.reindex(pd.MultiIndex.from_tuples([(*k, p) for k in grid for p in post_levels],
-                                                    names=[*grid.names, "_p"]), fill_value=0)
+    cells = cells.reindex(pd.MultiIndex.from_product([*dims, post_levels], names=[*grid.names, "_p"]),
+                          fill_value=0)
     out = cells.rename("n").reset_index()
     out["denom"] = totals.reindex(pd.MultiIndex.from_frame(out[grid.names])).to_numpy()
     out = pd.concat([totals.rename("n").reset_index().assign(_p="", denom=np.nan), out], ignore_index=True)

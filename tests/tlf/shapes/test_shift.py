@@ -148,3 +148,12 @@ def test_bad_options_are_errors_naming_the_entry(tmp_path: Path, change: dict, m
     with pytest.raises(SpecError) as err:
         run(tmp_path, opts)
     assert message in str(err.value)
+
+
+def test_total_column_counts_every_group_and_stays_out_of_the_p_value(tmp_path: Path) -> None:
+    alone = run(tmp_path, options(p={"decimals": 4}))
+    result = run(tmp_path, options(p={"decimals": 4}, group={"var": "TRTA", "levels": ["A", "B"], "total": "All"}))
+    grid = result.output.grid()
+    assert grid[0] == ["Param one", "n", "2", "1", "2", "0", "4", "1", alone.output.grid()[0][-1]]
+    assert grid[1] == ["", "Normal", "1 (50%)", "1 (100%)", "0", "0", "1 (25%)", "1 (100%)", ""]
+    assert [h.text for h in result.output.header[0]][-2] == "All (N=6)"
