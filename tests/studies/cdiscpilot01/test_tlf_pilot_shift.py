@@ -8,11 +8,14 @@ print and the evidence.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.studies.cdiscpilot01.published import differences, pilot_outputs, stale_errors
+from tests.studies.cdiscpilot01.published import REF, differences, pilot_outputs, stale_errors
+from tools.transcribe_shift import transcribe
 
 #: (output id, body row, column) → what we print where the published display is wrong (1-based row/column).
 #: 14-6.06, Xanomeline Low Dose, Normal at Baseline (column 5) and the p-values (column 9): subjects
@@ -51,3 +54,14 @@ def test_cmh_p_values_are_in_the_ard(outputs) -> None:  # noqa: ANN001
     cmh = ard[(ard["analysis"] == "cmh") & (ard["by"] == "ALT/Weeks 2-24")]
     assert cmh.set_index("statistic")["value"]["df"] == 2.0
     assert cmh.set_index("statistic")["formatted"]["p"] == "0.828"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed")
+def test_references_are_the_transcription_of_the_csr(shared_data: Path, tmp_path: Path) -> None:
+    """The committed references are exactly what ``tools/transcribe_shift.py`` reads from the CSR's PDF."""
+    text = tmp_path / "csr.txt"
+    subprocess.run(["pdftotext", "-layout", str(shared_data / "ars" / "examples" / "csr-cdiscpilot01.pdf"),
+                    str(text)], check=True, timeout=120)
+    for output_id in SHIFT_IDS:
+        assert transcribe(text.read_text(encoding="utf-8"), output_id) == \
+            (REF / f"{output_id}.txt").read_text(encoding="utf-8"), output_id
