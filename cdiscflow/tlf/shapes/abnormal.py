@@ -36,7 +36,7 @@ from cdiscflow.tlf.result import ProgramResult
 from cdiscflow.tlf.shapes.bds import group_sizes, measure_records
 from cdiscflow.tlf.shapes.disposition import COUNT_FIELDS, P_FORMAT, groups_of
 from cdiscflow.tlf.shapes.exact import fisher_rxc
-from cdiscflow.tlf.shapes.options import GROUP, Opt, ctx_options
+from cdiscflow.tlf.shapes.options import RECORDS, Opt, ctx_options
 from cdiscflow.tlf.shells import Cells, group_columns
 
 if TYPE_CHECKING:
@@ -45,11 +45,7 @@ if TYPE_CHECKING:
 MEASURE: dict = {"param": Opt(str, required=True), "label": Opt(str), "dataset": Opt(str), "section": Opt(str)}
 
 ABNORMAL_SCHEMA: dict = {
-    "dataset": Opt(str, required=True),
-    "where": Opt(str),
-    "group": GROUP,
-    "group_n_var": Opt(str),
-    "param_var": Opt(str, default="PARAMCD"),
+    **RECORDS,
     "category": Opt(str, required=True),
     "levels": Opt(dict, required=True, values=Opt(str)),
     "measures": Opt(list, required=True, items=MEASURE),

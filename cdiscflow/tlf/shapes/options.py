@@ -123,3 +123,7 @@ GROUP: dict[str, Opt] = {"var": Opt(str, required=True), "levels": Opt(list, req
 #: ``{label, where}`` — a labelled condition (rows, column sets)
 CONDITION: dict[str, Opt] = {"label": Opt(str, required=True), "where": Opt(str)}
 DECIMALS = Opt(dict, values=Opt(int), default={})
+#: the analysis records of a by-parameter shape: dataset, condition, column groups and their N, parameter variable
+RECORDS: dict[str, Opt | dict[str, Opt]] = {
+    "dataset": Opt(str, required=True), "where": Opt(str), "group": GROUP, "group_n_var": Opt(str),
+    "param_var": Opt(str, default="PARAMCD")}
