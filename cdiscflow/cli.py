@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tlf", help=COMMANDS["tlf"][1])
     _common(p)
     p.add_argument("--adam", default=None, help="folder with ADaM datasets (default: <out>/<study>/adam)")
+    p.add_argument("--sdtm", default=None, help="folder with the SDTM datasets that catalog entries name in 'sdtm:' "
+                                                "(default: the sdtm folder beside the ADaM folder)")
     p.add_argument("--only", nargs="+", default=None, metavar="ID", help="only these output ids")
     p.add_argument("--formats", nargs="+", default=None, help="rtf docx html pdf (default: the catalog's)")
 

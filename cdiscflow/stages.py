@@ -44,7 +44,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("define", "cdiscflow.submission.define_command", "cdiscflow.submission.define_command:write_define",
           ("submission/define*", "submission/templates/define*", *COMMON_CODE), ("sdtm", "adam"), ("define",),
           "write define.xml 2.1 for SDTM and ADaM"),
-    Stage("tlf", "cdiscflow.tlf.command", "cdiscflow.tlf.engine:run_catalog", ("tlf", *COMMON_CODE), ("adam",),
+    Stage("tlf", "cdiscflow.tlf.command", "cdiscflow.tlf.engine:run_catalog", ("tlf", *COMMON_CODE), ("sdtm", "adam"),
           ("tlf",), "produce tables, listings and figures"),
     Stage("tlf_pdf", None, "cdiscflow.tlf.render.pdf:convert_to_pdf", ("tlf/render/pdf.py",), ("tlf",), ("tlf",),
           "PDFs of the TLF RTFs (one LibreOffice process per CPU)"),

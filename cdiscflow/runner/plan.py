@@ -7,8 +7,8 @@ Steps and what they need (ids in brackets)::
                           at once: DM first, SUPP-- with their parent, one reconciliation over all extracts)
     [adam:<DATASET>]      SDTM + the ADaM datasets in its ``settings.depends`` (and ``source``); its spec
     [validate] [define]   all SDTM and ADaM + all specs
-    [tlf:<output id>]     the ADaM datasets of the catalog entry (``datasets``, population dataset); the entry
-                          and the catalog's ``defaults``
+    [tlf:<output id>]     the ADaM datasets of the catalog entry (``datasets``, population dataset) and the SDTM
+                          domains it names (``sdtm``); the entry and the catalog's ``defaults``
     [tlf-pdf]             the RTFs of every output that wants PDF (one LibreOffice per CPU)
     [tlf-book]            every output's PDF and RTF → tlf/book.pdf, tlf/book.rtf (catalog order)
     [package]             everything above + the study's specs and programs
@@ -195,10 +195,15 @@ def build_graph(study: Study, options: PlanOptions | None = None) -> Graph:
             want_pdf.append(oid)
             formats = formats if "rtf" in formats else ["rtf", *formats]
         inputs = [f for f in given_adam if Path(f).stem.upper() in {u.upper() for u in used}]
+        # SDTM domains an entry reads directly (``sdtm: [CM]``): the SDTM step's files, or those of --sdtm
+        from_sdtm = [str(d).upper() for d in (entry.get("sdtm") or [])]
+        inputs += [f for f in given_sdtm if Path(f).stem.upper() in from_sdtm]
+        reads = ((*(f"adam/{d.lower()}.*" for d in used), *(f"sdtm/{d.lower()}.*" for d in from_sdtm))
+                 if from_sdtm and on_sdtm else ())
         steps.append(Step(f"tlf:{oid}", f"{ACTIONS}:tlf", {"output": oid, "formats": formats},
-                          deps=tuple(f"adam:{d}" for d in used if not opt.adam),
+                          deps=(*(f"adam:{d}" for d in used if not opt.adam), *(on_sdtm if from_sdtm else ())),
                           inputs=(*programs, *inputs), code=CODE["tlf"],
-                          outputs=(f"tlf/{oid}.*",), required=(f"tlf/{oid}.*",),
+                          outputs=(f"tlf/{oid}.*",), required=(f"tlf/{oid}.*",), reads=reads,
                           salt={"entry": entry, "defaults": defaults}))
     if want_pdf:
         steps.append(Step("tlf-pdf", f"{ACTIONS}:tlf_pdf", {"outputs": want_pdf},

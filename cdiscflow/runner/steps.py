@@ -101,8 +101,10 @@ def define(ctx: StepContext, *, standards: list[str]) -> None:
 
 
 def tlf(ctx: StepContext, *, output: str, formats: list[str]) -> None:
-    """One catalog output with its ARD → ``tlf/<output>.*`` (PDF comes from the ``tlf-pdf`` step)."""
-    stage_function("tlf")(ctx.study, ctx.input_dir("adam"), ctx.output_dir("tlf"), only=[output], formats=formats)
+    """One catalog output with its ARD → ``tlf/<output>.*`` (PDF comes from the ``tlf-pdf`` step); SDTM domains
+    the entry names (``sdtm:``) come from the run's SDTM (or ``--sdtm``)."""
+    stage_function("tlf")(ctx.study, ctx.input_dir("adam"), ctx.output_dir("tlf"), only=[output], formats=formats,
+                          sdtm_dir=ctx.input_dir("sdtm"))
 
 
 def tlf_pdf(ctx: StepContext, *, outputs: list[str]) -> None:

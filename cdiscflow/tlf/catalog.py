@@ -13,6 +13,7 @@ outputs:
     title: Summary of Demographic and Baseline Characteristics   # a string or a list of lines
     population: {label: Intent-to-Treat, dataset: ADSL, where: 'ITTFL == "Y"'}
     datasets: [ADSL]                      # ADaM datasets the program reads
+    sdtm: [CM]                            # SDTM datasets it reads (optional; cdiscflow tlf --sdtm DIR)
     program: pilot_demographics           # a function registered with @register("tlf")
     options: {...}                        # passed to the program as ctx.options
     footnotes: ["[1] ..."]
@@ -38,7 +39,7 @@ from cdiscflow.tlf.patterns import check_pattern
 from cdiscflow.tlf.rounding import Rule, check_rule
 
 FORMATS: tuple[str, ...] = ("rtf", "docx", "html", "pdf")
-_OUTPUT_KEYS = {"id", "number", "title", "population", "datasets", "program", "options", "footnotes", "page",
+_OUTPUT_KEYS = {"id", "number", "title", "population", "datasets", "sdtm", "program", "options", "footnotes", "page",
                 "formats", "rounding", "top_left", "source", "type"}
 _DEFAULT_KEYS = {"formats", "rounding", "top_left", "source", "page", "footnotes"}
 def _check_option_patterns(value: Any, *, file: str | None, where: str) -> None:
@@ -68,6 +69,7 @@ class OutputSpec:
     program: str
     datasets: list[str]
     population: Population
+    sdtm: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     footnotes: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
@@ -157,6 +159,7 @@ def parse_catalog(data: Any, file: str | None = None) -> Catalog:
         outputs.append(OutputSpec(
             id=oid, titles=titles, program=raw["program"],
             datasets=[d.upper() for d in _str_list(raw.get("datasets"), "datasets", file, oid)],
+            sdtm=[d.upper() for d in _str_list(raw.get("sdtm"), "sdtm", file, oid)],
             population=Population(label=str(pop.get("label", "")), dataset=str(pop.get("dataset", "ADSL")).upper(),
                                   where=pop.get("where")),
             options=dict(options),

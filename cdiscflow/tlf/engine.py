@@ -27,14 +27,17 @@ from cdiscflow.study import Study
 from cdiscflow.tlf.ard import ard_frame, write_ard
 from cdiscflow.tlf.catalog import FORMATS, OutputSpec, load_catalog
 from cdiscflow.tlf.layout import Frame
+from cdiscflow.tlf.options import require_columns
 from cdiscflow.tlf.patterns import fill
 from cdiscflow.tlf.render import RENDERERS, convert_to_pdf, render_index, soffice_path
 from cdiscflow.tlf.result import ProgramResult
 
 
-class AdamFolder:
-    """ADaM datasets of a folder (xpt, json, csv or sas7bdat through :mod:`cdiscflow.io.datasets`), each
-    read on first use; names upper-case."""
+class DatasetFolder:
+    """Datasets of a folder (xpt, json, csv or sas7bdat through :mod:`cdiscflow.io.datasets`), each read on
+    first use; names upper-case. ``kind`` (ADaM, SDTM) names the folder in errors."""
+
+    kind = "ADaM"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -49,9 +52,31 @@ class AdamFolder:
         if name not in self._cache:
             if name not in self.paths:
                 raise DataError(f"dataset {name} not found", file=str(self.folder),
-                                expected=f"{name.lower()}.xpt (or .json/.csv/.sas7bdat) in the ADaM folder")
+                                expected=f"{name.lower()}.xpt (or .json/.csv/.sas7bdat) in the {self.kind} folder")
             self._cache[name] = read_dataset(self.paths[name])[0]
         return self._cache[name]
+
+
+class SdtmFolder(DatasetFolder):
+    kind = "SDTM"
+
+
+class AdamFolder(DatasetFolder):
+    """The ADaM datasets, and the SDTM datasets that catalog entries name in ``sdtm:`` (e.g. CM, which the
+    pilot ADaM has no ADCM for). The SDTM folder defaults to the ``sdtm`` folder beside the ADaM folder (the
+    layout of ``out/<study>/`` and of a submission's data folder); it is only looked at when an entry needs it."""
+
+    def __init__(self, folder: Path, sdtm: Path | None = None) -> None:
+        super().__init__(folder)
+        self.sdtm_dir = Path(sdtm) if sdtm is not None else Path(folder).parent / "sdtm"
+
+    @cached_property
+    def sdtm(self) -> SdtmFolder | None:
+        """The SDTM folder, or None when there is none."""
+        return SdtmFolder(self.sdtm_dir) if self.sdtm_dir.is_dir() else None
+
+    def sdtm_files(self, name: str) -> list[Path]:
+        return self.sdtm.files(name) if self.sdtm is not None else []
 
 
 @dataclass
@@ -73,9 +98,19 @@ class TlfContext:
         return self.spec.rounding
 
     def dataset(self, name: str) -> pd.DataFrame:
-        if name.upper() not in self.spec.datasets and name.upper() != self.spec.population.dataset:
-            raise SpecError(f"output {self.spec.id} reads {name.upper()} but does not list it in 'datasets'",
-                            file=self.spec.file, expected=f"datasets: [{name.upper()}, ...]")
+        """An ADaM dataset the entry lists in ``datasets``, or an SDTM dataset it lists in ``sdtm``."""
+        name = name.upper()
+        if name in self.spec.sdtm:
+            sdtm = self.adam.sdtm
+            if sdtm is None or name not in sdtm.paths:
+                what = "there is no SDTM folder" if sdtm is None else "the SDTM folder has no such dataset"
+                raise DataError(f"output {self.spec.id} reads SDTM {name} but {what}", file=str(self.adam.sdtm_dir),
+                                variable=name, expected=f"{name.lower()}.xpt (or .json/.csv/.sas7bdat) in the SDTM "
+                                "folder (cdiscflow tlf --sdtm DIR; default: the sdtm folder beside the ADaM folder)")
+            return sdtm.get(name)
+        if name not in self.spec.datasets and name != self.spec.population.dataset:
+            raise SpecError(f"output {self.spec.id} reads {name} but does not list it in 'datasets' or 'sdtm'",
+                            file=self.spec.file, expected=f"datasets: [{name}, ...] (ADaM) or sdtm: [{name}] (SDTM)")
         return self.adam.get(name)
 
     @cached_property
@@ -92,6 +127,17 @@ class TlfContext:
         if where:
             keep &= evaluate(where, df)
         return df[keep.to_numpy()].reset_index(drop=True)
+
+    def with_population_vars(self, records: pd.DataFrame, variables: Sequence[str], option: str,
+                             subject: str = "USUBJID") -> pd.DataFrame:
+        """``records`` with the population dataset's ``variables`` they lack (e.g. the treatment of an SDTM
+        domain's subjects) merged on ``subject``; ``option`` names the catalog option in errors."""
+        extra = [v for v in variables if v not in records.columns]
+        if not extra:
+            return records
+        pop = self.population
+        require_columns(self, pop, [subject, *extra], self.spec.population.dataset, option)
+        return records.merge(pop[[subject, *extra]], on=subject, how="left", validate="many_to_one")
 
     def frame(self, **fmt: str) -> Frame:
         values = {"studyid": self.study.studyid, "population": self.spec.population.label,
@@ -120,6 +166,8 @@ def _metadata(spec: OutputSpec, study: Study, adam: AdamFolder, stamp: str, note
     # file names only (not absolute paths): the metadata must not depend on where the run happened
     inputs = {name: [{"file": p.name, "sha256": sha256_file(p)} for p in adam.files(name)]
               for name in sorted({*spec.datasets, spec.population.dataset})}
+    inputs |= {f"SDTM {name}": [{"file": p.name, "sha256": sha256_file(p)} for p in adam.sdtm_files(name)]
+               for name in spec.sdtm}
     return {"output_id": spec.id, "titles": spec.titles, "study": study.studyid, "program": spec.program,
             "catalog": _relative(spec.file, study.root),
             "population": {"label": spec.population.label, "dataset": spec.population.dataset,
@@ -146,15 +194,17 @@ def _relative(path: str | None, root: Path) -> str | None:
 
 def run_catalog(study: Study | str, adam_dir: Path | str, out_dir: Path | str | None = None,
                 only: Sequence[str] | None = None, formats: Sequence[str] | None = None,
-                log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """Produce the catalog's outputs; returns one summary per output (id, files, notes, seconds)."""
+                log: Callable[[str], None] | None = None, sdtm_dir: Path | str | None = None) -> list[dict[str, Any]]:
+    """Produce the catalog's outputs; returns one summary per output (id, files, notes, seconds). Entries
+    that name SDTM datasets (``sdtm: [CM]``) read them from ``sdtm_dir`` (default: ``sdtm`` beside
+    ``adam_dir``)."""
     study = study if isinstance(study, Study) else Study.load(study)
     out = Path(out_dir) if out_dir is not None else study.stage_dir("tlf")
     out.mkdir(parents=True, exist_ok=True)
     if formats and set(formats) - set(FORMATS):
         raise SpecError(f"unknown format(s) {sorted(set(formats) - set(FORMATS))}", expected=", ".join(FORMATS))
     catalog = load_catalog(study.root / "tlf" / "catalog.yaml")
-    adam = AdamFolder(Path(adam_dir))
+    adam = AdamFolder(Path(adam_dir), Path(sdtm_dir) if sdtm_dir is not None else None)
     stamp, footer = run_stamp(), dates_line(study.meta)  # footer: "Run <stamp> · Data cut-off <date>"
     summaries, pdf_sources = [], {}
     for spec in catalog.select(list(only) if only else None):

@@ -30,6 +30,17 @@ All three read their settings from the catalog entry's ``options``:
   ``order_by`` counts too), ``any_row: false``, ``events_pattern: null``, ``count_pattern: "{pct}"``,
   ``zero_pattern``, ``count_header``, ``stub_header``, ``header_pattern``, ``blank_between: false``.
 
+  Records without the column-group variable (an SDTM domain such as CM, named in the entry's ``sdtm:``)
+  take it from the population dataset: ``population_vars: [TRT01A]``. ``count_header: null`` with
+  ``events_pattern: null`` and no ``reference``: one header row, ``stub_header`` beside the group headers.
+  Concomitant medications by class (CMCLAS) and name (CMDECOD), most frequent in placebo first::
+
+    sdtm: [CM]
+    options: {dataset: CM, population_vars: [TRT01A], group: {var: TRT01A, levels: [...]},
+              terms: [CMCLAS, CMDECOD], any_label: Patients receiving at least one concomitant medication,
+              order_by: Placebo, pct_decimals: 0, events_pattern: null, count_header: null,
+              stub_header: "Therapeutic class, n (%)"}
+
 ``listing`` — one row per record; ``dates`` prints ADaM numeric dates (SAS day numbers) as ISO 8601 text,
 ``numbers`` prints numeric variables with fixed decimals (the output's rounding rule)::
 
@@ -112,6 +123,12 @@ def incidence_program(ctx: TlfContext) -> ProgramResult:
     groups = groups_from(opts, ctx.spec.file)
     events = ctx.analysis_data(opts.get("dataset", "ADAE"), opts.get("where"))
     pop = ctx.population
+    if "population_vars" in opts:
+        if not isinstance(opts["population_vars"], list):
+            raise SpecError(f"output {ctx.spec.id}: options.population_vars is {opts['population_vars']!r}",
+                            file=ctx.spec.file, variable="options.population_vars", expected="a list of variables")
+        events = ctx.with_population_vars(events, [str(v) for v in opts["population_vars"]],
+                                          "options.population_vars")
     denom_groups = Groups(opts.get("denominator_var", groups.var), groups.levels, groups.total)
     sizes = denom_groups.sizes(pop)
     p_format = PFormat(**(opts.get("p") or {}))

@@ -146,14 +146,15 @@ def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.S
                     p_labels: Mapping[str, str] | None = None, stub_header: str = "System Organ Class/\nPreferred Term",
                     p_header: str = "Fisher's Exact\np-values", blank_between: bool = True,
                     term_order: str = "name", header_pattern: str = "{label}\n(N={n})",
-                    count_header: str = "n(%)") -> Table:
+                    count_header: str | None = "n(%)") -> Table:
     """Incidence by term: the "any event" row, then each first-level term (alphabetical, or with
     ``term_order="frequency"`` like the second level) followed by its second-level terms (by descending count
     in ``order_by``, default the last group, then name), indented. ``order_by`` may list several groups:
     descending counts in the first, ties by the next, …, then name.
 
     Columns per group: subjects "n (pct%)" and, with ``events_pattern``, the number of events; then one
-    p-value column per comparison against ``reference``."""
+    p-value column per comparison against ``reference``. ``count_header=None`` (no events column, no
+    p-values): one header row, ``stub_header`` beside the group headers."""
     cells = Cells(ard)
     labels = labels or {}
     comps = [g for g in groups.levels if g != reference] if reference else []
@@ -201,19 +202,26 @@ def incidence_table(frame: Frame, ard: pd.DataFrame, groups: Groups, sizes: pd.S
             rows.append(Row([pt, *values("incidence", soc, pvar, pt)], indent=1))
         if blank_between:
             rows.append(blank_row(ncol))
-    top_head = [HeaderCell("")] + [HeaderCell(group_header(labels.get(g, g), sizes.get(g), header_pattern),
-                                              span=per_group)
-                                   for g in groups.columns]
+    single = count_header is None
+    if single and (events_pattern or comps):
+        raise SpecError("count_header: null (one header row) needs events_pattern: null and no reference",
+                        variable="options.count_header", expected="a count header such as n(%)")
+    top_head = [HeaderCell(stub_header, align="left") if single else HeaderCell("")]
+    top_head += [HeaderCell(group_header(labels.get(g, g), sizes.get(g), header_pattern), span=per_group)
+                 for g in groups.columns]
     if comps:
         top_head.append(HeaderCell(p_header, span=len(comps)))
-    sub = [HeaderCell(stub_header, align="left")]
-    for _ in groups.columns:
-        sub.append(HeaderCell(count_header))
-        if events_pattern:
-            sub.append(HeaderCell("[AEs]"))
-    p_labels = p_labels or {}
-    sub += [HeaderCell(p_labels.get(c, f"{reference}\nvs.\n{c}")) for c in comps]
+    header = [top_head]
+    if not single:
+        sub = [HeaderCell(stub_header, align="left")]
+        for _ in groups.columns:
+            sub.append(HeaderCell(count_header))
+            if events_pattern:
+                sub.append(HeaderCell("[AEs]"))
+        p_labels = p_labels or {}
+        sub += [HeaderCell(p_labels.get(c, f"{reference}\nvs.\n{c}")) for c in comps]
+        header.append(sub)
     cols = [Column(3.8)] + [Column(1.1, "center") if i % per_group == 0 else Column(0.7, "center")
                             for i in range(per_group * len(groups.columns))]
     cols += [Column(1.0, "center") for _ in comps]
-    return Table(frame, cols, [top_head, sub], rows)
+    return Table(frame, cols, header, rows)

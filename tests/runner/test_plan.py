@@ -76,6 +76,12 @@ def test_pilot_study_graph(shared_data: Path, tmp_path: Path):
     assert {"adam:ADSL", "adam:ADAE", "adam:ADQSADAS", "validate", "define", "tlf:t-14-2-01", "tlf:t-14-3-01",
             "tlf:t-14-5-01"} <= set(ids)
     assert set(graph["tlf:t-14-5-01"].deps) == {"adam:ADSL", "adam:ADAE"}
+    # an entry naming SDTM domains (sdtm: [CM]) needs the SDTM step and reads only those domains
+    assert set(graph["tlf:t-14-7-04"].deps) == {"adam:ADSL", "sdtm"}
+    assert graph["tlf:t-14-7-04"].reads == ("adam/adsl.*", "sdtm/cm.*")
+    given = build_graph(Study.load("cdiscpilot01", out=tmp_path),
+                        PlanOptions(sdtm=str(shared_data / "cdiscpilot01" / "sdtm")))
+    assert [Path(f).name for f in given["tlf:t-14-7-04"].inputs if f.endswith(".xpt")] == ["cm.xpt"]
 
 
 @pytest.mark.parametrize("oid", ["../../etc/x", "a/b", ".hidden", "t 1"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cdiscflow.errors import SpecError
+from cdiscflow.errors import DataError, SpecError
 from cdiscflow.study import Study
 from cdiscflow.tlf import command
 from cdiscflow.tlf.engine import run_catalog
@@ -119,3 +119,56 @@ def test_footers_carry_the_run_date_and_the_data_cutoff(mini: tuple[Study, Path]
         assert f"Run {today}T" in text and "Data cut-off 2025-06-30" in text, ext
     meta = json.loads((out / "t-dm.ard.json").read_text())["metadata"]
     assert meta["data_cutoff"] == "2025-06-30" and meta["run_stamp"].startswith(today)
+
+
+CM_ENTRY = """
+outputs:
+  - id: t-cm
+    title: Concomitant medications
+    population: {label: Safety, dataset: ADSL, where: 'SAFFL == "Y"'}
+    datasets: [ADSL]
+    sdtm: [CM]
+    formats: [html]
+    program: incidence
+    options: {dataset: CM, population_vars: [ARM], group: {var: ARM, levels: [Placebo, Active]},
+              terms: [CMCLAS, CMDECOD], any_label: Any medication, order_by: Placebo, pct_decimals: 0,
+              events_pattern: null, count_header: null, stub_header: "Class, n (%)"}
+"""
+
+
+def test_an_entry_reads_sdtm_with_treatment_from_the_population(mini: tuple[Study, Path], tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    study, adam = mini
+    (study.root / "tlf" / "catalog.yaml").write_text(CM_ENTRY)
+    sdtm = tmp_path / "sdtm"  # beside the ADaM folder: the default
+    sdtm.mkdir()
+    pd.DataFrame({"USUBJID": ["S0", "S0", "S2", "S1", "S7"], "CMCLAS": ["C1", "C1", "C1", "C2", "C1"],
+                  "CMDECOD": ["B", "B", "A", "X", "A"]}).to_csv(sdtm / "cm.csv", index=False)
+    out = study.stage_dir("tlf")
+    run_catalog(study, adam, out)
+    ard = pd.read_csv(out / "t-cm.ard.csv", keep_default_na=False)
+    n = ard[(ard.statistic == "n") & (ard.analysis != "incidence_any")].pivot_table(
+        index=["variable", "category"], columns="group", values="value").reset_index()
+    expected = pd.DataFrame({"variable": ["CMCLAS", "CMCLAS", "CMDECOD", "CMDECOD", "CMDECOD"],
+                             "category": ["C1", "C2", "A", "B", "X"], "Active": [0.0, 1.0, 0.0, 0.0, 1.0],
+                             "Placebo": [2.0, 0.0, 1.0, 1.0, 0.0]})  # S7 (not safety) excluded
+    pd.testing.assert_frame_equal(n.rename_axis(columns=None), expected, check_like=True)
+    meta = json.loads((out / "t-cm.ard.json").read_text())["metadata"]
+    assert meta["inputs"]["SDTM CM"][0]["file"] == "cm.csv"
+    html = (out / "t-cm.html").read_text()
+    assert "Class, n (%)" in html and "Any medication" in html
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    with pytest.raises(DataError, match="output t-cm reads SDTM CM but the SDTM folder has no such dataset"):
+        run_catalog(study, adam, out, sdtm_dir=other)
+    args = argparse.Namespace(study=str(study.root), out=str(study.out_root), adam=str(adam), only=None,
+                              formats=None, sdtm=str(sdtm))
+    assert command.run(args) == 0
+    assert "1 output(s)" in capsys.readouterr().out
+
+
+def test_a_dataset_not_listed_in_datasets_or_sdtm_is_refused(mini: tuple[Study, Path]) -> None:
+    study, adam = mini
+    (study.root / "tlf" / "catalog.yaml").write_text(CM_ENTRY.replace("    sdtm: [CM]\n", ""))
+    with pytest.raises(SpecError, match="reads CM but does not list it in 'datasets' or 'sdtm'"):
+        run_catalog(study, adam, study.stage_dir("tlf"))

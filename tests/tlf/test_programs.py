@@ -90,3 +90,17 @@ def test_incidence_refuses_an_unknown_term_order(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"options\.term_order is 'frequncy'"):
         _run(tmp_path, "incidence", {"dataset": "ADAE", "group": {"var": "ARM", "levels": ["A", "B"]},
                                      "terms": ["PT"], "term_order": "frequncy"})
+
+
+def test_incidence_one_header_row_and_its_limits(tmp_path: Path) -> None:
+    opts = {"dataset": "ADAE", "group": {"var": "ARM", "levels": ["A", "B"]}, "terms": ["SOC", "PT"],
+            "events_pattern": None, "count_header": None, "stub_header": "Class, n (%)", "any_label": "Any",
+            "pct_decimals": 0, "order_by": "A", "blank_between": False}
+    header, grid, _ = _run(tmp_path, "incidence", opts)
+    assert header == [["Class, n (%)", "A\n(N=3)", "B\n(N=1)"]]
+    assert grid[:4] == [["Any", "3 (100%)", "1 (100%)"], ["S1", "3 (100%)", "0"], ["  Back", "2 (67%)", "0"],
+                        ["  Neck", "1 (33%)", "0"]]
+    with pytest.raises(SpecError, match="count_header: null"):
+        _run(tmp_path, "incidence", {**opts, "reference": "A"})
+    with pytest.raises(SpecError, match="options.population_vars is 'ARM'"):
+        _run(tmp_path, "incidence", {**opts, "population_vars": "ARM"})

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from scipy import stats as sps
 
@@ -132,3 +134,17 @@ def test_dose_response_matches_statsmodels() -> None:
     res = dose_response(df, "y", "dose", factors=["site"], covariates=["base"])
     fit = smf.ols("y ~ dose + C(site) + base", df).fit()
     assert (res["slope"], res["p"]) == pytest.approx((fit.params["dose"], fit.pvalues["dose"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.one_of(st.none(), st.integers(-5, 5))),
+                min_size=1, max_size=30))
+def test_describe_quartiles_are_sas_qntldef5_per_group(rows: list) -> None:
+    """The vectorised quartiles equal numpy's ``averaged_inverted_cdf`` (SAS QNTLDEF=5) group by group."""
+    df = pd.DataFrame(rows, columns=["g", "x"]).astype({"x": float})
+    got = describe(df, "x", "g").set_index("g")
+    for g, sub in df.groupby("g"):
+        v = sub["x"].dropna().to_numpy()
+        for q, pct in (("q1", 25), ("q3", 75)):
+            want = np.percentile(v, pct, method="averaged_inverted_cdf") if v.size else np.nan
+            assert np.isclose(got.loc[g, q], want, equal_nan=True), (g, q, v)

@@ -137,22 +137,34 @@ def group_sizes(ctx: TlfContext, opts: dict, groups: Groups) -> pd.Series:
 def _stack(ctx: TlfContext, opts: dict, groups: Groups, columns: list[dict[str, str]]) -> pd.DataFrame:
     """Records of every measure × visit, labelled ``_m`` (measure number) and ``_v`` (visit label)."""
     pieces, cache = [], {}
+    masks: dict[tuple[str, str | None], np.ndarray] = {}  # each visit condition evaluated once per dataset
     by_vars = [b[0] for b in opts["by"]]
     for i, m in enumerate(opts["measures"]):
         data = measure_records(ctx, opts, i, m, [m["var"], groups.var, *by_vars, *(c["var"] for c in columns if c["var"])],
                                cache)
+        name = m["dataset"] or opts["dataset"]
+        rows = data.index.to_numpy()  # positions in cache[name] (analysis data has a range index)
+        # the measure's values converted once; each visit takes its rows
+        values = pd.DataFrame({"_x": pd.to_numeric(data[m["var"]], errors="coerce"),
+                               groups.var: data[groups.var].astype(str), **{b: data[b].astype(str) for b in by_vars},
+                               **{c["var"]: pd.to_numeric(data[c["var"]], errors="coerce")
+                                  for c in columns if c["var"]}}, index=data.index)
         for v in m["visits"] or opts["visits"]:
-            sub = data[condition_mask(data, v["where"])]
+            if (name, v["where"]) not in masks:
+                masks[name, v["where"]] = condition_mask(cache[name], v["where"])
+            sel = masks[name, v["where"]][rows]
             if v["last"]:
-                sub = sub[pd.to_numeric(sub[m["var"]], errors="coerce").notna().to_numpy()]
-                sub = sub.sort_values(["USUBJID", *by_vars, v["last"]], kind="stable")
-                sub = sub.groupby(["USUBJID", *by_vars], sort=False).tail(1)
-            pieces.append(pd.DataFrame({"_m": i, "_v": v["label"], "_x": pd.to_numeric(sub[m["var"]], errors="coerce"),
-                                        groups.var: sub[groups.var].astype(str),
-                                        **{b: sub[b].astype(str) for b in by_vars},
-                                        **{c["var"]: pd.to_numeric(sub[c["var"]], errors="coerce")
-                                           for c in columns if c["var"]}}))
-    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+                sel &= values["_x"].notna().to_numpy()
+                sub = data.loc[sel, ["USUBJID", *by_vars, v["last"]]].sort_values(["USUBJID", *by_vars, v["last"]],
+                                                                                 kind="stable")
+                piece = values.loc[sub.groupby(["USUBJID", *by_vars], sort=False).tail(1).index]
+            else:
+                piece = values[sel]
+            pieces.append(piece.assign(_m=i, _v=v["label"]))
+    if not pieces:
+        return pd.DataFrame()
+    stacked = pd.concat(pieces, ignore_index=True)
+    return stacked[["_m", "_v", *(c for c in stacked.columns if c not in ("_m", "_v"))]]
 
 
 @register("tlf", "bds_summary")

@@ -181,9 +181,7 @@ def disposition_ard(ctx: TlfContext, opts: dict) -> tuple[pd.DataFrame, Groups, 
     records, name = pop, ctx.spec.population.dataset
     if opts["dataset"]:
         records, name = ctx.analysis_data(opts["dataset"]), opts["dataset"]
-        extra = [v for v in opts["population_vars"] if v not in records.columns]
-        require_columns(ctx, pop, extra, ctx.spec.population.dataset, "options.population_vars")
-        records = records.merge(pop[["USUBJID", *extra]], on="USUBJID", how="left", validate="many_to_one")
+        records = ctx.with_population_vars(records, opts["population_vars"], "options.population_vars")
     p_format = PFormat(**{k: v for k, v in opts["p"].items() if v is not None}) if opts["p"] else PFormat()
     out = []
     for i, section in enumerate(opts["sections"], start=1):

@@ -36,13 +36,24 @@ class Precision:
         return min(data_decimals(np.asarray(values, dtype=float)) + offset, self.cap)
 
 
-def _q(p: float):  # noqa: ANN202 - groupby aggregation callable
-    def quantile(s: pd.Series) -> float:
-        v = s.dropna().to_numpy(dtype=float)
-        return float(np.percentile(v, p, method="averaged_inverted_cdf")) if v.size else np.nan
-
-    quantile.__name__ = f"q{p}"
-    return quantile
+def _quartiles(work: pd.DataFrame, keys: list[str], var: str) -> pd.DataFrame:
+    """Q1 and Q3 of ``var`` per ``keys`` group, SAS ``QNTLDEF=5`` (numpy ``averaged_inverted_cdf``), vectorised:
+    with the group's ``n`` non-missing values sorted, ``j = n p``; the quantile is the mean of the ``j``-th and
+    ``j+1``-th values when ``j`` is whole, else the ``ceil(j)``-th."""
+    valid = work.dropna(subset=[var, *keys]).sort_values([*keys, var], kind="stable")
+    if valid.empty:
+        return valid[keys].assign(q1=np.nan, q3=np.nan)
+    gid = valid.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    n = np.diff(np.r_[starts, len(gid)])
+    x = valid[var].to_numpy(dtype=float)
+    out = valid.iloc[starts][keys].reset_index(drop=True)
+    for name, quarter in (("q1", 1), ("q3", 3)):
+        num = n * quarter  # j = num / 4, in whole numbers
+        j, whole = num // 4, num % 4 == 0
+        lower = np.where(whole, j - 1, j)  # 0-based: the j-th value when whole, else the ceil(j)-th
+        out[name] = (x[starts + lower] + x[starts + j]) / 2.0
+    return out
 
 
 def describe(df: pd.DataFrame, var: str, by: str | Sequence[str] | None = None) -> pd.DataFrame:
@@ -54,12 +65,14 @@ def describe(df: pd.DataFrame, var: str, by: str | Sequence[str] | None = None) 
     keys = [by] if isinstance(by, str) else list(by or [])
     work = df[keys + [var]].copy()
     work[var] = pd.to_numeric(work[var], errors="coerce")
-    grouped = work.groupby(keys, sort=False, observed=True)[var] if keys else work.assign(_all=1).groupby("_all")[var]
-    out = grouped.agg(n="count", mean="mean", sd="std", median="median", q1=_q(25), q3=_q(75),
-                      min="min", max="max")
+    if not keys:
+        work["_all"] = 1
+    group_keys = keys or ["_all"]
+    out = work.groupby(group_keys, sort=False, observed=True)[var].agg(
+        n="count", mean="mean", sd="std", median="median", min="min", max="max").reset_index()
+    out = out.merge(_quartiles(work, group_keys, var), on=group_keys, how="left", validate="one_to_one")
     out["sem"] = out["sd"] / np.sqrt(out["n"])
     out["n"] = out["n"].astype(float)
-    out = out.reset_index()
     if not keys:
         out = out.drop(columns="_all")
     return out[keys + list(STATISTICS)]

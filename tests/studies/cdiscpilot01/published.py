@@ -38,6 +38,14 @@ def reference(output_id: str) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+def body_rows(grid: Sequence[Sequence[str]]) -> list[list[str]]:
+    """An output's (or a reference's) body rows normalised with :func:`norm`, trailing blank rows dropped."""
+    rows = [[norm(c) for c in row] for row in grid]
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows
+
+
 def pilot_outputs(shared_data: Path, ids: Sequence[str]) -> dict:
     """The pilot catalog's outputs ``ids`` run on the pilot ADaM: ``{id: OutputResult}``."""
     study = Study.load("cdiscpilot01")
